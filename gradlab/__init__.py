@@ -1,0 +1,57 @@
+"""gradlab: PyTorch's autograd, written in NumPy so you can read how it works.
+
+``import gradlab as torch`` runs ordinary PyTorch teaching code for
+everything gradlab implements and prints what PyTorch prints.  In a
+notebook, ``%load_ext gradlab`` adds the ``%%autograd`` and ``%grad_fn`` magics.
+"""
+from . import autograd, cuda, dtypes
+from .autograd.grad_mode import (
+    enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+)
+from .creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace,
+    logspace, numel, ones, ones_like, tensor, zeros, zeros_like,
+)
+from .device import device
+from .dtypes import (
+    bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8,
+    int16, int32, int64, long, promote_types, set_default_dtype, short, uint8,
+)
+from .ops.arithmetic import (
+    add, div, divide, float_power, floor_divide, fmod, mul, multiply, neg, negative, pow,
+    reciprocal, remainder, rsub, sub, subtract, true_divide,
+)
+from .ops.comparison import (
+    all, allclose, any, eq, equal, ge, greater, greater_equal, gt, isclose, isfinite, isinf,
+    isnan, le, less, less_equal, logical_and, logical_not, logical_or, lt, ne, not_equal,
+)
+from .ops.copy import clone
+from .ops.linalg import mm
+from .ops.pointwise import (
+    abs, absolute, ceil, clamp, clip, cos, exp, expm1, floor, log, log1p, masked_fill, maximum,
+    minimum, relu, round, rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh, trunc, where,
+)
+from .ops.reduction import mean, sum
+from .ops.shape import cat, concat, concatenate, reshape, stack
+from .printing import get_printoptions, set_printoptions
+from .random import (
+    Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
+    randn, randn_like, randperm, seed,
+)
+from .size import Size
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext gradlab``: register the notebook magics (imported only now)."""
+    from .notebook.magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .notebook.magics import unload
+
+    unload(ipython)

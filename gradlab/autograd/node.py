@@ -1,0 +1,486 @@
+"""grad_fn nodes: the objects a tensor's ``grad_fn`` points to.
+
+Every differentiable operation is one subclass of ``Node`` named as PyTorch
+names it (``MulBackward0``), with its forward and backward side by side::
+
+    class MulBackward0(Node):
+        @staticmethod
+        def forward(ctx, a, b):             # NumPy arrays in, a NumPy array out
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad_output):     # Tensors in, one gradient per input out
+            a, b = ctx.saved_tensors
+            return grad_output * b, grad_output * a
+
+``forward`` computes values with NumPy.  ``backward`` is written with gradlab's
+own tensor operations, so when ``create_graph=True`` the backward pass is
+itself recorded and can be differentiated again.  ``ctx`` is the node itself:
+what forward saves is what backward reads, and nothing else.
+
+``Node.apply`` does the bookkeeping once for every op: it decides whether to
+record, links ``next_functions``, remembers each input's shape and dtype (so
+broadcast gradients are summed back in one place, ``_to_input_layout``) and
+turns the arrays that forward saved back into tensors when backward asks.
+"""
+import itertools
+import weakref
+
+import numpy as np
+
+from .grad_mode import _state as _grad_state
+
+_next_sequence_nr = itertools.count().__next__
+_ACCUMULATE_PRIORITY = 2**62
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class _NoContext:
+    """Stands in for the node when nothing is recorded: saving is skipped."""
+
+    __slots__ = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *values):
+        pass
+
+    def mark_non_differentiable(self, *outputs):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+    def __setattr__(self, name, value):
+        pass  # forward may store extras on ctx (ctx.dim = dim); not needed without a graph
+
+
+NO_CONTEXT = _NoContext()
+
+
+class _SavedOutput:
+    """Marks a saved value that is one of the node's own outputs (kept as its array)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` takes the hook away."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Node:
+    """Base class of every ``grad_fn``; mirrors ``torch.autograd.graph.Node``.
+
+    PyTorch's surface: ``name()``, ``next_functions`` (``(node or None, index)``
+    pairs, one per input), ``register_hook``, ``register_prehook``,
+    ``metadata`` and calling the node on output gradients.
+
+    gradlab's teaching additions (names PyTorch does not use):
+    ``expression`` (the forward formula), ``local_derivatives`` and
+    ``local_derivatives_latex`` (one entry per input), ``saved_values``.
+    """
+
+    expression = None
+    local_derivatives = ()
+    local_derivatives_latex = ()
+    is_view = False  # output shares memory (and version counter) with input 0
+    promotes_dtypes = False  # output dtype follows PyTorch's promotion of the inputs
+    _num_outputs = 1
+
+    # ----------------------------------------------------------------- recording
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run ``forward`` on the inputs' arrays and return the output tensor(s).
+
+        A node is created only when grad mode is on and some input requires grad.
+        """
+        raw = []
+        recording = False
+        for value in inputs:
+            if isinstance(value, Tensor):
+                raw.append(value._data)
+                if value._requires_grad:
+                    recording = True
+            else:
+                raw.append(value)
+        if recording and _grad_state.enabled:
+            node = cls.__new__(cls)
+            node._link_inputs(inputs)
+            node._to_save = None
+            node._non_differentiable = None
+        else:
+            node = None
+        try:
+            output = cls.forward(node or NO_CONTEXT, *raw, **params)
+        except (ValueError, TypeError, IndexError, FloatingPointError) as error:
+            raise _explain_forward_error(cls, error, inputs) from None
+        return _wrap_outputs(cls, output, node, inputs)
+
+    def _link_inputs(self, inputs):
+        next_functions = []
+        input_meta = []
+        for value in inputs:
+            if isinstance(value, Tensor) and value._requires_grad:
+                if value.grad_fn is not None:
+                    next_functions.append((value.grad_fn, value._output_nr))
+                else:
+                    next_functions.append((grad_accumulator(value), 0))
+                input_meta.append((value._data.shape, value._data.dtype))
+            else:
+                next_functions.append((None, 0))
+                input_meta.append(None)
+        self.next_functions = tuple(next_functions)
+        self._input_meta = input_meta
+        self._sequence_nr = _next_sequence_nr()
+        self._saved = ()
+        self._output_data = None
+        self._freed = False
+        self._hooks = None
+        self._pre_hooks = None
+        self._tensor_pre_hooks = None
+
+    # ------------------------------------------------------------- ctx interface
+    @property
+    def needs_input_grad(self):
+        """One bool per input: does backward need to compute that gradient?"""
+        return tuple(meta is not None for meta in self._input_meta)
+
+    def save_for_backward(self, *values):
+        """Keep values (inputs, outputs or intermediate arrays) for backward."""
+        self._to_save = values
+
+    def mark_non_differentiable(self, *outputs):
+        """Outputs (such as argmax indices) that get no grad_fn."""
+        self._non_differentiable = outputs
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self):
+        """What forward saved, as tensors; fails once backward has freed them."""
+        if self._freed:
+            raise RuntimeError(FREED_MESSAGE)
+        unpacked = []
+        for value, version in self._saved:
+            if isinstance(value, Tensor):
+                if value._version_counter[0] != version:
+                    raise RuntimeError(_modified_message(self, value, version))
+                unpacked.append(value)
+            elif value.__class__ is _SavedOutput:
+                unpacked.append(self._unpack_output(value.index, version))
+            elif value.__class__ is np.ndarray:
+                unpacked.append(_wrap(value))
+            else:
+                unpacked.append(value)  # None or a Python number
+        return tuple(unpacked)
+
+    def _unpack_output(self, index, version):
+        data, counter = self._output_data[index]
+        if counter[0] != version:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: output {index} of {self.name()} is at version {counter[0]}; "
+                f"expected version {version} instead. Hint: use an out-of-place operation "
+                "(y = y * 2 instead of y *= 2) on tensors that backward still needs."
+            )
+        output = _wrap(data, self, index)
+        output._version_counter = counter
+        return output
+
+    @property
+    def saved_values(self):
+        """gradlab addition: what this node keeps for backward, as a tuple of tensors."""
+        return self.saved_tensors
+
+    # ------------------------------------------------------------ running backward
+    def _run_backward(self, grad_outputs):
+        """Call ``backward`` and bring each gradient to its input's shape and dtype."""
+        if len(grad_outputs) > 1 or grad_outputs[0] is None:
+            grad_outputs = self._materialize(grad_outputs)
+        grads = self.backward(self, *grad_outputs)
+        if grads.__class__ is not tuple:
+            grads = (grads,) if not isinstance(grads, list) else tuple(grads)
+        if len(grads) != len(self._input_meta):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {len(self._input_meta)}, got {len(grads)})"
+            )
+        return tuple(
+            None if grad is None or meta is None else _to_input_layout(self, index, grad, meta)
+            for index, (grad, meta) in enumerate(zip(grads, self._input_meta))
+        )
+
+    def _materialize(self, grad_outputs):
+        """Zeros for outputs that received no gradient (as PyTorch does by default)."""
+        result = list(grad_outputs)
+        for index, grad in enumerate(result):
+            if grad is None and self._output_data is not None:
+                shape, dtype = self._output_meta[index]
+                result[index] = _wrap(np.zeros(shape, dtype))
+        return result
+
+    def _release(self):
+        """Free what forward saved (done by backward unless retain_graph=True)."""
+        if self._saved:
+            self._freed = True
+        self._saved = ()
+        self._output_data = None
+
+    def __call__(self, *grad_outputs):
+        """Input gradients for the given output gradients, aligned with next_functions."""
+        grads = [None if g is None else _as_tensor(g) for g in grad_outputs]
+        if len(grads) != self._num_outputs:
+            raise TypeError(f"{self.name()} expects {self._num_outputs} output gradient(s)")
+        return self._run_backward(grads)
+
+    # ------------------------------------------------------------------ identity
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def metadata(self):
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
+
+    @property
+    def requires_grad(self):
+        return True
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        return RemovableHandle(self._pre_hooks, hook)
+
+    def _register_tensor_hook(self, output_nr, hook):
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        hooks = self._tensor_pre_hooks.setdefault(output_nr, [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    @property
+    def local_derivative(self):
+        """gradlab addition: the local derivative with respect to each input, as text."""
+        return "; ".join(self.local_derivatives)
+
+
+class AccumulateGrad(Node):
+    """The node at the end of every path: adds the arriving gradient into a leaf's ``.grad``.
+
+    One per leaf, shared by every operation that uses the leaf, so a leaf used
+    twice receives the sum of both gradients in a single step.
+    """
+
+    expression = "leaf.grad += grad"
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._input_meta = []
+        # run as soon as every gradient for the leaf has arrived, as PyTorch does
+        self._sequence_nr = _ACCUMULATE_PRIORITY + _next_sequence_nr()
+        self._saved = ()
+        self._output_data = None
+        self._freed = False
+        self._hooks = None
+        self._pre_hooks = None
+        self._tensor_pre_hooks = None
+
+    def _run_backward(self, grad_outputs):
+        accumulate(self.variable, grad_outputs[0], _grad_state.enabled)
+        return ()
+
+    def _release(self):
+        pass
+
+
+def accumulate(tensor, grad, keep_graph):
+    """``tensor.grad += grad``: in place into the same ``.grad`` object, or
+    out of place when the backward pass is being recorded (``create_graph``)."""
+    for hook in tensor._hooks or ():
+        result = hook(grad)
+        if result is not None:
+            grad = _as_tensor(result)
+    if tensor._grad is None:
+        tensor._grad = grad if keep_graph else _wrap(np.array(grad._data, copy=True))
+    elif keep_graph or tensor._grad._requires_grad:
+        tensor._grad = tensor._grad + grad
+    else:
+        existing = tensor._grad
+        np.add(existing._data, grad._data, out=existing._data, casting="unsafe")
+        existing._version_counter[0] += 1
+
+
+# ------------------------------------------------------------------- helpers
+def _wrap_outputs(cls, output, node, inputs):
+    """Turn forward's array(s) into tensors; finish the node's bookkeeping."""
+    multiple = output.__class__ is tuple
+    arrays = output if multiple else (output,)
+    arrays = tuple(a if a.__class__ is np.ndarray else np.asarray(a) for a in arrays)
+    if cls.promotes_dtypes:
+        target = result_type(*inputs)
+        if cls.promotes_dtypes == "float" and not target.is_floating_point:
+            target = get_default_dtype()
+        target = target.numpy_dtype
+        arrays = tuple(a if a.dtype == target else a.astype(target) for a in arrays)
+    if node is None:
+        tensors = tuple(_wrap(a) for a in arrays)
+        if cls.is_view:
+            _share_with_base(tensors, inputs[0])
+    else:
+        skip = node._non_differentiable or ()
+        tensors = tuple(
+            _wrap(a) if any(a is s for s in skip) else _wrap(a, node, index)
+            for index, a in enumerate(arrays)
+        )
+        if multiple:
+            node._num_outputs = len(arrays)
+            node._output_meta = [(a.shape, a.dtype) for a in arrays]
+        if cls.is_view:
+            _share_with_base(tensors, inputs[0])
+        to_save = node._to_save
+        if to_save:
+            node._resolve_saved(to_save, inputs, output if multiple else (output,), tensors)
+        del node._to_save
+    return tensors if multiple else tensors[0]
+
+
+def _share_with_base(views, source):
+    """A view shares its base's memory, so it also shares its version counter."""
+    base = source._base if source._base is not None else source
+    for view in views:
+        view._base = base
+        view._version_counter = source._version_counter
+
+
+def _resolve_saved(self, values, inputs, forward_outputs, output_tensors):
+    """Map each saved array back to what it is: an input tensor, an output, or a constant."""
+    saved = []
+    output_data = None
+    for value in values:
+        entry = value
+        for item in inputs:
+            if isinstance(item, Tensor) and (value is item._data or value is item):
+                entry = (item, item._version_counter[0])
+                break
+        else:
+            for index, produced in enumerate(forward_outputs):
+                if value is produced or value is output_tensors[index]:
+                    if output_data is None:
+                        output_data = [(t._data, t._version_counter) for t in output_tensors]
+                    entry = (_SavedOutput(index), output_tensors[index]._version_counter[0])
+                    break
+            else:
+                if isinstance(value, Tensor):
+                    entry = (value, value._version_counter[0])
+                else:
+                    entry = (value, 0)  # an intermediate array, a number or None
+        saved.append(entry)
+    self._saved = saved
+    self._output_data = output_data
+
+
+Node._resolve_saved = _resolve_saved
+
+
+def _to_input_layout(node, index, grad, meta):
+    """Sum a broadcast gradient back to the input's shape and cast it to its dtype."""
+    if not isinstance(grad, Tensor):
+        raise TypeError(
+            f"{node.name()}: backward returned a {type(grad).__name__} for input {index}; "
+            "expected a Tensor or None"
+        )
+    shape, dtype = meta
+    if grad._data.shape != shape:
+        grad = sum_to_shape(grad, shape, node.name(), index)
+    if grad._data.dtype != dtype:
+        grad = grad.to(from_numpy(dtype))
+    return grad
+
+
+def _explain_forward_error(cls, error, inputs):
+    """Turn a NumPy error from inside forward into a sentence with PyTorch's meaning."""
+    message = str(error)
+    shapes = [tuple(v._data.shape) for v in inputs if isinstance(v, Tensor)]
+    if "could not be broadcast" in message and len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        for position in range(1, max(len(a), len(b)) + 1):
+            size_a = a[-position] if position <= len(a) else 1
+            size_b = b[-position] if position <= len(b) else 1
+            if size_a != size_b and 1 not in (size_a, size_b):
+                dim = max(len(a), len(b)) - position
+                return RuntimeError(
+                    f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) "
+                    f"at non-singleton dimension {dim} ({cls.__name__[:-len('Backward0')] or cls.__name__}"
+                    f" of shapes {list(a)} and {list(b)})"
+                )
+    return type(error)(f"{cls.__name__}: {message}") if isinstance(error, TypeError) else \
+        RuntimeError(f"{cls.__name__}: {message}")
+
+
+def _modified_message(node, tensor, version):
+    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor"}.get(
+        tensor.dtype.name, "Tensor"
+    )
+    shape = ", ".join(str(n) for n in tensor._data.shape)
+    source = f"output {tensor._output_nr} of {tensor.grad_fn.name()}" if tensor.grad_fn else "a leaf"
+    return (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [torch.{kind} [{shape}]], which is {source}, is at version "
+        f"{tensor._version_counter[0]}; expected version {version} instead. {node.name()} saved it "
+        "for backward. Hint: use an out-of-place operation (y = y + 1 instead of y += 1) on "
+        "tensors that backward still needs, or clone() them first."
+    )
+
+
+def _as_tensor(value):
+    return value if isinstance(value, Tensor) else tensor_from_data(value)
+
+
+def grad_accumulator(tensor):
+    """The leaf's one AccumulateGrad node, made on first use and shared afterwards."""
+    node = tensor._accumulator() if tensor._accumulator is not None else None
+    if node is None:
+        node = AccumulateGrad(tensor)
+        tensor._accumulator = weakref.ref(node)
+    return node
+
+
+from ..tensor import Tensor, _wrap, tensor_from_data  # noqa: E402  (cycle: Tensor uses Node)
+from ..dtypes import from_numpy, get_default_dtype, result_type  # noqa: E402
+from ..ops.broadcast import sum_to_shape  # noqa: E402

@@ -1,0 +1,1 @@
+"""Indexing: ``t[...]`` and ``t[...] = value``."""

@@ -1,0 +1,849 @@
+"""``Tensor``: a NumPy array plus the autograd fields PyTorch gives every tensor.
+
+The fields a student meets first:
+
+- ``requires_grad``: should gradients flow to this tensor?
+- ``grad_fn``: the node that made it (None for leaves, which the user created);
+- ``grad``: filled by ``backward()`` for leaves (and for tensors that called
+  ``retain_grad()``), accumulating across calls;
+- ``is_leaf``: ``grad_fn is None``.
+
+Everything that computes lives in ``gradlab/ops/`` as one ``Node`` subclass per
+operation; the methods here only forward to those functions, so this file
+reads as the list of what a tensor can do.
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+from . import dtypes as _dtypes
+from .device import CPU, check_device
+from .size import Size
+
+_ScalarTypes = (numbers.Number, np.number, np.bool_)
+
+
+def _wrap(data, grad_fn=None, output_nr=0):
+    """Make a tensor around ``data`` (no copy). The single constructor the ops use."""
+    tensor = Tensor.__new__(Tensor)
+    tensor._data = data
+    tensor.grad_fn = grad_fn
+    tensor._requires_grad = grad_fn is not None
+    tensor._grad = None
+    tensor._version_counter = [0]
+    tensor._output_nr = output_nr
+    tensor._hooks = None
+    tensor._retains_grad = False
+    tensor._accumulator = None
+    tensor._base = None
+    return tensor
+
+
+class Tensor:
+    """A multi-dimensional array that records how it was computed."""
+
+    __slots__ = (
+        "_data", "grad_fn", "_requires_grad", "_grad", "_version_counter", "_output_nr",
+        "_hooks", "_retains_grad", "_accumulator", "_base", "__weakref__",
+    )
+    __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
+
+    def __init__(self, *args, dtype=None, device=None):
+        """Legacy constructor: ``Tensor([1, 2])`` copies data as float32; ``Tensor(2, 3)`` allocates."""
+        check_device(device)
+        target = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.get_default_dtype()
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = np.array(_to_nested(args[0]), dtype=target.numpy_dtype)
+        else:
+            data = np.zeros(args, dtype=target.numpy_dtype)
+        _init_from(self, data)
+
+    # ----------------------------------------------------------------- autograd
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Ask autograd to track this leaf (in place; returns self)."""
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients "
+                f"(this tensor is {self.dtype}); make it a float first, e.g. "
+                "torch.tensor([1., 2.]) or t.float()"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                "mistake, make sure you access the leaf Tensor instead.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: the tensor has shape "
+                    f"{list(self._data.shape)} but the grad has shape {list(value._data.shape)}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: the tensor is {self.dtype}, "
+                    f"the grad is {value.dtype}"
+                )
+        self._grad = value
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor too after backward."""
+        _engine.retain_grad(self)
+
+    def register_hook(self, hook):
+        """``hook(grad)`` runs when this tensor's gradient is computed; it may return a replacement."""
+        return _engine.register_tensor_hook(self, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor with respect to the graph's leaves."""
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """The same data (shared memory), cut from the graph: no grad_fn, no requires_grad."""
+        detached = _wrap(self._data)
+        detached._version_counter = self._version_counter
+        detached._base = self if self._base is None else self._base
+        return detached
+
+    def detach_(self):
+        if self._base is not None and self.grad_fn is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        """The values, as a tensor that shares memory but is not tracked by autograd."""
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version(self):
+        """How many times this tensor's memory was changed in place (PyTorch's counter)."""
+        return self._version_counter[0]
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    # ------------------------------------------------------------ description
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_shape.normalize_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self):
+        return _dtypes.from_numpy(self._data.dtype)
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None):
+        return self
+
+    def type(self, dtype=None):
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+            return f"torch.{names[self.dtype.name]}Tensor"
+        return self.to(dtype)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None):
+        grad_fn_name = self.grad_fn.name() if self.grad_fn is not None else None
+        return _printing.format_tensor(
+            self._data,
+            self.dtype.name,
+            requires_grad=self._requires_grad and grad_fn_name is None,
+            grad_fn_name=grad_fn_name,
+        )
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
+            return format(self.item(), spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    # ------------------------------------------------------------- conversion
+    def item(self):
+        """The single value as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
+                "item() needs exactly one element (index it first, e.g. t[0].item())"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force=False):
+        """The values as a NumPy array sharing memory with this tensor."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(this one has {self._data.size}); use .any() or .all()"
+            )
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``, keywords too."""
+        return _copy.to(self, *args, **kwargs)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        check_device("cuda")
+
+    def float(self):
+        return self.to(_dtypes.float32)
+
+    def double(self):
+        return self.to(_dtypes.float64)
+
+    def half(self):
+        return self.to(_dtypes.float16)
+
+    def long(self):
+        return self.to(_dtypes.int64)
+
+    def int(self):
+        return self.to(_dtypes.int32)
+
+    def bool(self):
+        return self.to(_dtypes.bool)
+
+    def clone(self, *, memory_format=None):
+        return _copy.clone(self)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return tensor_from_data(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return _creation.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    # ----------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return _arith.add(self, other)
+
+    def __radd__(self, other):
+        return _arith.add(self, other)
+
+    def __sub__(self, other):
+        return _arith.sub(self, other)
+
+    def __rsub__(self, other):
+        return _arith.rsub(self, other)
+
+    def __mul__(self, other):
+        return _arith.mul(self, other)
+
+    def __rmul__(self, other):
+        return _arith.mul(self, other)
+
+    def __truediv__(self, other):
+        return _arith.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _arith.rdiv(self, other)
+
+    def __floordiv__(self, other):
+        return _arith.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _arith.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _arith.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _arith.remainder(other, self)
+
+    def __pow__(self, exponent):
+        return _arith.pow(self, exponent)
+
+    def __rpow__(self, base):
+        return _arith.rpow(self, base)
+
+    def __matmul__(self, other):
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _linalg.matmul(other, self)
+
+    def __neg__(self):
+        return _arith.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _pointwise.abs(self)
+
+    def add(self, other, *, alpha=1):
+        return _arith.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _arith.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return _arith.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        return _arith.div(self, other, rounding_mode=rounding_mode)
+
+    divide = true_divide = div
+
+    def pow(self, exponent):
+        return _arith.pow(self, exponent)
+
+    def neg(self):
+        return _arith.neg(self)
+
+    negative = neg
+
+    # ------------------------------------------------------------ comparisons
+    def __eq__(self, other):
+        return _compare.eq(self, other)
+
+    def __ne__(self, other):
+        return _compare.ne(self, other)
+
+    def __lt__(self, other):
+        return _compare.lt(self, other)
+
+    def __le__(self, other):
+        return _compare.le(self, other)
+
+    def __gt__(self, other):
+        return _compare.gt(self, other)
+
+    def __ge__(self, other):
+        return _compare.ge(self, other)
+
+    def __and__(self, other):
+        return _compare.logical_op(np.bitwise_and, self, other)
+
+    def __or__(self, other):
+        return _compare.logical_op(np.bitwise_or, self, other)
+
+    def __xor__(self, other):
+        return _compare.logical_op(np.bitwise_xor, self, other)
+
+    def __invert__(self):
+        return _compare.logical_not(self)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def eq(self, other):
+        return _compare.eq(self, other)
+
+    def ne(self, other):
+        return _compare.ne(self, other)
+
+    def lt(self, other):
+        return _compare.lt(self, other)
+
+    def le(self, other):
+        return _compare.le(self, other)
+
+    def gt(self, other):
+        return _compare.gt(self, other)
+
+    def ge(self, other):
+        return _compare.ge(self, other)
+
+    def equal(self, other):
+        return _compare.equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _compare.allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _compare.isclose(self, other, rtol, atol, equal_nan)
+
+    def logical_not(self):
+        return _compare.logical_not(self)
+
+    def isnan(self):
+        return _compare.isnan(self)
+
+    def any(self, dim=None, keepdim=False):
+        return _compare.any(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return _compare.all(self, dim, keepdim)
+
+    # ------------------------------------------------------------ pointwise math
+    def exp(self):
+        return _pointwise.exp(self)
+
+    def log(self):
+        return _pointwise.log(self)
+
+    def sqrt(self):
+        return _pointwise.sqrt(self)
+
+    def abs(self):
+        return _pointwise.abs(self)
+
+    def sin(self):
+        return _pointwise.sin(self)
+
+    def cos(self):
+        return _pointwise.cos(self)
+
+    def tanh(self):
+        return _pointwise.tanh(self)
+
+    def sigmoid(self):
+        return _pointwise.sigmoid(self)
+
+    def relu(self):
+        return _pointwise.relu(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        return _pointwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):  # noqa: A002
+        return _pointwise.clamp(self, min, None)
+
+    def clamp_max(self, max):  # noqa: A002
+        return _pointwise.clamp(self, None, max)
+
+    def round(self, *, decimals=0):
+        return _pointwise.round(self, decimals=decimals)
+
+    def floor(self):
+        return _pointwise.floor(self)
+
+    def ceil(self):
+        return _pointwise.ceil(self)
+
+    def sign(self):
+        return _pointwise.sign(self)
+
+    def reciprocal(self):
+        return _pointwise.reciprocal(self)
+
+    def square(self):
+        return _pointwise.square(self)
+
+    def log1p(self):
+        return _pointwise.log1p(self)
+
+    def expm1(self):
+        return _pointwise.expm1(self)
+
+    def rsqrt(self):
+        return _pointwise.rsqrt(self)
+
+    def tan(self):
+        return _pointwise.tan(self)
+
+    def maximum(self, other):
+        return _pointwise.maximum(self, other)
+
+    def minimum(self, other):
+        return _pointwise.minimum(self, other)
+
+    def where(self, condition, other):
+        return _pointwise.where(condition, self, other)
+
+    def masked_fill(self, mask, value):
+        return _pointwise.masked_fill(self, mask, value)
+
+    # ---------------------------------------------------------------- reductions
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduction.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduction.mean(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return _reduction.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _reduction.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _reduction.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _reduction.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _reduction.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _reduction.argmin(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduction.prod(self, dim, keepdim, dtype=dtype)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _reduction.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _reduction.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _reduction.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _reduction.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim):
+        return _reduction.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return _reduction.log_softmax(self, dim)
+
+    # ---------------------------------------------------------------- shape
+    def reshape(self, *shape):
+        return _shape.reshape(self, *shape)
+
+    def view(self, *shape):
+        return _shape.view(self, *shape)
+
+    def view_as(self, other):
+        return _shape.view(self, other.shape)
+
+    def reshape_as(self, other):
+        return _shape.reshape(self, other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def t(self):
+        return _shape.t(self)
+
+    @property
+    def T(self):  # noqa: N802 - PyTorch's name
+        return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):  # noqa: N802
+        return _shape.transpose(self, -2, -1)
+
+    def transpose(self, dim0, dim1):
+        return _shape.transpose(self, dim0, dim1)
+
+    swapaxes = swapdims = transpose
+
+    def permute(self, *dims):
+        return _shape.permute(self, *dims)
+
+    def unsqueeze(self, dim):
+        return _shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return _shape.squeeze(self, dim)
+
+    def expand(self, *sizes):
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _shape.expand(self, other.shape)
+
+    def repeat(self, *sizes):
+        return _shape.repeat(self, *sizes)
+
+    def split(self, split_size, dim=0):
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _shape.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return _shape.unbind(self, dim)
+
+    # ----------------------------------------------------------------- linalg
+    def matmul(self, other):
+        return _linalg.matmul(self, other)
+
+    def mm(self, other):
+        return _linalg.mm(self, other)
+
+    def mv(self, vec):
+        return _linalg.mv(self, vec)
+
+    def dot(self, other):
+        return _linalg.dot(self, other)
+
+    def bmm(self, other):
+        return _linalg.bmm(self, other)
+
+    def outer(self, other):
+        return _linalg.outer(self, other)
+
+    # ---------------------------------------------------------------- indexing
+    def __getitem__(self, index):
+        return _indexing.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _indexing.setitem(self, index, value)
+
+    def gather(self, dim, index):
+        return _indexing.gather(self, dim, index)
+
+    def index_select(self, dim, index):
+        return _indexing.index_select(self, dim, index)
+
+    # ---------------------------------------------------------------- in place
+    def add_(self, other, *, alpha=1):
+        return _inplace.add_(self, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return _inplace.sub_(self, other, alpha=alpha)
+
+    def mul_(self, other):
+        return _inplace.mul_(self, other)
+
+    def div_(self, other):
+        return _inplace.div_(self, other)
+
+    def pow_(self, exponent):
+        return _inplace.pow_(self, exponent)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return _inplace.clamp_(self, min, max)
+
+    def zero_(self):
+        return _inplace.zero_(self)
+
+    def fill_(self, value):
+        return _inplace.fill_(self, value)
+
+    def copy_(self, source):
+        return _inplace.copy_(self, source)
+
+    def __iadd__(self, other):
+        return _inplace.add_(self, other)
+
+    def __isub__(self, other):
+        return _inplace.sub_(self, other)
+
+    def __imul__(self, other):
+        return _inplace.mul_(self, other)
+
+    def __itruediv__(self, other):
+        return _inplace.div_(self, other)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return _random.uniform_(self, a, b, generator=generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return _random.normal_(self, mean, std, generator=generator)
+
+
+def _init_from(tensor, data):
+    tensor._data = data
+    tensor.grad_fn = None
+    tensor._requires_grad = False
+    tensor._grad = None
+    tensor._version_counter = [0]
+    tensor._output_nr = 0
+    tensor._hooks = None
+    tensor._retains_grad = False
+    tensor._accumulator = None
+    tensor._base = None
+
+
+def _to_nested(data):
+    """Replace tensors inside (nested) lists by their values, so NumPy can read them."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_to_nested(item) for item in data]
+    return data
+
+
+def tensor_from_data(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """``gradlab.tensor``: copy ``data`` (numbers, nested lists, arrays, tensors) into a new leaf.
+
+    Python floats become float32, ints int64 and bools bool, as in PyTorch;
+    a NumPy array keeps its dtype.
+    """
+    check_device(device)
+    if isinstance(data, Tensor):
+        array = np.array(data._data, copy=True)
+    elif isinstance(data, np.ndarray):
+        array = np.array(data, copy=True)
+    else:
+        array = _array_from_python(data)
+    if dtype is not None:
+        array = array.astype(_dtypes.as_dtype(dtype).numpy_dtype, copy=False)
+    else:
+        _dtypes.from_numpy(array.dtype)  # rejects dtypes PyTorch lacks, with a clear message
+    result = _wrap(array)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def _array_from_python(data):
+    if isinstance(data, str) or (isinstance(data, (list, tuple)) and _contains_str(data)):
+        raise TypeError(f"new(): invalid data type 'str' — tensor() takes numbers, not text ({data!r})")
+    try:
+        array = np.array(_to_nested(data))
+    except ValueError as error:
+        raise ValueError(
+            f"expected a rectangular nested list of numbers (every row the same length): {error}"
+        ) from None
+    if array.dtype == object:
+        raise TypeError(
+            "could not convert the data to a tensor: use numbers or nested lists of numbers "
+            "with the same length in every row"
+        )
+    if array.dtype.kind == "f" and array.dtype != np.float16:
+        return array.astype(_dtypes.get_default_dtype().numpy_dtype, copy=False)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64, copy=False)
+    return array
+
+
+def _contains_str(items):
+    return any(isinstance(i, str) or (isinstance(i, (list, tuple)) and _contains_str(i)) for i in items)
+
+
+# The op modules import Tensor, so they are imported after it is defined.
+from .ops import arithmetic as _arith  # noqa: E402
+from .ops import comparison as _compare  # noqa: E402
+from .ops import pointwise as _pointwise  # noqa: E402
+from .ops import reduction as _reduction  # noqa: E402
+from .ops import shape as _shape  # noqa: E402
+from .ops import linalg as _linalg  # noqa: E402
+from .ops import indexing as _indexing  # noqa: E402
+from .ops import inplace as _inplace  # noqa: E402
+from .ops import copy as _copy  # noqa: E402
+from . import creation as _creation  # noqa: E402
+from . import random as _random  # noqa: E402
+from . import printing as _printing  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
