@@ -128,8 +128,9 @@ def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
 
 def _fill_in_place(tensor, values):
     from .ops.inplace import check_inplace
+    from .tensor import bump_version
 
     check_inplace(tensor)
     tensor._data[...] = values
-    tensor._version_counter[0] += 1
+    bump_version(tensor)
     return tensor

@@ -31,7 +31,7 @@ def _wrap(data, grad_fn=None, output_nr=0):
     tensor.grad_fn = grad_fn
     tensor._requires_grad = grad_fn is not None
     tensor._grad = None
-    tensor._version_counter = [0]
+    tensor._changes = 0
     tensor._output_nr = output_nr
     tensor._hooks = None
     tensor._retains_grad = False
@@ -44,7 +44,7 @@ class Tensor:
     """A multi-dimensional array that records how it was computed."""
 
     __slots__ = (
-        "_data", "grad_fn", "_requires_grad", "_grad", "_version_counter", "_output_nr",
+        "_data", "grad_fn", "_requires_grad", "_grad", "_changes", "_output_nr",
         "_hooks", "_retains_grad", "_accumulator", "_base", "__weakref__",
     )
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
@@ -141,7 +141,6 @@ class Tensor:
     def detach(self):
         """The same data (shared memory), cut from the graph: no grad_fn, no requires_grad."""
         detached = _wrap(self._data)
-        detached._version_counter = self._version_counter
         detached._base = self if self._base is None else self._base
         return detached
 
@@ -166,7 +165,7 @@ class Tensor:
     @property
     def _version(self):
         """How many times this tensor's memory was changed in place (PyTorch's counter)."""
-        return self._version_counter[0]
+        return version_of(self)
 
     @property
     def output_nr(self):
@@ -763,12 +762,23 @@ class Tensor:
         return _random.normal_(self, mean, std, generator=generator)
 
 
+def version_of(tensor):
+    """The version counter of a tensor's memory: views and detached tensors share their base's."""
+    return tensor._changes if tensor._base is None else tensor._base._changes
+
+
+def bump_version(tensor):
+    """Record an in-place change of the tensor's memory (seen by every view of it)."""
+    owner = tensor if tensor._base is None else tensor._base
+    owner._changes += 1
+
+
 def _init_from(tensor, data):
     tensor._data = data
     tensor.grad_fn = None
     tensor._requires_grad = False
     tensor._grad = None
-    tensor._version_counter = [0]
+    tensor._changes = 0
     tensor._output_nr = 0
     tensor._hooks = None
     tensor._retains_grad = False

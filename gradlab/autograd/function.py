@@ -86,7 +86,6 @@ class Function(metaclass=_FunctionMeta):
         node._link_inputs(tensor_args)
         node._tensor_positions = {i for i, a in enumerate(args) if isinstance(a, Tensor)}
         node._needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        node._to_save = None
         node._non_differentiable = None
         node._materialize_grads = True
         recording = _grad_state.enabled and any(node._needs_input_grad)
@@ -119,9 +118,8 @@ class Function(metaclass=_FunctionMeta):
             wrapped.append(_wrap(value._data, node if differentiable else None, index))
         node._num_outputs = len(wrapped)
         node._output_meta = [(t._data.shape, t._data.dtype) for t in wrapped]
-        if node._to_save:
-            node._resolve_saved(node._to_save, tensor_args, results, wrapped)
-        del node._to_save
+        if node._saved:
+            node._resolve_saved(node._saved, tensor_args, results, wrapped)
         return tuple(wrapped) if multiple else wrapped[0]
 
 

@@ -68,10 +68,14 @@ NO_CONTEXT = _NoContext()
 class _SavedOutput:
     """Marks a saved value that is one of the node's own outputs (kept as its array)."""
 
-    __slots__ = ("index",)
+    __slots__ = ("index", "tensor")
 
-    def __init__(self, index):
+    def __init__(self, index, tensor):
         self.index = index
+        self.tensor = weakref.ref(tensor)
+
+
+_NO_EDGE = (None, 0)  # the next_functions slot of an input that needs no gradient
 
 
 class RemovableHandle:
@@ -99,6 +103,13 @@ class Node:
     ``local_derivatives_latex`` (one entry per input), ``saved_values``.
     """
 
+    # Slots keep nodes small; "__dict__" lets an op's forward store extras on ctx.
+    __slots__ = (
+        "next_functions", "_input_meta", "_sequence_nr", "_saved", "_saved_versions",
+        "_output_data", "_freed", "_hooks", "_pre_hooks", "_tensor_pre_hooks",
+        "__dict__", "__weakref__",
+    )
+
     expression = None
     local_derivatives = ()
     local_derivatives_latex = ()
@@ -125,8 +136,6 @@ class Node:
         if recording and _grad_state.enabled:
             node = cls.__new__(cls)
             node._link_inputs(inputs)
-            node._to_save = None
-            node._non_differentiable = None
         else:
             node = None
         try:
@@ -146,10 +155,10 @@ class Node:
                     next_functions.append((grad_accumulator(value), 0))
                 input_meta.append((value._data.shape, value._data.dtype))
             else:
-                next_functions.append((None, 0))
+                next_functions.append(_NO_EDGE)
                 input_meta.append(None)
         self.next_functions = tuple(next_functions)
-        self._input_meta = input_meta
+        self._input_meta = tuple(input_meta)
         self._sequence_nr = _next_sequence_nr()
         self._saved = ()
         self._output_data = None
@@ -165,8 +174,12 @@ class Node:
         return tuple(meta is not None for meta in self._input_meta)
 
     def save_for_backward(self, *values):
-        """Keep values (inputs, outputs or intermediate arrays) for backward."""
-        self._to_save = values
+        """Keep values (inputs, outputs or intermediate arrays) for backward.
+
+        ``apply`` resolves them right after forward returns: an input's array
+        becomes that input tensor, an output's array a reference to the output.
+        """
+        self._saved = values
 
     def mark_non_differentiable(self, *outputs):
         """Outputs (such as argmax indices) that get no grad_fn."""
@@ -181,31 +194,26 @@ class Node:
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
         unpacked = []
-        for value, version in self._saved:
+        for value, version in zip(self._saved, self._saved_versions):
             if isinstance(value, Tensor):
-                if value._version_counter[0] != version:
+                if version_of(value) != version:
                     raise RuntimeError(_modified_message(self, value, version))
                 unpacked.append(value)
             elif value.__class__ is _SavedOutput:
-                unpacked.append(self._unpack_output(value.index, version))
+                unpacked.append(self._unpack_output(value, version))
             elif value.__class__ is np.ndarray:
                 unpacked.append(_wrap(value))
             else:
                 unpacked.append(value)  # None or a Python number
         return tuple(unpacked)
 
-    def _unpack_output(self, index, version):
-        data, counter = self._output_data[index]
-        if counter[0] != version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: output {index} of {self.name()} is at version {counter[0]}; "
-                f"expected version {version} instead. Hint: use an out-of-place operation "
-                "(y = y * 2 instead of y *= 2) on tensors that backward still needs."
-            )
-        output = _wrap(data, self, index)
-        output._version_counter = counter
-        return output
+    def _unpack_output(self, saved, version):
+        # A weak reference: the output holds this node, so a strong one would be a cycle.
+        output = saved.tensor()
+        if output is not None and version_of(output) != version:
+            raise RuntimeError(_modified_message(self, output, version))
+        data = self._output_data[saved.index]
+        return _wrap(data, self, saved.index)
 
     @property
     def saved_values(self):
@@ -234,7 +242,7 @@ class Node:
         """Zeros for outputs that received no gradient (as PyTorch does by default)."""
         result = list(grad_outputs)
         for index, grad in enumerate(result):
-            if grad is None and self._output_data is not None:
+            if grad is None and getattr(self, "_output_meta", None) is not None:
                 shape, dtype = self._output_meta[index]
                 result[index] = _wrap(np.zeros(shape, dtype))
         return result
@@ -243,7 +251,7 @@ class Node:
         """Free what forward saved (done by backward unless retain_graph=True)."""
         if self._saved:
             self._freed = True
-        self._saved = ()
+        self._saved = self._saved_versions = ()
         self._output_data = None
 
     def __call__(self, *grad_outputs):
@@ -343,76 +351,98 @@ def accumulate(tensor, grad, keep_graph):
     else:
         existing = tensor._grad
         np.add(existing._data, grad._data, out=existing._data, casting="unsafe")
-        existing._version_counter[0] += 1
+        bump_version(existing)
 
 
 # ------------------------------------------------------------------- helpers
 def _wrap_outputs(cls, output, node, inputs):
     """Turn forward's array(s) into tensors; finish the node's bookkeeping."""
-    multiple = output.__class__ is tuple
-    arrays = output if multiple else (output,)
-    arrays = tuple(a if a.__class__ is np.ndarray else np.asarray(a) for a in arrays)
+    if output.__class__ is tuple:
+        return _wrap_many(cls, output, node, inputs)
+    array = output if output.__class__ is np.ndarray else np.asarray(output)
     if cls.promotes_dtypes:
-        target = result_type(*inputs)
-        if cls.promotes_dtypes == "float" and not target.is_floating_point:
-            target = get_default_dtype()
-        target = target.numpy_dtype
-        arrays = tuple(a if a.dtype == target else a.astype(target) for a in arrays)
+        array = _promote(cls, array, inputs)
+    result = _wrap(array, node)
+    if cls.is_view:
+        _share_with_base((result,), inputs[0])
+    if node is not None and node._saved:
+        node._resolve_saved(node._saved, inputs, (output,), (result,))
+    return result
+
+
+def _wrap_many(cls, outputs, node, inputs):
+    arrays = [a if a.__class__ is np.ndarray else np.asarray(a) for a in outputs]
+    if cls.promotes_dtypes:
+        arrays = [_promote(cls, a, inputs) for a in arrays]
     if node is None:
         tensors = tuple(_wrap(a) for a in arrays)
-        if cls.is_view:
-            _share_with_base(tensors, inputs[0])
     else:
-        skip = node._non_differentiable or ()
+        skip = getattr(node, "_non_differentiable", None) or ()
         tensors = tuple(
             _wrap(a) if any(a is s for s in skip) else _wrap(a, node, index)
             for index, a in enumerate(arrays)
         )
-        if multiple:
-            node._num_outputs = len(arrays)
-            node._output_meta = [(a.shape, a.dtype) for a in arrays]
-        if cls.is_view:
-            _share_with_base(tensors, inputs[0])
-        to_save = node._to_save
-        if to_save:
-            node._resolve_saved(to_save, inputs, output if multiple else (output,), tensors)
-        del node._to_save
-    return tensors if multiple else tensors[0]
+        node._num_outputs = len(arrays)
+        node._output_meta = [(a.shape, a.dtype) for a in arrays]
+    if cls.is_view:
+        _share_with_base(tensors, inputs[0])
+    if node is not None and node._saved:
+        node._resolve_saved(node._saved, inputs, outputs, tensors)
+    return tensors
+
+
+def _promote(cls, array, inputs):
+    """Cast NumPy's result to PyTorch's result dtype where the two rules differ."""
+    dtype = array.dtype
+    seen_tensor = False
+    for value in inputs:
+        if isinstance(value, Tensor):
+            if value._data.dtype != dtype:
+                break
+            seen_tensor = True
+    else:
+        # every tensor already has the result's dtype: NumPy and PyTorch agree
+        if seen_tensor and (cls.promotes_dtypes is True or dtype.kind == "f"):
+            return array
+    target = result_type(*inputs)
+    if cls.promotes_dtypes == "float" and not target.is_floating_point:
+        target = get_default_dtype()
+    target = target.numpy_dtype
+    return array if dtype == target else array.astype(target)
 
 
 def _share_with_base(views, source):
-    """A view shares its base's memory, so it also shares its version counter."""
+    """A view shares its base's memory, so it also shares its version counter (the base's)."""
     base = source._base if source._base is not None else source
     for view in views:
         view._base = base
-        view._version_counter = source._version_counter
 
 
 def _resolve_saved(self, values, inputs, forward_outputs, output_tensors):
     """Map each saved array back to what it is: an input tensor, an output, or a constant."""
     saved = []
-    output_data = None
+    versions = []
     for value in values:
-        entry = value
+        entry, version = value, 0  # an intermediate array, a number or None
         for item in inputs:
             if isinstance(item, Tensor) and (value is item._data or value is item):
-                entry = (item, item._version_counter[0])
+                entry, version = item, version_of(item)
                 break
         else:
             for index, produced in enumerate(forward_outputs):
                 if value is produced or value is output_tensors[index]:
-                    if output_data is None:
-                        output_data = [(t._data, t._version_counter) for t in output_tensors]
-                    entry = (_SavedOutput(index), output_tensors[index]._version_counter[0])
+                    if self._output_data is None:
+                        self._output_data = tuple(t._data for t in output_tensors)
+                    entry = _SavedOutput(index, output_tensors[index])
+                    version = version_of(output_tensors[index])
                     break
             else:
                 if isinstance(value, Tensor):
-                    entry = (value, value._version_counter[0])
-                else:
-                    entry = (value, 0)  # an intermediate array, a number or None
+                    entry, version = value, version_of(value)
         saved.append(entry)
-    self._saved = saved
-    self._output_data = output_data
+        versions.append(version)
+    self._saved = tuple(saved)
+    self._saved_versions = tuple(versions)
 
 
 Node._resolve_saved = _resolve_saved
@@ -462,7 +492,7 @@ def _modified_message(node, tensor, version):
     return (
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [torch.{kind} [{shape}]], which is {source}, is at version "
-        f"{tensor._version_counter[0]}; expected version {version} instead. {node.name()} saved it "
+        f"{version_of(tensor)}; expected version {version} instead. {node.name()} saved it "
         "for backward. Hint: use an out-of-place operation (y = y + 1 instead of y += 1) on "
         "tensors that backward still needs, or clone() them first."
     )
@@ -481,6 +511,6 @@ def grad_accumulator(tensor):
     return node
 
 
-from ..tensor import Tensor, _wrap, tensor_from_data  # noqa: E402  (cycle: Tensor uses Node)
+from ..tensor import Tensor, _wrap, bump_version, tensor_from_data, version_of  # noqa: E402
 from ..dtypes import from_numpy, get_default_dtype, result_type  # noqa: E402
 from ..ops.broadcast import sum_to_shape  # noqa: E402

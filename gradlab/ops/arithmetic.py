@@ -250,8 +250,11 @@ def _where_zero(mask, values):
 
 
 # ------------------------------------------------------------------ functions
+_OPERANDS = (Tensor, int, float, bool, np.number, np.bool_)
+
+
 def _check_operand(value, op):
-    if isinstance(value, (Tensor, int, float, bool, np.number, np.bool_)):
+    if value.__class__ is float or value.__class__ is Tensor or isinstance(value, _OPERANDS):
         return value
     if isinstance(value, np.ndarray):
         from ..tensor import tensor_from_data

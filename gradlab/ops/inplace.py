@@ -17,7 +17,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import NO_CONTEXT, Node
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 from . import arithmetic, pointwise
 
 _TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
@@ -96,7 +96,7 @@ def _write(tensor, values):
             "single memory location. Please clone() the tensor before performing the operation."
         )
     np.copyto(tensor._data, values, casting="unsafe")
-    tensor._version_counter[0] += 1
+    bump_version(tensor)
 
 
 def _operand(value):
