@@ -26,12 +26,15 @@ from .ops.comparison import (
     isnan, le, less, less_equal, logical_and, logical_not, logical_or, lt, ne, not_equal,
 )
 from .ops.copy import clone
-from .ops.linalg import mm
+from .ops.linalg import bmm, dot, ger, matmul, mm, mv, outer
 from .ops.pointwise import (
     abs, absolute, ceil, clamp, clip, cos, exp, expm1, floor, log, log1p, masked_fill, maximum,
     minimum, relu, round, rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh, trunc, where,
 )
-from .ops.reduction import mean, sum
+from .ops.reduction import (
+    amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std,
+    sum, var,
+)
 from .ops.shape import cat, concat, concatenate, reshape, stack
 from .printing import get_printoptions, set_printoptions
 from .random import (

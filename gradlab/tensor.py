@@ -26,27 +26,32 @@ _ScalarTypes = (numbers.Number, np.number, np.bool_)
 
 def _wrap(data, grad_fn=None, output_nr=0):
     """Make a tensor around ``data`` (no copy). The single constructor the ops use."""
-    tensor = Tensor.__new__(Tensor)
+    tensor = _new_tensor(Tensor)
     tensor._data = data
     tensor.grad_fn = grad_fn
     tensor._requires_grad = grad_fn is not None
-    tensor._grad = None
-    tensor._changes = 0
-    tensor._output_nr = output_nr
-    tensor._hooks = None
-    tensor._retains_grad = False
-    tensor._accumulator = None
-    tensor._base = None
+    if output_nr:
+        tensor._output_nr = output_nr
     return tensor
+
+
+_new_tensor = object.__new__
 
 
 class Tensor:
     """A multi-dimensional array that records how it was computed."""
 
-    __slots__ = (
-        "_data", "grad_fn", "_requires_grad", "_grad", "_changes", "_output_nr",
-        "_hooks", "_retains_grad", "_accumulator", "_base", "__weakref__",
-    )
+    # Every tensor sets the three slots; the rarer fields below start from these
+    # class defaults and go into the instance __dict__ only when set.
+    __slots__ = ("_data", "grad_fn", "_requires_grad", "__dict__", "__weakref__")
+    _grad = None  # .grad, filled by backward for leaves
+    _changes = 0  # version counter: in-place changes of this memory (views use their base's)
+    _output_nr = 0  # which output of grad_fn this tensor is
+    _hooks = None  # leaf hooks, run by AccumulateGrad
+    _retains_grad = False
+    _accumulator = None  # weak reference to the leaf's AccumulateGrad node
+    _base = None  # the tensor whose memory this view (or detached tensor) shares
+
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, *args, dtype=None, device=None):
@@ -777,13 +782,6 @@ def _init_from(tensor, data):
     tensor._data = data
     tensor.grad_fn = None
     tensor._requires_grad = False
-    tensor._grad = None
-    tensor._changes = 0
-    tensor._output_nr = 0
-    tensor._hooks = None
-    tensor._retains_grad = False
-    tensor._accumulator = None
-    tensor._base = None
 
 
 def _to_nested(data):
@@ -807,7 +805,7 @@ def tensor_from_data(data, dtype=None, device=None, requires_grad=False, pin_mem
     elif isinstance(data, np.ndarray):
         array = np.array(data, copy=True)
     else:
-        array = _array_from_python(data)
+        array = _array_from_python(data, dtype)
     if dtype is not None:
         array = array.astype(_dtypes.as_dtype(dtype).numpy_dtype, copy=False)
     else:
@@ -818,7 +816,7 @@ def tensor_from_data(data, dtype=None, device=None, requires_grad=False, pin_mem
     return result
 
 
-def _array_from_python(data):
+def _array_from_python(data, dtype=None):
     if isinstance(data, str) or (isinstance(data, (list, tuple)) and _contains_str(data)):
         raise TypeError(f"new(): invalid data type 'str' — tensor() takes numbers, not text ({data!r})")
     try:
@@ -832,6 +830,8 @@ def _array_from_python(data):
             "could not convert the data to a tensor: use numbers or nested lists of numbers "
             "with the same length in every row"
         )
+    if dtype is not None:
+        return array  # converted once, by the caller, straight to the requested dtype
     if array.dtype.kind == "f" and array.dtype != np.float16:
         return array.astype(_dtypes.get_default_dtype().numpy_dtype, copy=False)
     if array.dtype.kind in "iu":

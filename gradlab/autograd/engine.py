@@ -74,20 +74,19 @@ def iter_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fa
         if dependencies.get(node, 0) == 0:
             heapq.heappush(ready, (-node._sequence_nr, id(node), node))
 
+    heappush, heappop = heapq.heappush, heapq.heappop
     while ready:
-        node = heapq.heappop(ready)[2]
+        node = heappop(ready)[2]
         grad_outputs = buffers.pop(node, None)
         grad_inputs = ()
         leaves = []
         if grad_outputs is not None and (needed is None or node in needed):
-            grad_outputs = _run_pre_hooks(node, grad_outputs, leaves)
+            if node._tensor_pre_hooks or node._pre_hooks:
+                grad_outputs = _run_pre_hooks(node, grad_outputs, leaves)
             if _capture is not None:
-                for index, grad in enumerate(grad_outputs):
-                    key = (node, index)
-                    if key in _capture and grad is not None:
-                        _capture[key] = grad
+                _capture_grads(_capture, node, grad_outputs)
             previous_mode = _grad_state.enabled
-            _grad_state.enabled = create_graph
+            _grad_state.enabled = create_graph  # record the backward pass only for create_graph
             try:
                 if node.__class__ is AccumulateGrad:
                     if _capture is None and (targets is None or node in targets):
@@ -101,19 +100,30 @@ def iter_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fa
                 _grad_state.enabled = previous_mode
             if not retain_graph:
                 node._release()
-        for (next_node, index), grad in zip(node.next_functions, grad_inputs or _nones(node)):
+        # Send each gradient along its edge; a node is ready once all its edges have reported.
+        for position, (next_node, index) in enumerate(node.next_functions):
             if next_node is None:
                 continue
+            grad = grad_inputs[position] if grad_inputs else None
             if grad is not None:
                 buffer = buffers.get(next_node)
                 if buffer is None:
-                    buffer = buffers[next_node] = [None] * next_node._num_outputs
-                buffer[index] = grad if buffer[index] is None else buffer[index] + grad
+                    buffers[next_node] = buffer = [None] * next_node._num_outputs
+                existing = buffer[index]
+                buffer[index] = grad if existing is None else existing + grad
             remaining = dependencies[next_node] - 1
             dependencies[next_node] = remaining
-            if remaining == 0:
-                heapq.heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
+            if not remaining:
+                heappush(ready, (-next_node._sequence_nr, id(next_node), next_node))
         yield BackwardStep(node, grad_outputs, grad_inputs, leaves)
+
+
+def _capture_grads(capture, node, grad_outputs):
+    """For ``grad()``: keep the gradients arriving at the requested tensors."""
+    for index, grad in enumerate(grad_outputs):
+        key = (node, index)
+        if key in capture and grad is not None:
+            capture[key] = grad
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -264,10 +274,6 @@ def _needed_nodes(dependencies, roots, targets):
         if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
             needed.add(node)
     return needed
-
-
-def _nones(node):
-    return (None,) * len(node.next_functions)
 
 
 # --------------------------------------------------------------------- arguments

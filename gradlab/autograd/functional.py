@@ -12,7 +12,7 @@ from .grad_mode import enable_grad
 
 
 def _as_tuple(values):
-    return (values, False) if not isinstance(values, (tuple, list)) else (tuple(values), True)
+    return ((values,), False) if not isinstance(values, (tuple, list)) else (tuple(values), True)
 
 
 def _prepare(inputs, create_graph):

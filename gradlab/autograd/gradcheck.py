@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .engine import grad as _grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -135,11 +135,13 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     def first_derivatives(*values):
         current_inputs, current_grads = values[:len(inputs)], values[len(inputs):]
-        current_outputs = _differentiable_outputs(func, current_inputs)
-        used = [(o, g) for o, g in zip(current_outputs, current_grads) if o._requires_grad]
-        grads = _grad([o for o, _ in used], [current_inputs[i] for i in wrt_positions],
-                      [g for _, g in used], create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None)
+        with enable_grad():  # also while gradcheck perturbs inputs under no_grad
+            current_outputs = _differentiable_outputs(func, current_inputs)
+            used = [(o, g) for o, g in zip(current_outputs, current_grads) if o._requires_grad]
+            grads = _grad([o for o, _ in used], [current_inputs[i] for i in wrt_positions],
+                          [g for _, g in used], create_graph=True, allow_unused=True)
+        return tuple(_wrap(np.zeros_like(current_inputs[i]._data)) if g is None else g
+                     for g, i in zip(grads, wrt_positions))
 
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)

@@ -104,11 +104,15 @@ class Node:
     """
 
     # Slots keep nodes small; "__dict__" lets an op's forward store extras on ctx.
-    __slots__ = (
-        "next_functions", "_input_meta", "_sequence_nr", "_saved", "_saved_versions",
-        "_output_data", "_freed", "_hooks", "_pre_hooks", "_tensor_pre_hooks",
-        "__dict__", "__weakref__",
-    )
+    # Slots keep nodes small; "__dict__" holds what an op's forward stores on ctx
+    # and the rarer fields below, which start from these class defaults.
+    __slots__ = ("next_functions", "_input_meta", "_sequence_nr", "_saved", "__dict__", "__weakref__")
+    _saved_versions = ()
+    _output_data = None  # arrays of the outputs, kept only when forward saved an output
+    _freed = False  # set by backward when it released the saved values
+    _hooks = None
+    _pre_hooks = None
+    _tensor_pre_hooks = None
 
     expression = None
     local_derivatives = ()
@@ -124,25 +128,33 @@ class Node:
 
         A node is created only when grad mode is on and some input requires grad.
         """
-        raw = []
-        recording = False
-        for value in inputs:
-            if isinstance(value, Tensor):
-                raw.append(value._data)
-                if value._requires_grad:
-                    recording = True
-            else:
-                raw.append(value)
-        if recording and _grad_state.enabled:
-            node = cls.__new__(cls)
-            node._link_inputs(inputs)
-        else:
-            node = None
+        raw = [value._data if isinstance(value, Tensor) else value for value in inputs]
+        node = None
+        if _grad_state.enabled:
+            for value in inputs:
+                if isinstance(value, Tensor) and value._requires_grad:
+                    node = cls.__new__(cls)
+                    node._link_inputs(inputs)
+                    break
         try:
             output = cls.forward(node or NO_CONTEXT, *raw, **params)
         except (ValueError, TypeError, IndexError, FloatingPointError) as error:
             raise _explain_forward_error(cls, error, inputs) from None
-        return _wrap_outputs(cls, output, node, inputs)
+        if output.__class__ is tuple:
+            return _wrap_many(cls, output, node, inputs)
+        # one output (the common case, kept short because every op passes here)
+        array = output if output.__class__ is np.ndarray else np.asarray(output)
+        if cls.promotes_dtypes:
+            array = _promote(cls, array, inputs)
+        result = _new_tensor(Tensor)
+        result._data = array
+        result.grad_fn = node
+        result._requires_grad = node is not None
+        if cls.is_view:
+            _share_with_base((result,), inputs[0])
+        if node is not None and node._saved:
+            node._resolve_saved(node._saved, inputs, (output,), (result,))
+        return result
 
     def _link_inputs(self, inputs):
         next_functions = []
@@ -161,17 +173,12 @@ class Node:
         self._input_meta = tuple(input_meta)
         self._sequence_nr = _next_sequence_nr()
         self._saved = ()
-        self._output_data = None
-        self._freed = False
-        self._hooks = None
-        self._pre_hooks = None
-        self._tensor_pre_hooks = None
 
     # ------------------------------------------------------------- ctx interface
     @property
     def needs_input_grad(self):
         """One bool per input: does backward need to compute that gradient?"""
-        return tuple(meta is not None for meta in self._input_meta)
+        return tuple([meta is not None for meta in self._input_meta])
 
     def save_for_backward(self, *values):
         """Keep values (inputs, outputs or intermediate arrays) for backward.
@@ -223,20 +230,28 @@ class Node:
     # ------------------------------------------------------------ running backward
     def _run_backward(self, grad_outputs):
         """Call ``backward`` and bring each gradient to its input's shape and dtype."""
-        if len(grad_outputs) > 1 or grad_outputs[0] is None:
+        if self._num_outputs > 1 or grad_outputs[0] is None:
             grad_outputs = self._materialize(grad_outputs)
         grads = self.backward(self, *grad_outputs)
         if grads.__class__ is not tuple:
-            grads = (grads,) if not isinstance(grads, list) else tuple(grads)
-        if len(grads) != len(self._input_meta):
+            grads = tuple(grads) if isinstance(grads, list) else (grads,)
+        meta = self._input_meta
+        if len(grads) != len(meta):
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients "
-                f"(expected {len(self._input_meta)}, got {len(grads)})"
+                f"(expected {len(meta)}, got {len(grads)})"
             )
-        return tuple(
-            None if grad is None or meta is None else _to_input_layout(self, index, grad, meta)
-            for index, (grad, meta) in enumerate(zip(grads, self._input_meta))
-        )
+        result = []
+        for index, grad in enumerate(grads):
+            expected = meta[index]
+            if grad is None or expected is None:
+                result.append(None)
+            elif grad.__class__ is Tensor and grad._data.shape == expected[0] \
+                    and grad._data.dtype == expected[1]:
+                result.append(grad)
+            else:
+                result.append(_to_input_layout(self, index, grad, expected))
+        return tuple(result)
 
     def _materialize(self, grad_outputs):
         """Zeros for outputs that received no gradient (as PyTorch does by default)."""
@@ -251,8 +266,9 @@ class Node:
         """Free what forward saved (done by backward unless retain_graph=True)."""
         if self._saved:
             self._freed = True
-        self._saved = self._saved_versions = ()
-        self._output_data = None
+            self._saved = self._saved_versions = ()
+            if self._output_data is not None:
+                self._output_data = None
 
     def __call__(self, *grad_outputs):
         """Input gradients for the given output gradients, aligned with next_functions."""
@@ -323,11 +339,6 @@ class AccumulateGrad(Node):
         # run as soon as every gradient for the leaf has arrived, as PyTorch does
         self._sequence_nr = _ACCUMULATE_PRIORITY + _next_sequence_nr()
         self._saved = ()
-        self._output_data = None
-        self._freed = False
-        self._hooks = None
-        self._pre_hooks = None
-        self._tensor_pre_hooks = None
 
     def _run_backward(self, grad_outputs):
         accumulate(self.variable, grad_outputs[0], _grad_state.enabled)
@@ -355,21 +366,6 @@ def accumulate(tensor, grad, keep_graph):
 
 
 # ------------------------------------------------------------------- helpers
-def _wrap_outputs(cls, output, node, inputs):
-    """Turn forward's array(s) into tensors; finish the node's bookkeeping."""
-    if output.__class__ is tuple:
-        return _wrap_many(cls, output, node, inputs)
-    array = output if output.__class__ is np.ndarray else np.asarray(output)
-    if cls.promotes_dtypes:
-        array = _promote(cls, array, inputs)
-    result = _wrap(array, node)
-    if cls.is_view:
-        _share_with_base((result,), inputs[0])
-    if node is not None and node._saved:
-        node._resolve_saved(node._saved, inputs, (output,), (result,))
-    return result
-
-
 def _wrap_many(cls, outputs, node, inputs):
     arrays = [a if a.__class__ is np.ndarray else np.asarray(a) for a in outputs]
     if cls.promotes_dtypes:
@@ -396,6 +392,8 @@ def _promote(cls, array, inputs):
     dtype = array.dtype
     seen_tensor = False
     for value in inputs:
+        if value.__class__ is float:
+            continue
         if isinstance(value, Tensor):
             if value._data.dtype != dtype:
                 break
@@ -511,6 +509,6 @@ def grad_accumulator(tensor):
     return node
 
 
-from ..tensor import Tensor, _wrap, bump_version, tensor_from_data, version_of  # noqa: E402
+from ..tensor import Tensor, _new_tensor, _wrap, bump_version, tensor_from_data, version_of  # noqa: E402
 from ..dtypes import from_numpy, get_default_dtype, result_type  # noqa: E402
 from ..ops.broadcast import sum_to_shape  # noqa: E402

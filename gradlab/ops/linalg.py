@@ -3,10 +3,67 @@
 For C = A @ B the gradients are grad_A = grad_C @ Bᵀ and grad_B = Aᵀ @ grad_C:
 each input's gradient is the output gradient multiplied by the *other*
 input, transposed so the shapes fit.
+
+``matmul`` itself has no grad_fn of its own: like PyTorch it picks one of the
+four products by the inputs' dimensions and reshapes around it, so the graph
+of ``x @ W`` shows the same nodes as PyTorch's (``MmBackward0`` under an
+``UnsafeViewBackward0`` when ``x`` has batch dimensions).
 """
 import numpy as np
 
 from ..autograd.node import Node
+from ..tensor import Tensor
+from .shape import UnsafeViewBackward0, _can_view
+
+_CPP_TYPE_NAMES = {  # how PyTorch's C++ core names dtypes in some messages
+    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "bool": "bool",
+}
+_TYPE_NAMES = {
+    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+}
+
+
+# ================================================================= products
+class DotBackward0(Node):
+    """out = Σ_i a_i b_i (1-d · 1-d)          d/da = b,  d/db = a"""
+
+    expression = "a · b"
+    local_derivatives = ("∂out/∂a = b", "∂out/∂b = a")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = b", r"\frac{\partial out}{\partial b} = a")
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.dot(a, b))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        return (grad_output * b if needs_a else None, grad_output * a if needs_b else None)
+
+
+class MvBackward0(Node):
+    """out = M v (2-d @ 1-d)          grad_M = grad ⊗ v (outer product),  grad_v = Mᵀ grad"""
+
+    expression = "M @ v"
+    local_derivatives = ("∂out/∂M: grad ⊗ v", "∂out/∂v: Mᵀ @ grad")
+    local_derivatives_latex = (r"\bar{M} = \bar{y}\, v^\top", r"\bar{v} = M^\top \bar{y}")
+
+    @staticmethod
+    def forward(ctx, matrix, vector):
+        ctx.save_for_backward(matrix, vector)
+        return matrix @ vector
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        matrix, vector = ctx.saved_tensors
+        needs_matrix, needs_vector = ctx.needs_input_grad
+        return (outer(grad_output, vector) if needs_matrix else None,
+                matrix.t().mv(grad_output) if needs_vector else None)
 
 
 class MmBackward0(Node):
@@ -15,7 +72,6 @@ class MmBackward0(Node):
     expression = "A @ B"
     local_derivatives = ("∂out/∂A: grad @ Bᵀ", "∂out/∂B: Aᵀ @ grad")
     local_derivatives_latex = (r"\bar{A} = \bar{C} B^\top", r"\bar{B} = A^\top \bar{C}")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -29,24 +85,286 @@ class MmBackward0(Node):
         return (grad_output.mm(b.t()) if needs_a else None, a.t().mm(grad_output) if needs_b else None)
 
 
-def _check_same_dtype(name, a, b):
+class BmmBackward0(Node):
+    """out[i] = A[i] @ B[i] (3-d, one product per batch)          grad_A = grad @ Bᵀ,  grad_B = Aᵀ @ grad"""
+
+    expression = "bmm(A, B)"
+    local_derivatives = ("∂out/∂A: grad @ Bᵀ (per batch)", "∂out/∂B: Aᵀ @ grad (per batch)")
+    local_derivatives_latex = (r"\bar{A}_i = \bar{C}_i B_i^\top", r"\bar{B}_i = A_i^\top \bar{C}_i")
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        return (grad_output.bmm(b.mT) if needs_a else None, a.mT.bmm(grad_output) if needs_b else None)
+
+
+# ============================================ the views matmul makes on the way
+# PyTorch's matmul reshapes with operators whose grad_fn names students meet
+# only there; these two reproduce them so that the graph reads the same.
+class ReshapeAliasBackward0(Node):
+    """out = a with a new shape, sharing the memory of a tensor that is not contiguous
+    (``reshape`` of, e.g., an expanded tensor)          d/da = 1 (the gradient is reshaped back)"""
+
+    expression = "a.reshape(shape)"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.input_shape = a.shape
+        return np.reshape(a, shape, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
+class SqueezeBackward4(Node):
+    """out = a without its size-1 dimension ``dim`` (``squeeze_(dim)``: PyTorch squeezes
+    matmul's own intermediate result in place)          d/da = 1 (the dimension is put back)"""
+
+    expression = "a.squeeze_(dim)"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.input_shape = a.shape
+        return np.squeeze(a, axis=dim) if a.shape[dim] == 1 else a
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
+def _reshape(tensor, shape):
+    """``tensor.reshape(shape)`` recorded as PyTorch records it: ``ViewBackward0`` for a
+    contiguous tensor, ``ReshapeAliasBackward0`` when a non-contiguous one still allows a
+    view, else a contiguous copy (``CloneBackward0``) reshaped (``UnsafeViewBackward0``)."""
+    shape = tuple(shape)
+    if not tensor._data.flags.c_contiguous and _can_view(tensor._data, shape):
+        return ReshapeAliasBackward0.apply(tensor, shape=shape)
+    return tensor.reshape(shape)
+
+
+def _contiguous(tensor):
+    """``tensor.contiguous()``: itself when already contiguous, else a copy (``CloneBackward0``)."""
+    return tensor if tensor._data.flags.c_contiguous else tensor.clone()
+
+
+# ================================================================== checks
+def _check_tensors(op, *values):
+    if not all(isinstance(v, Tensor) for v in values):
+        names = " and ".join(f"'{type(v).__name__}'" for v in values)
+        raise TypeError(f"unsupported operand type(s) for {op}: {names} (both must be tensors)")
+
+
+def _check_same_dtype(a, b, message):
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(
-            f"{name}: expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != "
-            f"{b.dtype.name} (convert one with .to(other.dtype))"
-        )
+        raise RuntimeError(message.format(a=a.dtype.name, b=b.dtype.name,
+                                          A=_TYPE_NAMES[a.dtype.name], B=_TYPE_NAMES[b.dtype.name],
+                                          a_cpp=_CPP_TYPE_NAMES[a.dtype.name],
+                                          b_cpp=_CPP_TYPE_NAMES[b.dtype.name])
+                           + " (convert one with .to(other.dtype))")
 
 
-def mm(input, mat2):  # noqa: A002 - PyTorch's argument name
-    if input.dim() != 2 or mat2.dim() != 2:
+def _check_not_bool(name, a):
+    if a._data.dtype == np.bool_:
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool' "
+                                  "(convert with .float() or .long() first)")
+
+
+def _broadcast_batch(batch_a, batch_b):
+    """The broadcast of two batch shapes, with PyTorch's message when they do not fit."""
+    ndim = max(len(batch_a), len(batch_b))
+    result = []
+    for position in range(ndim):
+        size_a = batch_a[position - ndim + len(batch_a)] if position >= ndim - len(batch_a) else 1
+        size_b = batch_b[position - ndim + len(batch_b)] if position >= ndim - len(batch_b) else 1
+        if size_a != size_b and 1 not in (size_a, size_b):
+            raise RuntimeError(f"The size of tensor a ({size_a}) must match the size of tensor b "
+                               f"({size_b}) at non-singleton dimension {position}")
+        result.append(size_b if size_a == 1 else size_a)
+    return tuple(result)
+
+
+# =============================================================== functions
+def dot(input, other):  # noqa: A002 - PyTorch's argument name
+    """Σ a_i b_i of two 1-d tensors of the same length."""
+    _check_tensors("dot", input, other)
+    if input.dim() != 1 or other.dim() != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors")
+    if input.shape[0] != other.shape[0]:
+        n, m = input.shape[0], other.shape[0]
         raise RuntimeError(
-            f"mm: expected 2-d tensors, got {input.dim()}-d and {mat2.dim()}-d (use matmul or @ "
-            "for other shapes)"
+            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+            f"of elements, but got {n} and {m} elements respectively"
         )
+    _check_same_dtype(input, other, "dot : expected both vectors to have same dtype, but found {A} and {B}")
+    _check_not_bool("dot", input)
+    return DotBackward0.apply(input, other)
+
+
+def mv(input, vec):  # noqa: A002
+    """Matrix (n×m) times vector (m) → vector (n)."""
+    _check_tensors("mv", input, vec)
+    if input.dim() != 2 or vec.dim() != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.dim()}, {vec.dim()} "
+                           "(mv multiplies a 2-D matrix by a 1-D vector)")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
+                           f"({input.shape[0]}x{input.shape[1]}), vec ({vec.shape[0]})")
+    _check_same_dtype(input, vec, "mv: expected the matrix and the vector to have the same dtype, "
+                                  "but got {A} and {B}")
+    _check_not_bool("addmv_impl_cpu", input)
+    return MvBackward0.apply(input, vec)
+
+
+def mm(input, mat2):  # noqa: A002
+    """Matrix (n×m) times matrix (m×p) → matrix (n×p)."""
+    _check_tensors("mm", input, mat2)
+    if input.dim() != 2:
+        raise RuntimeError(f"self must be a matrix (mm takes 2-D tensors, got {input.dim()}-D; "
+                           "use matmul or @ for other shapes)")
+    if mat2.dim() != 2:
+        raise RuntimeError(f"mat2 must be a matrix (mm takes 2-D tensors, got {mat2.dim()}-D; "
+                           "use matmul or @ for other shapes)")
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
             f"{mat2.shape[0]}x{mat2.shape[1]})"
         )
-    _check_same_dtype("mm", input, mat2)
+    _check_same_dtype(input, mat2, "expected m1 and m2 to have the same dtype, but got: {a_cpp} != {b_cpp}")
+    _check_not_bool("addmm_impl_cpu_", input)
     return MmBackward0.apply(input, mat2)
+
+
+def bmm(input, mat2):  # noqa: A002
+    """A batch of matrix products: (b×n×m) and (b×m×p) → (b×n×p); no broadcasting."""
+    _check_tensors("bmm", input, mat2)
+    if input.dim() != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (got {input.dim()}-D)")
+    if mat2.dim() != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor (got {mat2.dim()}-D)")
+    batch, _, inner = input.shape
+    if tuple(mat2.shape[:2]) != (batch, inner):
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {inner}] "
+            f"but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    _check_same_dtype(input, mat2, "expected scalar type {A} but found {B}")
+    _check_not_bool("bmm", input)
+    return BmmBackward0.apply(input, mat2)
+
+
+def outer(input, vec2):  # noqa: A002
+    """out[i, j] = a[i] · b[j]: computed, as in PyTorch, as a column times a row (MulBackward0)."""
+    _check_tensors("outer", input, vec2)
+    for name, value in (("self", input), ("vec2", vec2)):
+        if value.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {value.dim()}-D")
+    return _reshape(input, (input.shape[0], 1)) * vec2
+
+
+ger = outer
+
+
+def matmul(input, other):  # noqa: A002
+    """``input @ other`` with PyTorch's rules (and the same graph):
+
+    - 1-d @ 1-d: ``dot``;  2-d @ 1-d: ``mv``;  2-d @ 2-d: ``mm``;
+    - 1-d @ 2-d: the vector becomes a 1×n row, ``mm``, and the row is squeezed away;
+    - N-d @ 1-d/2-d (N ≥ 3): the batch dimensions are folded into the rows of one
+      ``mm`` (or ``mv``) and unfolded after;
+    - otherwise both are broadcast over their batch dimensions and ``bmm`` runs on
+      the batches flattened into one.
+    """
+    _check_tensors("@", input, other)
+    dim_a, dim_b = input.dim(), other.dim()
+    if dim_a == 0 or dim_b == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{dim_a}D and {dim_b}D")
+    if dim_a == 1 and dim_b == 1:
+        return dot(input, other)
+    if dim_a == 2 and dim_b == 1:
+        return mv(input, other)
+    if dim_a == 1 and dim_b == 2:
+        return SqueezeBackward4.apply(mm(input.unsqueeze(0), other), dim=0)
+    if dim_a == 2 and dim_b == 2:
+        return mm(input, other)
+    if _should_fold(input, other):
+        return _folded_matmul(input, other)
+    return _batched_matmul(input, other)
+
+
+def _should_fold(a, b):
+    """Can the larger tensor be folded into a matrix (one mm/mv instead of bmm)?
+
+    PyTorch folds when the smaller tensor is 1-d/2-d and either it requires grad
+    (to keep the backward cheap) or the fold is a free view of the larger one.
+    """
+    a_larger = a.dim() >= b.dim()
+    larger = a if a_larger else b.mT
+    smaller = b if a_larger else a
+    if not (larger.dim() >= 3 and smaller.dim() <= 2):
+        return False
+    if smaller._requires_grad:
+        return True
+    if a.dim() == 2:
+        return False
+    data = larger._data
+    if data.size == 0:
+        return True
+    strides = [s // data.itemsize for s in data.strides]
+    return all(strides[i] == strides[i + 1] * data.shape[i + 1] for i in range(data.ndim - 2))
+
+
+def _folded_matmul(a, b):
+    """(..., n, m) @ (m, p): fold ... into rows, one ``mm``, unfold (``UnsafeViewBackward0``).
+    With the batched tensor on the right, it runs transposed: (bᵀ @ aᵀ)ᵀ."""
+    transpose = b.dim() > a.dim()
+    larger = b.mT if transpose else a
+    smaller = (a.t() if a.dim() == 2 else a) if transpose else b
+    output_shape = tuple(larger.shape[:-1])
+    rows = int(np.prod(output_shape, dtype=np.int64))
+    folded = _reshape(larger, (rows, larger.shape[-1]))
+    if smaller.dim() == 2:
+        output = UnsafeViewBackward0.apply(folded.mm(smaller), shape=output_shape + (smaller.shape[1],))
+        return _contiguous(output.mT) if transpose else output
+    return UnsafeViewBackward0.apply(folded.mv(smaller), shape=output_shape)
+
+
+def _batched_matmul(a, b):
+    """Broadcast the batch dimensions, flatten them into one, ``bmm``, and unflatten."""
+    dim_a, dim_b = a.dim(), b.dim()
+    n = a.shape[-2] if dim_a > 1 else 1
+    m1 = a.shape[-1]
+    batch_a = tuple(a.shape[:max(dim_a - 2, 0)])
+    m2 = b.shape[-2] if dim_b > 1 else b.shape[0]
+    p = b.shape[-1] if dim_b > 1 else 1
+    batch_b = tuple(b.shape[:max(dim_b - 2, 0)])
+    if dim_a == 3 and dim_b == 3 and batch_a[0] != batch_b[0]:
+        # a batch of one matrix that requires grad is multiplied as a plain matrix
+        if batch_a[0] == 1 and a._requires_grad:
+            return matmul(a.squeeze(0), b)
+        if batch_b[0] == 1 and b._requires_grad:
+            return matmul(a, b.squeeze(0))
+    output_shape = _broadcast_batch(batch_a, batch_b)
+    batch = int(np.prod(output_shape, dtype=np.int64))
+    expanded_a = _reshape(a.expand(output_shape + (n, m1)), (batch, n, m1))
+    if dim_b == 1:
+        expanded_b = _reshape(b.expand(output_shape + (m2,)), (batch, m2)).unsqueeze(2)
+    else:
+        expanded_b = _reshape(b.expand(output_shape + (m2, p)), (batch, m2, p))
+    output_shape += ((n,) if dim_a > 1 else ()) + ((p,) if dim_b > 1 else ())
+    product = expanded_a.bmm(expanded_b)
+    if dim_b == 1:
+        product = product.squeeze(-1)
+    return UnsafeViewBackward0.apply(product, shape=output_shape)

@@ -1,13 +1,56 @@
-"""Reductions: sum, mean, max, min, argmax, norm, var/std, logsumexp, softmax.
+"""Reductions: sum, mean, max/min, amax/amin, argmax, prod, norm, var/std,
+logsumexp, softmax and log_softmax.
 
 A reduction's backward spreads the gradient back over the elements that were
 combined: ``sum`` copies it to every element, ``mean`` divides it by their
-count, ``max`` sends it only to the winner.
+count, ``max`` sends it only to the winner (or shares it among tied winners),
+``prod`` multiplies it by the product of the *other* elements.
+
+Every backward first puts the reduced dimensions back as size 1
+(``_restore_reduced_dims``), so the gradient broadcasts over the input.
 """
+import builtins
+import math
+import warnings
+
 import numpy as np
 
+from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
-from .shape import normalize_dims
+from ..tensor import Tensor, _wrap
+from .shape import normalize_dim
+
+
+# ------------------------------------------------------------------ helpers
+def _reduction_dims(dim, ndim):
+    """``dim`` (None, an int or a sequence) as a sorted tuple; None or () means every dim."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (normalize_dim(int(dim), ndim),) if ndim else ()
+    if not isinstance(dim, (tuple, list)) or not builtins.all(
+        isinstance(d, (int, np.integer)) for d in dim
+    ):
+        raise TypeError(f"dim must be an int or a tuple of ints, got {dim!r}")
+    dims = [normalize_dim(int(d), ndim) for d in dim]
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    if not dims:  # PyTorch reads an empty list of dims as "all of them"
+        return tuple(range(ndim))
+    return tuple(sorted(dims)) if ndim else ()
+
+
+def _means_all_dims(dim):
+    return dim is None or (isinstance(dim, (tuple, list)) and not dim)
+
+
+def _single_dim(name, dim, ndim):
+    """max/min/argmax/softmax take one int dimension."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}(): argument 'dim' must be an int, not {type(dim).__name__}"
+                        + (" (for several dims use amax/amin)" if name in ("max", "min") else ""))
+    return normalize_dim(int(dim), ndim)
 
 
 def _restore_reduced_dims(grad, shape, dims, keepdim):
@@ -18,6 +61,55 @@ def _restore_reduced_dims(grad, shape, dims, keepdim):
     return grad.reshape(kept_shape)
 
 
+def _count(shape, dims):
+    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+
+
+def _numpy_dtype(dtype):
+    if dtype is None:
+        return None
+    from ..dtypes import as_dtype
+
+    return as_dtype(dtype).numpy_dtype
+
+
+def _dtype_name(numpy_dtype):
+    from ..dtypes import from_numpy
+
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}[from_numpy(numpy_dtype).name]
+
+
+def _sum_dtype(a, dtype):
+    if dtype is not None:
+        return dtype
+    return np.int64 if a.dtype.kind in "biu" else a.dtype  # PyTorch sums ints and bools as int64
+
+
+def _check_differentiable_dtype(input, dtype):  # noqa: A002
+    """A float input that requires grad cannot be reduced into an integer result."""
+    if (dtype is not None and np.dtype(dtype).kind not in "fc" and input._requires_grad
+            and _grad_state.enabled):
+        raise RuntimeError(f"Autograd not support dtype: {_dtype_name(dtype)} "
+                           "(an integer result cannot carry a gradient; reduce to a float dtype)")
+
+
+def _float_array(a):
+    """exp-based reductions turn integer (and bool) tensors into the default float dtype."""
+    if a.dtype.kind == "f":
+        return a
+    from ..dtypes import get_default_dtype
+
+    return a.astype(get_default_dtype().numpy_dtype)
+
+
+def _replace_zeros(tensor, value=1.0):
+    """``tensor`` with its zeros replaced by ``value``: a denominator that never divides by 0."""
+    return tensor.masked_fill(tensor == 0, value)
+
+
+# ================================================================ sum, mean
 class SumBackward0(Node):
     """out = Σ a (all elements)          d/da_i = 1"""
 
@@ -28,7 +120,7 @@ class SumBackward0(Node):
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
-        return np.sum(a, dtype=_sum_dtype(a, dtype))
+        return np.asarray(np.sum(a, dtype=_sum_dtype(a, dtype)))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -45,7 +137,7 @@ class SumBackward1(Node):
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype=None):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        return np.sum(a, axis=dims, keepdims=keepdim, dtype=_sum_dtype(a, dtype))
+        return np.asarray(np.sum(a, axis=dims, keepdims=keepdim, dtype=_sum_dtype(a, dtype)))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -63,7 +155,9 @@ class MeanBackward0(Node):
     @staticmethod
     def forward(ctx, a, dtype=None):
         ctx.shape = a.shape
-        return np.mean(a, dtype=dtype).astype(dtype or a.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the mean of nothing is nan
+            return np.asarray(np.mean(a, dtype=dtype)).astype(dtype or a.dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -81,47 +175,727 @@ class MeanBackward1(Node):
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype=None):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        return np.mean(a, axis=dims, keepdims=keepdim, dtype=dtype).astype(dtype or a.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out = np.mean(a, axis=dims, keepdims=keepdim, dtype=dtype)
+        return np.asarray(out).astype(dtype or a.dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
-        count = int(np.prod([ctx.shape[d] for d in ctx.dims]))
+        count = _count(ctx.shape, ctx.dims)
         grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
         return (grad / count).expand(ctx.shape)
-
-
-def _sum_dtype(a, dtype):
-    if dtype is not None:
-        return dtype
-    return np.int64 if a.dtype.kind in "biu" else a.dtype  # PyTorch sums ints and bools as int64
-
-
-def _numpy_dtype(dtype):
-    if dtype is None:
-        return None
-    from ..dtypes import as_dtype
-
-    return as_dtype(dtype).numpy_dtype
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001, A002 - PyTorch's names
     """Add up all elements, or along ``dim`` (an int or a tuple of ints)."""
     dtype = _numpy_dtype(dtype)
-    if dim is None:
+    _check_differentiable_dtype(input, dtype)
+    if dim is None and not keepdim:
         return SumBackward0.apply(input, dtype=dtype)
-    dims = normalize_dims(dim, input._data.ndim)
+    dims = _reduction_dims(dim, input._data.ndim)
     return SumBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The average of all elements, or along ``dim``; only for floating-point tensors."""
     dtype = _numpy_dtype(dtype)
+    if dtype is not None and dtype.kind != "f":
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Optional dtype must be either a floating point "
+            f"or complex dtype. Got: {_dtype_name(dtype)}"
+        )
     if input._data.dtype.kind != "f" and dtype is None:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {input.dtype.name.capitalize()} (convert first with .float())"
+            f"complex dtype. Got: {_dtype_name(input._data.dtype)} (convert first with .float())"
         )
-    if dim is None:
+    if dim is None and not keepdim:
         return MeanBackward0.apply(input, dtype=dtype)
-    dims = normalize_dims(dim, input._data.ndim)
+    dims = _reduction_dims(dim, input._data.ndim)
     return MeanBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
+
+
+# ======================================================== max, min, amax, amin
+class _ReductionResult(tuple):
+    """``(values, indices)``, printed as PyTorch prints ``torch.return_types.max``."""
+
+    __slots__ = ()
+    _fields = ("values", "indices")
+    n_fields = n_sequence_fields = 2
+    n_unnamed_fields = 0
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0], doc="the largest (smallest) values")
+    indices = property(lambda self: self[1], doc="where they are along ``dim`` (int64)")
+
+    def __repr__(self):
+        return (f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\n"
+                f"indices={self[1]!r})")
+
+    def __reduce__(self):
+        return (type(self), tuple(self))
+
+
+class _MaxResult(_ReductionResult):
+    pass
+
+
+class _MinResult(_ReductionResult):
+    pass
+
+
+_MaxResult.__name__ = _MaxResult.__qualname__ = "max"
+_MinResult.__name__ = _MinResult.__qualname__ = "min"
+
+
+class _AllTiesShareGradient(Node):
+    """Whole-tensor max/min: the gradient goes to the winning element; when several
+    elements tie for the win, they share it equally (as PyTorch does)."""
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        winners = a.isnan() if out.isnan().item() else a == out
+        return grad_output / winners.sum() * winners
+
+
+class MaxBackward1(_AllTiesShareGradient):
+    """out = max_i a_i          d/da_i = 1 / k for the k elements equal to the max, else 0"""
+
+    expression = "max(a)"
+    local_derivatives = ("∂out/∂a_i = 1/k if a_i = max (k ties) else 0",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.asarray(np.max(a))
+        ctx.save_for_backward(a, out)
+        return out
+
+
+class MinBackward1(_AllTiesShareGradient):
+    """out = min_i a_i          d/da_i = 1 / k for the k elements equal to the min, else 0"""
+
+    expression = "min(a)"
+    local_derivatives = ("∂out/∂a_i = 1/k if a_i = min (k ties) else 0",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.asarray(np.min(a))
+        ctx.save_for_backward(a, out)
+        return out
+
+
+class _GradientToIndex(Node):
+    """max/min along ``dim``: the gradient of each value goes to the one element that
+    ``indices`` points at (the first of tied elements)."""
+
+    @staticmethod
+    def backward(ctx, grad_output, grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        if not ctx.shape:  # a 0-d input is its own max
+            return grad_output
+        grad = _restore_reduced_dims(grad_output, ctx.shape, (ctx.dim,), ctx.keepdim)
+        indices = _restore_reduced_dims(indices, ctx.shape, (ctx.dim,), ctx.keepdim)
+        position_shape = [1] * len(ctx.shape)
+        position_shape[ctx.dim] = ctx.shape[ctx.dim]
+        positions = _wrap(np.arange(ctx.shape[ctx.dim]).reshape(position_shape))
+        return grad * (indices == positions)
+
+    @classmethod
+    def _reduce(cls, a, dim, keepdim, arg_function):
+        if a.ndim == 0:
+            return a.copy(), np.zeros((), np.int64)
+        indices = np.asarray(arg_function(a, axis=dim, keepdims=True))
+        values = np.take_along_axis(a, indices, axis=dim)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return values, indices.astype(np.int64)
+
+
+class MaxBackward0(_GradientToIndex):
+    """values, indices = max(a, dim)          d values_j / d a_i = 1 if i = indices_j else 0"""
+
+    expression = "max(a, dim)"
+    local_derivatives = ("∂values/∂a_i = 1 at the index of the max, else 0",)
+    local_derivatives_latex = (r"\frac{\partial v}{\partial a_i} = \mathbb{1}[i = \mathrm{indices}]",)
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        values, indices = MaxBackward0._reduce(a, dim, keepdim, np.argmax)
+        ctx.save_for_backward(indices)
+        ctx.mark_non_differentiable(indices)
+        return values, indices
+
+
+class MinBackward0(_GradientToIndex):
+    """values, indices = min(a, dim)          d values_j / d a_i = 1 if i = indices_j else 0"""
+
+    expression = "min(a, dim)"
+    local_derivatives = ("∂values/∂a_i = 1 at the index of the min, else 0",)
+    local_derivatives_latex = (r"\frac{\partial v}{\partial a_i} = \mathbb{1}[i = \mathrm{indices}]",)
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        values, indices = MinBackward0._reduce(a, dim, keepdim, np.argmin)
+        ctx.save_for_backward(indices)
+        ctx.mark_non_differentiable(indices)
+        return values, indices
+
+
+class _TiesShareGradientAlongDims(Node):
+    """amax/amin: in each reduced slice, the k elements equal to the result share
+    the gradient equally."""
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
+        out = _restore_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
+        winners = a == out
+        return grad / winners.sum(ctx.dims, keepdim=True) * winners
+
+
+class AmaxBackward0(_TiesShareGradientAlongDims):
+    """out = max of a over dims          d/da_i = 1 / k for the k tied maxima of a slice, else 0"""
+
+    expression = "amax(a, dim)"
+    local_derivatives = ("∂out/∂a_i = 1/k if a_i = max of its slice (k ties) else 0",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        out = np.asarray(np.max(a, axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        return out
+
+
+class AminBackward0(_TiesShareGradientAlongDims):
+    """out = min of a over dims          d/da_i = 1 / k for the k tied minima of a slice, else 0"""
+
+    expression = "amin(a, dim)"
+    local_derivatives = ("∂out/∂a_i = 1/k if a_i = min of its slice (k ties) else 0",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        out = np.asarray(np.min(a, axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        return out
+
+
+def _check_not_empty(name, input, dims=None, specify=True):  # noqa: A002
+    """PyTorch's errors for a max/min-like reduction that has nothing to choose from."""
+    shape = input._data.shape
+    if dims is None:
+        if input._data.size == 0:
+            error = RuntimeError if specify else IndexError
+            hint = " Specify the reduction dim with the 'dim' argument." if specify else ""
+            raise error(f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+                        + hint)
+        return
+    for d in dims:
+        if shape and shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _extreme(name, node_full, node_dim, result_type, input, dim, keepdim, other):  # noqa: A002
+    from .pointwise import maximum, minimum
+
+    if other is not None or isinstance(dim, Tensor):
+        other = dim if other is None else other
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): 'other' must be a Tensor, not {type(other).__name__}")
+        return (maximum if name == "max" else minimum)(input, other)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}(): keepdim=True needs a dim, e.g. x.{name}(dim=0, keepdim=True)")
+        _check_not_empty(name, input)
+        return node_full.apply(input)
+    dim = _single_dim(name, dim, input._data.ndim)
+    _check_not_empty(name, input, (dim,))
+    values, indices = node_dim.apply(input, dim=dim, keepdim=keepdim)
+    return result_type(values, indices)
+
+
+def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002 - PyTorch's names
+    """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)`` along dim;
+    ``max(x, other)``: the element-wise maximum of two tensors."""
+    return _extreme("max", MaxBackward1, MaxBackward0, _MaxResult, input, dim, keepdim, other)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
+    """``min(x)``: the smallest value; ``min(x, dim)``: ``(values, indices)`` along dim;
+    ``min(x, other)``: the element-wise minimum of two tensors."""
+    return _extreme("min", MinBackward1, MinBackward0, _MinResult, input, dim, keepdim, other)
+
+
+def amax(input, dim=(), keepdim=False):  # noqa: A002
+    """The largest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
+    dims = _reduction_dims(dim, input._data.ndim)
+    _check_not_empty("amax", input, None if _means_all_dims(dim) else dims)
+    return AmaxBackward0.apply(input, dims=dims, keepdim=keepdim)
+
+
+def amin(input, dim=(), keepdim=False):  # noqa: A002
+    """The smallest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
+    dims = _reduction_dims(dim, input._data.ndim)
+    _check_not_empty("amin", input, None if _means_all_dims(dim) else dims)
+    return AminBackward0.apply(input, dims=dims, keepdim=keepdim)
+
+
+def _arg_extreme(name, arg_function, input, dim, keepdim):  # noqa: A002
+    """Indices have no gradient: the result is a plain int64 tensor, outside the graph."""
+    data = input._data
+    if data.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None:
+        _check_not_empty(name, input, specify=False)
+        index = np.asarray(arg_function(data.reshape(-1)), dtype=np.int64)
+        return _wrap(index.reshape((1,) * data.ndim) if keepdim else index)
+    dim = _single_dim(name, dim, data.ndim)
+    _check_not_empty(name, input, (dim,))
+    if data.ndim == 0:
+        return _wrap(np.zeros((), np.int64))
+    return _wrap(np.asarray(arg_function(data, axis=dim, keepdims=keepdim), dtype=np.int64))
+
+
+def argmax(input, dim=None, keepdim=False):  # noqa: A002
+    """Index of the largest value (of the flattened tensor when ``dim`` is None); first of ties."""
+    return _arg_extreme("argmax", np.argmax, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):  # noqa: A002
+    """Index of the smallest value (of the flattened tensor when ``dim`` is None); first of ties."""
+    return _arg_extreme("argmin", np.argmin, input, dim, keepdim)
+
+
+# =================================================================== prod
+def _product_of_others(a, dim):
+    """others_i = Π_{j≠i} a_j along ``dim``, without dividing by a_i (so zeros are fine).
+
+    Each slice is copied n times along a new dimension, the diagonal (the element
+    itself) is replaced by 1, and the copies are multiplied out.
+    """
+    n = a.shape[dim]
+    shape = tuple(a.shape)
+    copies = a.reshape(shape[:dim] + (1,) + shape[dim:]).expand(shape[:dim] + (n,) + shape[dim:])
+    diagonal_shape = (1,) * dim + (n, n) + (1,) * (len(shape) - dim - 1)
+    diagonal = _wrap(np.eye(n, dtype=np.bool_).reshape(diagonal_shape))
+    return copies.masked_fill(diagonal, 1.0).prod(dim + 1)
+
+
+class ProdBackward0(Node):
+    """out = Π_i a_i          d/da_i = Π_{j≠i} a_j  (= out / a_i when no a_j is 0)"""
+
+    expression = "prod(a)"
+    local_derivatives = ("∂out/∂a_i = Π_{j≠i} a_j",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \prod_{j \ne i} a_j",)
+
+    @staticmethod
+    def forward(ctx, a, dtype=None):
+        out = np.asarray(np.prod(a, dtype=_sum_dtype(a, dtype)))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        if a.dim() == 0:
+            return grad_output
+        if not (a == 0).any().item():
+            return grad_output * (out / a)
+        return grad_output * _product_of_others(a.reshape(-1), 0).reshape(a.shape)
+
+
+class ProdBackward1(Node):
+    """out = Π a along dim          d/da_i = Π_{j≠i} a_j  (the other elements of its slice)"""
+
+    expression = "prod(a, dim)"
+    local_derivatives = ("∂out/∂a_i = Π_{j≠i} a_j (same slice)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \prod_{j \ne i} a_j",)
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, dtype=None):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        if a.ndim == 0:
+            out = a.astype(_sum_dtype(a, dtype))
+        else:
+            out = np.asarray(np.prod(a, axis=dim, keepdims=keepdim, dtype=_sum_dtype(a, dtype)))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        if a.dim() == 0:
+            return grad_output
+        grad = _restore_reduced_dims(grad_output, ctx.shape, (ctx.dim,), ctx.keepdim)
+        if not (a == 0).any().item():
+            out = _restore_reduced_dims(out, ctx.shape, (ctx.dim,), ctx.keepdim)
+            return grad * (out / a)
+        return grad * _product_of_others(a, ctx.dim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """The product of all elements, or along one ``dim``; correct gradients with zeros."""
+    dtype = _numpy_dtype(dtype)
+    _check_differentiable_dtype(input, dtype)
+    if dim is None:
+        if keepdim:
+            raise TypeError("prod(): keepdim=True needs a dim, e.g. x.prod(dim=0, keepdim=True)")
+        return ProdBackward0.apply(input, dtype=dtype)
+    dim = _single_dim("prod", dim, input._data.ndim)
+    return ProdBackward1.apply(input, dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+# =================================================================== norm
+class LinalgVectorNormBackward0(Node):
+    """out = (Σ |a_i|^p)^(1/p)          d/da_i = sign(a_i) |a_i|^(p-1) / out^(p-1)
+
+    p = 2: a_i / out;  p = 1: sign(a_i);  p = ±inf: sign(a_i) / k at the k
+    elements with |a_i| = out;  p = 0 (counts nonzeros): no gradient.
+    Where out = 0 the gradient is 0, as in PyTorch.
+    """
+
+    expression = "‖a‖_p"
+    local_derivatives = ("∂out/∂a_i = sign(a_i)·|a_i|^(p-1) / out^(p-1)",)
+    local_derivatives_latex = (
+        r"\frac{\partial out}{\partial a_i} = \frac{\operatorname{sign}(a_i)\,|a_i|^{p-1}}{out^{p-1}}",)
+
+    @staticmethod
+    def forward(ctx, a, ord, dims, keepdim, dtype=None):  # noqa: A002 - PyTorch's name
+        ctx.shape, ctx.ord, ctx.dims, ctx.keepdim = a.shape, ord, dims, keepdim
+        magnitude = np.abs(a if dtype is None else a.astype(dtype))
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            if ord == math.inf:
+                out = np.max(magnitude, axis=dims, keepdims=keepdim)
+            elif ord == -math.inf:
+                out = np.min(magnitude, axis=dims, keepdims=keepdim)
+            elif ord == 0:
+                out = np.sum(magnitude != 0, axis=dims, keepdims=keepdim)
+            elif ord == 1:
+                out = np.sum(magnitude, axis=dims, keepdims=keepdim)
+            elif ord == 2:
+                out = np.sqrt(np.sum(magnitude * magnitude, axis=dims, keepdims=keepdim))
+            else:
+                out = np.sum(magnitude ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
+        out = np.asarray(out).astype(magnitude.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        if a.dtype != out.dtype:  # norm(dtype=...) computed in a wider dtype
+            a = a.to(out.dtype)
+        p = ctx.ord
+        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
+        norm = _restore_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
+        if p == 0:
+            return None
+        if p == 1:
+            return grad * a.sign()
+        if p == 2:
+            return grad * (a / _replace_zeros(norm)).masked_fill(norm == 0, 0.0)
+        if math.isinf(p):
+            magnitude = a.abs()
+            winners = (magnitude == norm) | magnitude.isnan()
+            return a.sign() * (grad / winners.sum(ctx.dims, keepdim=True) * winners)
+        if p < 1:
+            # |a|^(p-1) is infinite at a = 0, where PyTorch's gradient is 0 (sign(0) = 0)
+            scaled = a.sign() * _replace_zeros(a.abs()) ** (p - 1)
+            return scaled * grad * norm ** (1 - p)
+        scale = (grad / _replace_zeros(norm) ** (p - 1)).masked_fill(norm == 0, 0.0)
+        if p < 2:
+            return a.sign() * a.abs() ** (p - 1) * scale
+        return a * a.abs() ** (p - 2) * scale
+
+
+def _vector_norm(input, ord, dim, keepdim, dtype):  # noqa: A002
+    data = input._data
+    if data.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_dtype_name(data.dtype)} (convert first with .float())")
+    if dtype is not None:
+        dtype = _numpy_dtype(dtype)
+        if dtype.kind != "f":
+            raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, "
+                               f"but got {_dtype_name(dtype)}")
+        if np.promote_types(data.dtype, dtype) != dtype:
+            raise RuntimeError(
+                f"linalg.vector_norm: the dtype of the input ({_dtype_name(data.dtype)}) should be "
+                f"convertible without narrowing to the specified dtype ({_dtype_name(dtype)})")
+        if dtype == data.dtype:
+            dtype = None
+    dims = _reduction_dims(dim, data.ndim)
+    if ord in (math.inf, -math.inf) and data.size == 0:
+        if _means_all_dims(dim):
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                               "because the operation does not have an identity")
+        for d in dims:
+            if data.shape[d] == 0:
+                raise RuntimeError(
+                    f"linalg.vector_norm cannot compute the inf norm on the dimension {d}"
+                    "because this dimension is empty and the operation does not have an identity")
+    return LinalgVectorNormBackward0.apply(input, ord=float(ord), dims=dims, keepdim=keepdim,
+                                           dtype=dtype)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002
+    """The p-norm over ``dim`` (all elements by default): 'fro' and 2 are Euclidean,
+    1 sums magnitudes, inf takes the largest, 0 counts nonzeros."""
+    if out is not None:
+        raise TypeError("norm(): out= is not supported by gradlab")
+    if isinstance(p, str):
+        dims = None if dim is None else ((dim,) if isinstance(dim, (int, np.integer)) else tuple(dim))
+        if p == "fro" and (dims is None or len(dims) <= 2):
+            return _vector_norm(input, 2, dim, keepdim, dtype)
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if dims is None:
+            dims = tuple(range(input._data.ndim))
+        if len(dims) != 2:
+            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               + " ".join(str(d) for d in dims))
+        raise NotImplementedError("norm(p='nuc'): the nuclear norm needs an SVD, which "
+                                  "gradlab does not implement")
+    return _vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype)
+
+
+# ================================================================ var, std
+def _degrees_of_freedom_warning(name):
+    warnings.warn(
+        f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+        "reduction factor (input numel divided by output numel).",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def _variance(a, dims, correction, keepdim):
+    """Σ (a - mean)² / max(0, n - correction), as PyTorch computes it."""
+    n = _count(a.shape, dims)
+    centered = a - np.mean(a, axis=dims, keepdims=True) if a.size else a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
+        return np.asarray(squares / builtins.max(0, n - correction)).astype(a.dtype, copy=False)
+
+
+def _variance_backward(ctx, grad, a):
+    """d var / d a_i = 2 (a_i - mean) / (n - correction)  (grad already has the reduced dims)."""
+    dof = _count(ctx.shape, ctx.dims) - ctx.correction
+    if ctx.all_dims and dof <= 0:
+        # 2 / 0 is inf; PyTorch returns nan where a_i = mean (inf·0) and inf elsewhere
+        return grad * a.new_full(a.shape, math.inf).masked_fill(a == a.mean(), math.nan)
+    factor = 2.0 / dof if dof != 0 else math.inf
+    return factor * grad * (a - a.mean(ctx.dims, keepdim=True))
+
+
+class VarBackward0(Node):
+    """out = Σ (a_i - mean)² / (n - correction)          d/da_i = 2 (a_i - mean) / (n - correction)"""
+
+    expression = "var(a)"
+    local_derivatives = ("∂out/∂a_i = 2·(a_i - mean) / (n - correction)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{2 (a_i - \bar a)}{n - c}",)
+
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim, all_dims):
+        ctx.shape, ctx.dims, ctx.correction, ctx.keepdim = a.shape, dims, correction, keepdim
+        ctx.all_dims = all_dims
+        ctx.save_for_backward(a)
+        return _variance(a, dims, correction, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
+        return _variance_backward(ctx, grad, a)
+
+
+class StdBackward0(Node):
+    """out = √var(a)          d/da_i = (a_i - mean) / ((n - correction) · out)  (0 where out = 0)"""
+
+    expression = "std(a)"
+    local_derivatives = ("∂out/∂a_i = (a_i - mean) / ((n - correction)·out)",)
+    local_derivatives_latex = (
+        r"\frac{\partial out}{\partial a_i} = \frac{a_i - \bar a}{(n - c)\,out}",)
+
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim, all_dims):
+        ctx.shape, ctx.dims, ctx.correction, ctx.keepdim = a.shape, dims, correction, keepdim
+        ctx.all_dims = all_dims
+        out = np.sqrt(_variance(a, dims, correction, keepdim))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        # chain rule through √: d std = d var / (2 std)
+        grad_variance = (grad_output / (_replace_zeros(out) * 2)).masked_fill(out == 0, 0.0)
+        grad = _restore_reduced_dims(grad_variance, ctx.shape, ctx.dims, ctx.keepdim)
+        return _variance_backward(ctx, grad, a)
+
+
+def _spread(name, node, input, dim, unbiased, keepdim, correction):  # noqa: A002
+    if isinstance(dim, bool):  # x.var(False): the first positional argument is ``unbiased``
+        dim, unbiased = None, dim if unbiased is None else unbiased
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}(): pass either unbiased= or correction=, not both")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes "
+                           "(convert first with .float())")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = _reduction_dims(dim, input._data.ndim)
+    if input._data.ndim and _count(input._data.shape, dims) - correction <= 0:
+        _degrees_of_freedom_warning(name)
+    elif not input._data.ndim and 1 - correction <= 0:
+        _degrees_of_freedom_warning(name)
+    return node.apply(input, dims=dims, correction=correction, keepdim=keepdim,
+                      all_dims=dim is None or input._data.ndim == 0)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    """The variance over ``dim`` (all elements by default), divided by n - 1 unless
+    ``unbiased=False`` (n) or ``correction=c`` (n - c)."""
+    return _spread("var", VarBackward0, input, dim, unbiased, keepdim, correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    """The standard deviation, √var, with the same arguments as ``var``."""
+    return _spread("std", StdBackward0, input, dim, unbiased, keepdim, correction)
+
+
+# ===================================================== logsumexp and softmax
+def _stable_max(a, dims):
+    """The shift that keeps exp from overflowing: the max, or 0 where it is ±inf (or empty)."""
+    if a.size == 0:
+        return np.zeros([1 if i in dims else s for i, s in enumerate(a.shape)], a.dtype)
+    shift = np.max(a, axis=dims, keepdims=True)
+    return np.where(np.isfinite(shift), shift, 0).astype(a.dtype, copy=False)
+
+
+class LogsumexpBackward0(Node):
+    """out = log Σ_i exp(a_i)          d/da_i = exp(a_i - out)  (the softmax of a)"""
+
+    expression = "logsumexp(a, dim)"
+    local_derivatives = ("∂out/∂a_i = exp(a_i - out) = softmax(a)_i",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = e^{a_i - out}",)
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        a = _float_array(a)
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        # log Σ exp(a) = m + log Σ exp(a - m): no overflow for large a
+        shift = _stable_max(a, dims)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.log(np.sum(np.exp(a - shift), axis=dims, keepdims=True)) + shift
+        out = np.asarray(out if keepdim else out.reshape(
+            [s for i, s in enumerate(a.shape) if i not in dims]))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, out = ctx.saved_tensors
+        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
+        out = _restore_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
+        return grad * (a - out).exp()
+
+
+class SoftmaxBackward0(Node):
+    """out_i = exp(a_i) / Σ_j exp(a_j)          d out_i / d a_j = out_i (δ_ij - out_j)
+
+    so grad_input = out · (grad - Σ_j grad_j out_j).
+    """
+
+    expression = "softmax(a, dim)"
+    local_derivatives = ("∂out_i/∂a_j = out_i·(δ_ij - out_j)",)
+    local_derivatives_latex = (
+        r"\frac{\partial out_i}{\partial a_j} = out_i\,(\delta_{ij} - out_j)",)
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        dims = (dim,) if a.ndim else ()
+        with np.errstate(invalid="ignore", over="ignore"):
+            shifted = np.exp(a - _stable_max(a, dims))
+            out = shifted / np.sum(shifted, axis=dims, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        if out.dim() == 0:
+            return grad_output * 0
+        return out * (grad_output - (grad_output * out).sum(ctx.dim, keepdim=True))
+
+
+class LogSoftmaxBackward0(Node):
+    """out_i = a_i - log Σ_j exp(a_j)          d out_i / d a_j = δ_ij - softmax(a)_j
+
+    so grad_input = grad - exp(out) · Σ_j grad_j.
+    """
+
+    expression = "log_softmax(a, dim)"
+    local_derivatives = ("∂out_i/∂a_j = δ_ij - softmax(a)_j",)
+    local_derivatives_latex = (
+        r"\frac{\partial out_i}{\partial a_j} = \delta_{ij} - \mathrm{softmax}(a)_j",)
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        dims = (dim,) if a.ndim else ()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            shifted = a - _stable_max(a, dims)
+            out = shifted - np.log(np.sum(np.exp(shifted), axis=dims, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        if out.dim() == 0:
+            return grad_output * 0
+        return grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True)
+
+
+def logsumexp(input, dim, keepdim=False):  # noqa: A002
+    """log Σ exp(x) over ``dim``, computed without overflow (log of the softmax denominator)."""
+    dims = _reduction_dims(dim, input._data.ndim)
+    return LogsumexpBackward0.apply(input, dims=dims, keepdim=keepdim)
+
+
+def _softmax_input(name, input, dim, dtype):  # noqa: A002
+    if dim is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_dtype_name(input._data.dtype)}' "
+            "(softmax needs a floating-point tensor: convert with .float() or pass dtype=)")
+    return input, _single_dim(name, dim, input._data.ndim)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """exp(x) / Σ exp(x) along ``dim``: positive values that add up to 1 (no overflow)."""
+    input, dim = _softmax_input("softmax", input, dim, dtype)
+    return SoftmaxBackward0.apply(input, dim=dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """x - logsumexp(x) along ``dim``: the log of the softmax, computed stably."""
+    input, dim = _softmax_input("log_softmax", input, dim, dtype)
+    return LogSoftmaxBackward0.apply(input, dim=dim)

@@ -1,14 +1,25 @@
-"""Shape operations: reshape/view, transpose, permute, squeeze, expand, cat, stack.
+"""Shape operations: reshape/view, flatten, transpose, permute, squeeze, expand,
+repeat, split/chunk/unbind, narrow, cat, stack.
 
 They move or copy values without changing them, so each backward applies
 the inverse movement to the gradient (a transpose of the gradient for a
-transpose, a sum over the copies for an expand).
+transpose, a sum over the copies for an expand or a repeat, the pieces put
+back together for a split).
+
+Most of them are *views*, as in PyTorch: the output shares memory (and the
+version counter) with the input, so ``y = x.t(); y[0, 0] = 5`` changes ``x``.
+``repeat``, ``cat`` and ``stack`` copy.
 """
+import math
+import operator
+
 import numpy as np
 
 from ..autograd.node import Node
+from ..tensor import Tensor, _wrap
 
 
+# ------------------------------------------------------------------ helpers
 def normalize_dim(dim, ndim):
     """A dimension index in ``range(ndim)``, accepting negatives; PyTorch's error otherwise."""
     size = max(ndim, 1)
@@ -29,32 +40,59 @@ def normalize_dims(dims, ndim):
     return result
 
 
-def _shape_argument(shape):
-    """Accept ``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def _int_sequence(values, name, argument="shape", position=1):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike; ints only."""
+    if len(values) == 1 and isinstance(values[0], (tuple, list)):
+        values = tuple(values[0])
+    result = []
+    for value in values:
+        if isinstance(value, bool) or isinstance(value, (float, np.floating)):
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f"tuple of ints, not {type(value).__name__}")
+        try:
+            result.append(operator.index(value))
+        except TypeError:
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f"tuple of ints, not {type(value).__name__}") from None
+    return tuple(result)
 
 
-def _infer_shape(shape, numel, what="view"):
-    """Resolve one ``-1``; PyTorch's message when the sizes do not fit."""
+def _infer_shape(shape, numel):
+    """Resolve one ``-1``; PyTorch's messages when the sizes do not fit."""
     shape = list(shape)
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+    unknown = None
     known = 1
-    for s in shape:
-        if s != -1:
-            known *= s
-    if unknown:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape[unknown[0]] = numel // known
-    elif known != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return tuple(shape)
+    for index, size in enumerate(shape):
+        if size == -1:
+            if unknown is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            unknown = index
+        elif size < 0:
+            raise RuntimeError(f"invalid shape dimension {size} at index {index} of shape {shape}")
+        else:
+            known *= size
+    if numel == known or (unknown is not None and known > 0 and numel % known == 0):
+        if unknown is not None:
+            if known == 0:
+                raise RuntimeError(
+                    f"cannot reshape tensor of 0 elements into shape {shape} because the "
+                    "unspecified dimension size -1 can be any value and is ambiguous"
+                )
+            shape[unknown] = numel // known
+        return tuple(shape)
+    raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
 
 
+def _along(dim, item):
+    """A NumPy index that applies ``item`` to dimension ``dim`` and leaves the others whole.
+
+    The trailing ``...`` keeps NumPy from turning a 0-d result into a scalar copy:
+    ``a[0, ...]`` of a 1-d array is a 0-d *view*, as PyTorch's ``a[0]`` is.
+    """
+    return (slice(None),) * dim + (item, Ellipsis)
+
+
+# ---------------------------------------------------------- reshape / view
 class ViewBackward0(Node):
     """out = a with a new shape (same values in the same order)          grad reshaped back"""
 
@@ -66,6 +104,27 @@ class ViewBackward0(Node):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.input_shape = a.shape
+        return np.reshape(a, shape, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
+class UnsafeViewBackward0(Node):
+    """out = a (a fresh copy) with a new shape          grad reshaped back
+
+    What ``reshape`` records when the memory layout does not allow a view
+    (after a transpose): a copy (``CloneBackward0``) and then this node.
+    """
+
+    expression = "a.reshape(shape)"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.input_shape = a.shape
         return a.reshape(shape)
 
     @staticmethod
@@ -73,14 +132,239 @@ class ViewBackward0(Node):
         return grad_output.reshape(ctx.input_shape)
 
 
-def reshape(input, *shape):  # noqa: A002 - PyTorch's argument name
-    shape = _infer_shape(_shape_argument(shape), input._data.size)
+def _can_view(array, shape):
+    """Can ``array`` be read with ``shape`` without copying (PyTorch's view rule)?"""
+    try:
+        np.reshape(array, shape, copy=False)
+    except ValueError:
+        return False
+    return True
+
+
+def view(input, *shape):  # noqa: A002 - PyTorch's argument name
+    """The same memory read with another shape; fails when the layout does not allow it."""
+    shape = _infer_shape(_int_sequence(shape, "view", "size"), input._data.size)
+    if not _can_view(input._data, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
     return ViewBackward0.apply(input, shape=shape)
 
 
-view = reshape
+def reshape(input, *shape):  # noqa: A002
+    """A view when the memory layout allows it, otherwise a copy with the new shape."""
+    shape = _infer_shape(_int_sequence(shape, "reshape"), input._data.size)
+    if _can_view(input._data, shape):
+        return ViewBackward0.apply(input, shape=shape)
+    from .copy import clone
+
+    return UnsafeViewBackward0.apply(clone(input), shape=shape)
 
 
+def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
+    """Merge dimensions ``start_dim..end_dim`` into one; the same tensor when nothing changes."""
+    ndim = input._data.ndim
+    if ndim == 0:
+        return reshape(input, 1)
+    start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input  # PyTorch returns the very same object here
+    shape = input._data.shape
+    merged = math.prod(shape[start:end + 1])
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+
+
+# ------------------------------------------------------- reordering dimensions
+class TBackward0(Node):
+    """out = aᵀ (rows become columns; 0-d and 1-d unchanged)          grad transposed back"""
+
+    expression = "a.t()"
+    local_derivatives = ("∂out/∂a = 1 (transposed)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.T
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.t()
+
+
+def t(input):  # noqa: A002
+    """Transpose a matrix (at most 2 dimensions; use ``transpose``/``mT`` for more)."""
+    if input._data.ndim > 2:
+        raise RuntimeError(
+            f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D"
+        )
+    return TBackward0.apply(input)
+
+
+class TransposeBackward0(Node):
+    """out = a with dimensions dim0 and dim1 swapped          grad swapped back"""
+
+    expression = "a.transpose(dim0, dim1)"
+    local_derivatives = ("∂out/∂a = 1 (dims swapped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim0, dim1):
+        ctx.dim0, ctx.dim1 = dim0, dim1
+        return np.swapaxes(a, dim0, dim1) if a.ndim else a.view()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.transpose(ctx.dim0, ctx.dim1)
+
+
+def transpose(input, dim0, dim1):  # noqa: A002
+    """Swap two dimensions (a view)."""
+    ndim = input._data.ndim
+    return TransposeBackward0.apply(input, dim0=normalize_dim(dim0, ndim), dim1=normalize_dim(dim1, ndim))
+
+
+swapaxes = swapdims = transpose
+
+
+class PermuteBackward0(Node):
+    """out = a with its dimensions reordered as ``dims``          grad reordered back"""
+
+    expression = "a.permute(dims)"
+    local_derivatives = ("∂out/∂a = 1 (dims reordered)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return np.transpose(a, dims)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.permute(tuple(np.argsort(ctx.dims).tolist()))
+
+
+def permute(input, *dims):  # noqa: A002
+    """Reorder all dimensions: ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``."""
+    dims = _int_sequence(dims, "permute", "dims")
+    ndim = input._data.ndim
+    if len(dims) != ndim:
+        raise RuntimeError(
+            "permute(): number of dimensions in the tensor input does not match the length of "
+            f"the desired ordering of dimensions i.e. input.dim() = {ndim} is not equal to "
+            f"len(dims) = {len(dims)}"
+        )
+    dims = tuple(normalize_dim(d, ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return PermuteBackward0.apply(input, dims=dims)
+
+
+# ------------------------------------------------------ adding / removing 1s
+class UnsqueezeBackward0(Node):
+    """out = a with a new dimension of size 1 at ``dim``          grad squeezed back"""
+
+    expression = "a.unsqueeze(dim)"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.expand_dims(a, dim)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.squeeze(ctx.dim)
+
+
+def unsqueeze(input, dim):  # noqa: A002
+    """Insert a dimension of size 1 at ``dim`` (from ``-ndim-1`` to ``ndim``)."""
+    return UnsqueezeBackward0.apply(input, dim=normalize_dim(dim, input._data.ndim + 1))
+
+
+def _unsqueeze_to(grad, dims):
+    """Put back the size-1 dimensions ``dims`` (ascending) that a squeeze removed."""
+    for dim in dims:
+        grad = grad.unsqueeze(dim)
+    return grad
+
+
+class SqueezeBackward0(Node):
+    """out = a without any of its size-1 dimensions          grad unsqueezed back"""
+
+    expression = "a.squeeze()"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.removed = tuple(d for d, size in enumerate(a.shape) if size == 1)
+        return np.squeeze(a, axis=ctx.removed) if ctx.removed else a.view()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _unsqueeze_to(grad_output, ctx.removed)
+
+
+class SqueezeBackward1(Node):
+    """out = a without dimension ``dim`` if its size is 1 (otherwise unchanged)          grad unsqueezed back"""
+
+    expression = "a.squeeze(dim)"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.removed = (dim,) if a.ndim and a.shape[dim] == 1 else ()
+        return np.squeeze(a, axis=ctx.removed) if ctx.removed else a.view()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _unsqueeze_to(grad_output, ctx.removed)
+
+
+class SqueezeBackward2(Node):
+    """out = a without those of ``dims`` whose size is 1          grad unsqueezed back"""
+
+    expression = "a.squeeze(dims)"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.removed = tuple(d for d in dims if a.ndim and a.shape[d] == 1)
+        return np.squeeze(a, axis=ctx.removed) if ctx.removed else a.view()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return _unsqueeze_to(grad_output, ctx.removed)
+
+
+def squeeze(input, dim=None):  # noqa: A002
+    """Remove size-1 dimensions: all of them, one (``dim``) or several (a tuple)."""
+    ndim = input._data.ndim
+    if dim is None:
+        return SqueezeBackward0.apply(input)
+    if isinstance(dim, (tuple, list)):
+        dims = [normalize_dim(operator.index(d), ndim) for d in dim]
+        for d in dims:
+            if dims.count(d) > 1:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        return SqueezeBackward2.apply(input, dims=tuple(sorted(dims)))
+    return SqueezeBackward1.apply(input, dim=normalize_dim(operator.index(dim), ndim))
+
+
+# ------------------------------------------------------------ making copies
 class ExpandBackward0(Node):
     """out = a repeated along size-1 dimensions (no copy)          grad summed over the copies"""
 
@@ -100,11 +384,11 @@ class ExpandBackward0(Node):
 
 def expand(input, *sizes):  # noqa: A002
     """Repeat size-1 dimensions (and add leading ones); ``-1`` keeps a size."""
-    sizes = _shape_argument(sizes)
+    sizes = _int_sequence(sizes, "expand", "size")
     shape = input._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            f"expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
             f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
             f"tensor ({len(shape)})"
         )
@@ -112,11 +396,13 @@ def expand(input, *sizes):  # noqa: A002
     target = []
     for i, size in enumerate(sizes):
         current = shape[i - offset] if i >= offset else None
-        if size == -1:
-            if current is None:
-                raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
+        if current is None:
+            if size < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({size}) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+        elif size == -1:
             size = current
-        elif current is not None and current != 1 and current != size:
+        elif current != 1 and current != size:
             raise RuntimeError(
                 f"The expanded size of the tensor ({size}) must match the existing size ({current}) "
                 f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
@@ -124,6 +410,185 @@ def expand(input, *sizes):  # noqa: A002
             )
         target.append(size)
     return ExpandBackward0.apply(input, shape=tuple(target))
+
+
+class RepeatBackward0(Node):
+    """out = a tiled ``repeats`` times along each dimension (a copy)          grad summed over the tiles"""
+
+    expression = "a.repeat(repeats)"
+    local_derivatives = ("∂out/∂a = 1 per tile (summed)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \sum_{tiles} 1",)
+
+    @staticmethod
+    def forward(ctx, a, repeats):
+        padded = (1,) * (len(repeats) - a.ndim) + a.shape
+        ctx.input_shape, ctx.padded, ctx.repeats = a.shape, padded, repeats
+        return np.tile(a.reshape(padded), repeats)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        # Read the output as (tile, element) pairs per dimension and add the tiles up.
+        pairs = [size for pair in zip(ctx.repeats, ctx.padded) for size in pair]
+        grad = grad_output.reshape(pairs).sum(dim=tuple(range(0, len(pairs), 2)))
+        return grad if grad.shape == ctx.input_shape else grad.reshape(ctx.input_shape)
+
+
+def repeat(input, *repeats):  # noqa: A002
+    """Tile the tensor: ``repeat(2, 1)`` stacks two copies along dimension 0."""
+    if not repeats:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+    repeats = _int_sequence(repeats, "repeat", "repeats")
+    shape = input._data.shape
+    if len(repeats) < len(shape):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    padded = (1,) * (len(repeats) - len(shape)) + shape
+    result_shape = [r * s for r, s in zip(repeats, padded)]
+    for size in result_shape:
+        if size < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {result_shape}")
+    return RepeatBackward0.apply(input, repeats=repeats)
+
+
+# ------------------------------------------------------------------ splitting
+def _pieces(a, dim, sizes):
+    """Views of consecutive pieces of ``a`` along ``dim`` with the given sizes."""
+    starts = np.cumsum((0,) + tuple(sizes[:-1])).tolist()
+    return tuple(a[_along(dim, slice(start, start + size))] for start, size in zip(starts, sizes))
+
+
+def _zeros_for_missing(grads, ctx):
+    """Outputs that received no gradient contribute zeros (PyTorch materializes them)."""
+    return [g if g is not None else _wrap(np.zeros(shape, ctx.dtype))
+            for g, shape in zip(grads, ctx.shapes)]
+
+
+class _SplitBase(Node):
+    """Shared by split and split_with_sizes: the pieces are views, backward joins them."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim, sizes):
+        pieces = _pieces(a, dim, sizes)
+        ctx.dim, ctx.shapes, ctx.dtype = dim, [p.shape for p in pieces], a.dtype
+        return pieces
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        grads = _zeros_for_missing(grad_outputs, ctx)
+        return cat(grads, ctx.dim)
+
+
+class SplitBackward0(_SplitBase):
+    """outs = a cut into pieces of ``split_size`` along dim (the last may be smaller)
+    grad = the pieces' gradients joined again (zeros for unused pieces)"""
+
+    expression = "a.split(split_size, dim)"
+    local_derivatives = ("∂out_i/∂a = 1 on piece i",)
+    local_derivatives_latex = (r"\frac{\partial out_i}{\partial a} = 1 \text{ on piece } i",)
+
+
+class SplitWithSizesBackward0(_SplitBase):
+    """outs = a cut into pieces of the given sizes along dim
+    grad = the pieces' gradients joined again (zeros for unused pieces)"""
+
+    expression = "a.split(sizes, dim)"
+    local_derivatives = ("∂out_i/∂a = 1 on piece i",)
+    local_derivatives_latex = (r"\frac{\partial out_i}{\partial a} = 1 \text{ on piece } i",)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Cut along ``dim`` into pieces of one size (an int) or of the given sizes (a list)."""
+    ndim = tensor._data.ndim
+    if ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    dim = normalize_dim(dim, ndim)
+    length = tensor._data.shape[dim]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [operator.index(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={sizes}")
+        if sum(sizes) != length:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's "
+                f"size at dimension {dim}), but got split_sizes={sizes}"
+            )
+        return SplitWithSizesBackward0.apply(tensor, dim=dim, sizes=tuple(sizes))
+    size = operator.index(split_size_or_sections)
+    if size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+    if size == 0 and length != 0:
+        raise RuntimeError("split_size can only be 0 if dimension size is 0, but got dimension "
+                           f"size of {length}")
+    count = max(-(-length // size), 1) if size else 1
+    sizes = [size] * (count - 1) + [length - size * (count - 1)]
+    return SplitBackward0.apply(tensor, dim=dim, sizes=tuple(sizes))
+
+
+def chunk(input, chunks, dim=0):  # noqa: A002
+    """Cut into ``chunks`` pieces of equal size (the last may be smaller; maybe fewer pieces)."""
+    chunks = operator.index(chunks)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    dim_normalized = normalize_dim(dim, input._data.ndim)
+    length = input._data.shape[dim_normalized]
+    size = -(-length // chunks)
+    if size == 0 and length == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, size, dim)
+
+
+class UnbindBackward0(Node):
+    """outs = the slices of a along dim (that dimension removed)          grad = the slices' gradients stacked"""
+
+    expression = "a.unbind(dim)"
+    local_derivatives = ("∂out_i/∂a = 1 on slice i",)
+    local_derivatives_latex = (r"\frac{\partial out_i}{\partial a} = 1 \text{ on slice } i",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        slices = tuple(a[_along(dim, i)] for i in range(a.shape[dim]))
+        ctx.dim, ctx.shapes, ctx.dtype = dim, [s.shape for s in slices], a.dtype
+        return slices
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        grads = _zeros_for_missing(grad_outputs, ctx)
+        return stack(grads, ctx.dim)
+
+
+def unbind(input, dim=0):  # noqa: A002
+    """All slices along ``dim`` as a tuple of views (``dim`` removed from each)."""
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    dim = normalize_dim(dim, input._data.ndim)
+    if input._data.shape[dim] == 0:
+        return ()
+    return UnbindBackward0.apply(input, dim=dim)
+
+
+def narrow(input, dim, start, length):  # noqa: A002
+    """``length`` consecutive positions from ``start`` along ``dim`` (a view, ``SliceBackward0``)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = normalize_dim(dim, input._data.ndim)
+    size = input._data.shape[dim]
+    start, length = operator.index(start), operator.index(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return _indexing.slice_along(input, dim, start, start + length)
 
 
 # ------------------------------------------------------------------ joining
@@ -137,13 +602,22 @@ class CatBackward0(Node):
 
     @staticmethod
     def forward(ctx, *arrays, dim):
-        ctx.dim = dim
-        ctx.sizes = [a.shape[dim] for a in arrays]
-        return np.concatenate(arrays, axis=dim)
+        # PyTorch still accepts (and skips) 1-d empty tensors of any other shape
+        used = [not (a.ndim == 1 and a.size == 0) for a in arrays]
+        ctx.dim, ctx.used = dim, used
+        ctx.sizes = [a.shape[dim] if keep else 0 for a, keep in zip(arrays, used)]
+        return np.concatenate([a for a, keep in zip(arrays, used) if keep] or arrays[:1], axis=dim)
 
     @staticmethod
     def backward(ctx, grad_output):
-        return tuple(grad_output.split(ctx.sizes, ctx.dim))
+        grads, start = [], 0
+        for size, keep in zip(ctx.sizes, ctx.used):
+            if keep:
+                grads.append(narrow(grad_output, ctx.dim, start, size))
+            else:
+                grads.append(grad_output.new_zeros(0))
+            start += size
+        return tuple(grads)
 
 
 class StackBackward0(Node):
@@ -161,34 +635,37 @@ class StackBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return tuple(grad_output.unbind(ctx.dim))
+        count = grad_output.shape[ctx.dim]
+        return tuple(_indexing.select(grad_output, ctx.dim, i) for i in range(count))
 
 
 def _check_sequence(name, tensors):
-    from ..tensor import Tensor
-
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{name}(): argument 'tensors' must be a tuple or list of Tensors, "
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                         f"not {type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, "
-                            f"but got {type(t).__name__}")
+        if name == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    for i, item in enumerate(tensors):
+        if not isinstance(item, Tensor):
+            raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                            f"but found element of type {type(item).__name__} at pos {i}")
 
 
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension (sizes must match elsewhere)."""
     _check_sequence("cat", tensors)
-    ndim = max(t._data.ndim for t in tensors)
-    dim = normalize_dim(dim, ndim)
-    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
-    reference = tensors[0]._data.shape
-    for i, t in enumerate(tensors):
-        shape = t._data.shape
+    joined = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or list(tensors[:1])
+    reference = joined[0]._data.shape
+    dim = normalize_dim(dim, len(reference))
+    for i, item in enumerate(tensors):
+        shape = item._data.shape
+        if item._data.ndim == 1 and item._data.size == 0:
+            continue
         if len(shape) != len(reference):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(reference)} and {len(shape)}")
+            raise RuntimeError("Tensors must have same number of dimensions: got "
+                               f"{len(reference)} and {len(shape)}")
         for d, (s, r) in enumerate(zip(shape, reference)):
             if d != dim and s != r:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
@@ -203,9 +680,12 @@ def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dimension."""
     _check_sequence("stack", tensors)
     reference = tensors[0]._data.shape
-    for i, t in enumerate(tensors):
-        if t._data.shape != reference:
+    for i, item in enumerate(tensors):
+        if item._data.shape != reference:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(reference)} "
-                               f"at entry 0 and {list(t._data.shape)} at entry {i}")
+                               f"at entry 0 and {list(item._data.shape)} at entry {i}")
     dim = normalize_dim(dim, len(reference) + 1)
     return StackBackward0.apply(*tensors, dim=dim)
+
+
+from . import indexing as _indexing  # noqa: E402  (cycle: indexing uses normalize_dim)
