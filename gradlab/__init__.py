@@ -35,7 +35,8 @@ from .ops.reduction import (
     amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std,
     sum, var,
 )
-from .ops.shape import cat, concat, concatenate, reshape, stack
+from .ops.shape import cat, chunk, concat, concatenate, flatten, narrow, permute, reshape, split, squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze  # noqa: E501
+from .ops.indexing import gather, index_select
 from .printing import get_printoptions, set_printoptions
 from .random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,

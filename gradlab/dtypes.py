@@ -5,7 +5,12 @@ a Python float never widens a float32 tensor, and an int tensor times a float
 gives float32 (the default dtype), not float64.  ``result_type`` implements
 PyTorch's three-tier rule: tensors with dimensions decide first, then 0-d
 tensors, then Python numbers — each only when it is of a higher *category*
-(bool < integer < floating point).
+(bool < integer < floating point)::
+
+    int32 tensor + int64 tensor          -> int64    (same tier: widest type)
+    float32 tensor * float64 0-d tensor  -> float32  (0-d tensor, same category: ignored)
+    int64 tensor * 2.5                   -> float32  (number of a higher category: default dtype)
+    uint8 tensor + int8 tensor           -> int16    (the smallest type holding both)
 """
 import builtins as _builtins
 
@@ -17,15 +22,19 @@ _py_float, _py_int, _py_bool = _builtins.float, _builtins.int, _builtins.bool
 class dtype:
     """A tensor element type; prints as PyTorch does (``torch.float32``)."""
 
-    __slots__ = ("name", "numpy_dtype", "is_floating_point", "is_signed", "itemsize", "category")
+    __slots__ = ("name", "numpy_dtype", "is_floating_point", "is_signed", "itemsize", "category",
+                 "_type_name")
 
-    def __init__(self, name, numpy_dtype, category):
+    is_complex = False
+
+    def __init__(self, name, numpy_dtype, category, type_name):
         self.name = name
         self.numpy_dtype = np.dtype(numpy_dtype)
         self.category = category  # 0 bool, 1 integer, 2 floating point
         self.is_floating_point = category == 2
         self.is_signed = self.numpy_dtype.kind in "if"
         self.itemsize = self.numpy_dtype.itemsize
+        self._type_name = type_name  # "Float" as in "torch.FloatTensor" and PyTorch's messages
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -37,15 +46,15 @@ class dtype:
         return self
 
 
-float16 = dtype("float16", np.float16, 2)
-float32 = dtype("float32", np.float32, 2)
-float64 = dtype("float64", np.float64, 2)
-uint8 = dtype("uint8", np.uint8, 1)
-int8 = dtype("int8", np.int8, 1)
-int16 = dtype("int16", np.int16, 1)
-int32 = dtype("int32", np.int32, 1)
-int64 = dtype("int64", np.int64, 1)
-bool = dtype("bool", np.bool_, 0)  # noqa: A001 - PyTorch's name
+float16 = dtype("float16", np.float16, 2, "Half")
+float32 = dtype("float32", np.float32, 2, "Float")
+float64 = dtype("float64", np.float64, 2, "Double")
+uint8 = dtype("uint8", np.uint8, 1, "Byte")
+int8 = dtype("int8", np.int8, 1, "Char")
+int16 = dtype("int16", np.int16, 1, "Short")
+int32 = dtype("int32", np.int32, 1, "Int")
+int64 = dtype("int64", np.int64, 1, "Long")
+bool = dtype("bool", np.bool_, 0, "Bool")  # noqa: A001 - PyTorch's name
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
@@ -61,6 +70,11 @@ def _by_name(name):
     return _BY_NAME[name]
 
 
+def type_name(d):
+    """PyTorch's short name of a dtype, as in its messages: Float, Double, Long, Bool, ..."""
+    return d._type_name
+
+
 def from_numpy(numpy_dtype):
     """The gradlab dtype for a NumPy dtype; a clear error for ones PyTorch lacks here."""
     try:
@@ -73,15 +87,23 @@ def from_numpy(numpy_dtype):
 
 
 def as_dtype(value):
-    """Accept a gradlab dtype, a NumPy dtype or a Python type (float, int, bool)."""
+    """Accept a gradlab dtype, a NumPy dtype or a Python type.
+
+    As in PyTorch, the Python types name the widest kind: ``float`` is
+    float64, ``int`` is int64 (``torch.zeros(2, dtype=float)`` is float64).
+    """
     if value.__class__ is dtype:
         return value
     if value is _py_float:
-        return _default_float
+        return float64
     if value is _py_int:
         return int64
     if value is _py_bool:
         return bool
+    if isinstance(value, str):
+        raise TypeError(
+            f"dtype must be a torch.dtype such as torch.float32, not the string {value!r}"
+        )
     try:
         return from_numpy(value)
     except TypeError:
@@ -94,11 +116,14 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """Make Python floats become ``d`` (float32 or float64), as ``torch.set_default_dtype``."""
+    """Make Python floats become ``d`` (a floating dtype), as ``torch.set_default_dtype``."""
     global _default_float
     d = as_dtype(d)
-    if not d.is_floating_point or d is float16:
-        raise TypeError("only float32 and float64 can be the default dtype")
+    if not d.is_floating_point:
+        raise TypeError(
+            f"only floating-point types are supported as the default type (got {d}); "
+            "use torch.float32 or torch.float64"
+        )
     _default_float = d
 
 
@@ -109,6 +134,14 @@ def promote_types(a, b):
     if a.category != b.category:
         return a if a.category > b.category else b
     return _FROM_NUMPY[np.promote_types(a.numpy_dtype, b.numpy_dtype)]
+
+
+def can_cast(from_, to):
+    """True when PyTorch lets an op write a ``from_`` result into a ``to`` tensor.
+
+    Only a cast down a category (float -> integer -> bool) is refused.
+    """
+    return as_dtype(from_).category <= as_dtype(to).category
 
 
 def scalar_dtype(value):
@@ -123,14 +156,20 @@ def scalar_dtype(value):
 
 
 def result_type(*operands):
-    """PyTorch's result dtype for an operation on tensors and Python numbers."""
-    from .tensor import Tensor
+    """PyTorch's result dtype for an operation on its operands.
 
+    Operands may be tensors, NumPy arrays (what an op's ``forward`` receives:
+    a 0-d array stands for a 0-d tensor), Python or NumPy numbers; ``None``
+    (an absent optional argument) is skipped.
+    """
     dims = zeros = scalars = None
     for operand in operands:
-        if isinstance(operand, Tensor):
-            d = operand.dtype
-            if operand._data.ndim:
+        if operand is None:
+            continue
+        array = operand if operand.__class__ is np.ndarray else getattr(operand, "_data", None)
+        if array is not None:
+            d = _FROM_NUMPY.get(array.dtype) or from_numpy(array.dtype)
+            if array.ndim:
                 dims = d if dims is None else promote_types(dims, d)
             else:
                 zeros = d if zeros is None else promote_types(zeros, d)
@@ -146,4 +185,48 @@ def result_type(*operands):
             result = tier
         elif tier.category > result.category:
             result = tier
+    if result is None:
+        raise TypeError("result_type needs at least one tensor or number")
     return result
+
+
+# --------------------------------------------------------------- finfo / iinfo
+class finfo:
+    """Limits of a floating dtype: ``torch.finfo(torch.float32).eps``."""
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+        d = _default_float if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"torch.finfo() requires a floating point input type, got {d}; "
+                            "use torch.iinfo for integer types")
+        info = np.finfo(d.numpy_dtype)
+        self.bits = info.bits
+        self.eps = _py_float(info.eps)
+        self.max = _py_float(info.max)
+        self.min = _py_float(info.min)
+        self.tiny = self.smallest_normal = _py_float(info.smallest_normal)
+        self.resolution = _py_float(info.resolution)
+        self.dtype = d.name
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype: ``torch.iinfo(torch.int8).max`` is 127."""
+
+    def __init__(self, type):  # noqa: A002
+        d = as_dtype(type)
+        if d.category != 1:
+            raise TypeError(f"torch.iinfo() requires an integer input type, got {d}; "
+                            "use torch.finfo for floating point types")
+        info = np.iinfo(d.numpy_dtype)
+        self.bits = info.bits
+        self.max = _py_int(info.max)
+        self.min = _py_int(info.min)
+        self.dtype = d.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

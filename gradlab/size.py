@@ -1,8 +1,23 @@
 """``Size``: a tensor's shape, a tuple that prints as ``torch.Size([2, 3])``."""
+import operator
 
 
 class Size(tuple):
+    """A tuple of ints; slicing it or adding a tuple to it gives a ``Size`` again."""
+
     __slots__ = ()
+
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        for position, n in enumerate(sizes):
+            if n.__class__ is not int:
+                try:
+                    n = operator.index(n)
+                except TypeError:
+                    raise TypeError(f"torch.Size() takes an iterable of 'int' (item {position} "
+                                    f"is '{type(n).__name__}')") from None
+                sizes = sizes[:position] + (n,) + sizes[position + 1:]
+        return tuple.__new__(cls, sizes)
 
     def __repr__(self):
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
@@ -10,6 +25,7 @@ class Size(tuple):
     __str__ = __repr__
 
     def numel(self):
+        """The number of elements a tensor of this shape has (1 for ``Size([])``)."""
         count = 1
         for n in self:
             count *= n
@@ -21,3 +37,6 @@ class Size(tuple):
 
     def __add__(self, other):
         return Size(tuple.__add__(self, tuple(other)))
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))

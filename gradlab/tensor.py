@@ -220,7 +220,8 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def contiguous(self, memory_format=None):
-        return self
+        """Self when the memory is already in row-major order, else a copy (CloneBackward0)."""
+        return self if self._data.flags.c_contiguous else _copy.clone(self)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -590,11 +591,11 @@ class Tensor:
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         return _reduction.mean(self, dim, keepdim, dtype=dtype)
 
-    def max(self, dim=None, keepdim=False):
-        return _reduction.max(self, dim, keepdim)
+    def max(self, dim=None, keepdim=False, *, other=None):
+        return _reduction.max(self, dim, keepdim, other=other)
 
-    def min(self, dim=None, keepdim=False):
-        return _reduction.min(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False, *, other=None):
+        return _reduction.min(self, dim, keepdim, other=other)
 
     def amax(self, dim=(), keepdim=False):
         return _reduction.amax(self, dim, keepdim)
@@ -623,11 +624,11 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return _reduction.logsumexp(self, dim, keepdim)
 
-    def softmax(self, dim):
-        return _reduction.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        return _reduction.softmax(self, dim, dtype=dtype)
 
-    def log_softmax(self, dim):
-        return _reduction.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        return _reduction.log_softmax(self, dim, dtype=dtype)
 
     # ---------------------------------------------------------------- shape
     def reshape(self, *shape):

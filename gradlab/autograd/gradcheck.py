@@ -20,7 +20,7 @@ class GradcheckError(RuntimeError):
 
 
 def _as_tuple(values):
-    return values if isinstance(values, tuple) else (values,)
+    return tuple(values) if isinstance(values, (tuple, list)) else (values,)
 
 
 def _differentiable_outputs(function, inputs):

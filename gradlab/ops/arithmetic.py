@@ -1,33 +1,129 @@
-"""Arithmetic: + - * / ** and negation.
+"""Arithmetic: + - * / // % ** and negation.
 
 Each class is one grad_fn, named as PyTorch names it.  A Python number used
 as an operand takes a ``(None, 0)`` slot in ``next_functions`` for + - * /
-(PyTorch wraps it as a constant tensor) but is a plain parameter for ``**``
-and for ``number - tensor`` — which is why ``x ** 2`` has one edge and
+(PyTorch wraps it as a constant tensor) but is a plain parameter for ``**``,
+``%`` and for ``number - tensor`` — which is why ``x ** 2`` has one edge and
 ``x * 2`` has two.
+
+Every forward first brings its operands to PyTorch's result dtype
+(``_common``), so NumPy computes in the dtype PyTorch would: an int tensor
+times 2.5 is float32, a uint8 tensor plus 1000 wraps around in uint8.
+
+What a backward saves follows PyTorch too: ``a * b`` keeps ``b`` only if
+``a`` needs a gradient, and ``a`` only if ``b`` does.  That decides whether
+changing a tensor in place later makes backward fail (see ``inplace.py``).
 """
 import numpy as np
 
 from ..autograd.node import Node
+from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor
 
 
+# ------------------------------------------------------- operands and dtypes
+def _common(a, b):
+    """``a`` and ``b`` cast to PyTorch's result dtype, so that NumPy computes in it."""
+    if a.__class__ is np.ndarray:  # fast paths where NumPy already agrees with PyTorch
+        if b.__class__ is np.ndarray:
+            if a.dtype == b.dtype:
+                return a, b
+        elif b.__class__ is float or b.__class__ is int:
+            if a.dtype.kind == "f":
+                return a, b
+    dtype = result_type(a, b).numpy_dtype
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _common_float(a, b):
+    """Like ``_common``, but integers become the default float (true division)."""
+    dtype = result_type(a, b)
+    dtype = (dtype if dtype.is_floating_point else get_default_dtype()).numpy_dtype
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _cast(value, dtype):
+    if value.__class__ is np.ndarray:
+        return value if value.dtype == dtype else value.astype(dtype)
+    if dtype.kind in "iu" and value.__class__ is int:
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            # PyTorch casts the number to the tensor's type, which wraps around as in C
+            value = (value - info.min) % (1 << info.bits) + info.min
+    return np.array(value, dtype=dtype)
+
+
+def _float_array(a):
+    """Integer (and bool) values as the default float, as ``1 / x`` or ``exp`` need."""
+    return a if a.dtype.kind == "f" else a.astype(get_default_dtype().numpy_dtype)
+
+
+def _is_bool(value):
+    return value.dtype == np.bool_ if value.__class__ is np.ndarray else \
+        value.__class__ is bool or isinstance(value, np.bool_)
+
+
+def _refuse_bool(op, *values):
+    """PyTorch has no kernel for floor division, remainder or pow of bools."""
+    if all(_is_bool(v) for v in values):
+        raise NotImplementedError(
+            f"{op} is not implemented for bool tensors (\"{op}\" not implemented for 'Bool'); "
+            "convert first, e.g. x.int()"
+        )
+
+
+def _refuse_integer_division_by_zero(divisor, dtype):
+    if dtype.kind in "iub" and np.any(np.asarray(divisor) == 0):
+        raise RuntimeError(
+            "ZeroDivisionError: integer division by zero (the divisor has a 0); "
+            "divide float tensors to get inf instead"
+        )
+
+
+def _check_alpha(alpha, dtype):
+    if alpha.__class__ is bool or isinstance(alpha, np.bool_):
+        if dtype != np.bool_:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif dtype.kind in "iub" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+
+
+def _zeros(grad_output):
+    return grad_output.new_zeros(grad_output.shape)
+
+
+# --------------------------------------------------------- + - (linear: nothing saved)
 class AddBackward0(Node):
     """out = a + alpha * b          d/da = 1,  d/db = alpha"""
 
     expression = "a + b"
     local_derivatives = ("∂out/∂a = 1", "∂out/∂b = 1")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1", r"\frac{\partial out}{\partial b} = 1")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        return a + b if alpha == 1 else a + alpha * b
+        a, b = _common(a, b)
+        if alpha == 1 and alpha.__class__ is not bool:
+            return a + b
+        _check_alpha(alpha, a.dtype)
+        return np.asarray(a + b * alpha).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output, grad_output if ctx.alpha == 1 else grad_output * ctx.alpha
+
+
+def _refuse_bool_subtraction(a, b):
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 class SubBackward0(Node):
@@ -36,30 +132,48 @@ class SubBackward0(Node):
     expression = "a - b"
     local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -1")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1", r"\frac{\partial out}{\partial b} = -1")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        return a - b if alpha == 1 else a - alpha * b
+        _refuse_bool_subtraction(a, b)
+        a, b = _common(a, b)
+        if alpha == 1:
+            return a - b
+        _check_alpha(alpha, a.dtype)
+        return np.asarray(a - b * alpha).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output, -grad_output if ctx.alpha == 1 else grad_output * -ctx.alpha
 
 
+class RsubBackward0(Node):
+    """out = b - alpha * a  (``torch.rsub(a, b)``, both tensors)          d/da = -alpha,  d/db = 1"""
+
+    expression = "b - a"
+    local_derivatives = ("∂out/∂a = -1", "∂out/∂b = 1")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -1", r"\frac{\partial out}{\partial b} = 1")
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        return SubBackward0.forward(ctx, b, a, alpha)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return -grad_output if ctx.alpha == 1 else grad_output * -ctx.alpha, grad_output
+
+
 class RsubBackward1(Node):
-    """out = other - alpha * a  (other a number)          d/da = -alpha"""
+    """out = c - alpha * a  (c a number, ``2 - x``)          d/da = -alpha"""
 
     expression = "c - a"
     local_derivatives = ("∂out/∂a = -1",)
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -1",)
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, other, alpha=1):
-        ctx.alpha = alpha
-        return other - a if alpha == 1 else other - alpha * a
+        return SubBackward0.forward(ctx, other, a, alpha)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -71,17 +185,19 @@ class RsubBackward1(Node):
         return super().apply(a, other=other, alpha=alpha)
 
 
+# ------------------------------------------------------------------ * and /
 class MulBackward0(Node):
     """out = a * b          d/da = b,  d/db = a"""
 
     expression = "a * b"
     local_derivatives = ("∂out/∂a = b", "∂out/∂b = a")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = b", r"\frac{\partial out}{\partial b} = a")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs_a, needs_b = ctx.needs_input_grad or (False, False)
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
+        a, b = _common(a, b)
         return a * b
 
     @staticmethod
@@ -98,11 +214,12 @@ class DivBackward0(Node):
     local_derivatives = ("∂out/∂a = 1 / b", "∂out/∂b = -a / b²")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \frac{1}{b}",
                                r"\frac{\partial out}{\partial b} = -\frac{a}{b^2}")
-    promotes_dtypes = "float"  # int / int is a float division, as in Python 3
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs_b = (ctx.needs_input_grad or (False, False))[1]
+        ctx.save_for_backward(a if needs_b else None, b)
+        a, b = _common_float(a, b)  # int / int is a float division, as in Python 3
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.true_divide(a, b)
 
@@ -110,7 +227,31 @@ class DivBackward0(Node):
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
-        return (grad_output / b if needs_a else None, -grad_output * a / (b * b) if needs_b else None)
+        return (grad_output / b if needs_a else None,
+                -grad_output * ((a / b) / b) if needs_b else None)
+
+
+class DivBackward2(Node):
+    """out = a / b rounded (``rounding_mode='floor'`` or ``'trunc'``)          d/da = d/db = 0"""
+
+    expression = "div(a, b, rounding_mode)"
+    local_derivatives = ("∂out/∂a = 0", "∂out/∂b = 0")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0", r"\frac{\partial out}{\partial b} = 0")
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        if rounding_mode == "floor":
+            return _floor_divide_values(a, b)
+        return _trunc_divide_values(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_b = ctx.needs_input_grad
+        return (_zeros(grad_output) if needs_a else None, _zeros(grad_output) if needs_b else None)
+
+    @classmethod
+    def apply(cls, a, b, rounding_mode):
+        return super().apply(a, b, rounding_mode=rounding_mode)
 
 
 class NegBackward0(Node):
@@ -123,8 +264,9 @@ class NegBackward0(Node):
     @staticmethod
     def forward(ctx, a):
         if a.dtype == np.bool_:
-            raise TypeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                               "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                               "instead.")
         return np.negative(a)
 
     @staticmethod
@@ -138,19 +280,42 @@ class ReciprocalBackward0(Node):
     expression = "1 / a"
     local_derivatives = ("∂out/∂a = -1 / a²",)
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -\frac{1}{a^2}",)
-    promotes_dtypes = "float"
 
     @staticmethod
     def forward(ctx, a):
         with np.errstate(divide="ignore"):
-            out = np.reciprocal(a.astype(np.result_type(a.dtype, np.float32)) if a.dtype.kind != "f" else a)
+            out = np.reciprocal(_float_array(a))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return -grad_output * out * out
+        return -grad_output * (out * out)
+
+
+# ------------------------------------------------------------------------- **
+def _int_power(base, exponent):
+    """Integer ``base ** exponent`` as PyTorch computes it: a negative exponent
+    gives 0, except for the bases 1 and -1 (no error for tensor exponents)."""
+    negative = exponent < 0
+    if not np.any(negative):
+        return np.power(base, exponent)
+    result = np.power(base, np.where(negative, 0, exponent))
+    odd = (np.abs(exponent) % 2) == 1
+    at_negative = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, at_negative, result).astype(result.dtype, copy=False)
+
+
+def _power(base, exponent):
+    """``base ** exponent`` in PyTorch's result dtype."""
+    _refuse_bool("pow", base, exponent)
+    base, exponent = _common(base, exponent)
+    dtype = base.dtype
+    if dtype.kind in "iu":
+        return _int_power(base, exponent)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.power(base, exponent)
 
 
 class PowBackward0(Node):
@@ -159,24 +324,26 @@ class PowBackward0(Node):
     expression = "a ** e"
     local_derivatives = ("∂out/∂a = e · a^(e-1)",)
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = e\,a^{e-1}",)
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
-        if a.dtype.kind in "iub" and isinstance(exponent, (int, np.integer)) and exponent < 0:
-            raise ValueError("Integers to negative integer powers are not allowed.")
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(a, exponent)
+        if isinstance(exponent, (int, np.integer)) and not _is_bool(exponent) and exponent < 0 \
+                and result_type(a, exponent).category < 2:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if a.dtype == np.bool_ and _is_bool(exponent):
+            # PyTorch's shortcuts: x ** 1 is a copy of x, x ** 0 is all ones
+            return a.copy() if exponent else np.ones_like(a)
+        return _power(a, exponent)
 
     @staticmethod
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
-        exponent = ctx.exponent
+        exponent = float(ctx.exponent)
         if exponent == 0:
-            return grad_output * 0
-        return grad_output * (exponent * a ** (exponent - 1))
+            return a.new_zeros(a.shape)
+        return grad_output * (exponent * a.pow(exponent - 1))
 
     @classmethod
     def apply(cls, a, exponent):
@@ -190,13 +357,12 @@ class PowBackward1(Node):
     local_derivatives = ("∂out/∂a = b · a^(b-1)", "∂out/∂b = a^b · ln a")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = b\,a^{b-1}",
                                r"\frac{\partial out}{\partial b} = a^b \ln a")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.power(a, b)
-        ctx.save_for_backward(a, b, out)
+        out = _power(a, b)
+        needs_b = (ctx.needs_input_grad or (False, False))[1]
+        ctx.save_for_backward(a, b, out if needs_b else None)
         return out
 
     @staticmethod
@@ -205,7 +371,8 @@ class PowBackward1(Node):
         needs_a, needs_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if needs_a:
-            grad_a = grad_output * _where_zero(b == 0, b * a ** (b - 1))
+            # a ** 0 is 1 everywhere, so its derivative is 0 (even at a = 0)
+            grad_a = _where_zero(b == 0, grad_output * (b * a.pow(b - 1)))
         if needs_b:
             # PyTorch's convention: 0 ** b has gradient 0 with respect to b where b >= 0
             grad_b = grad_output * _where_zero((a == 0) & (b >= 0), out * a.log())
@@ -218,22 +385,23 @@ class PowBackward2(Node):
     expression = "c ** b"
     local_derivatives = ("∂out/∂b = c^b · ln c",)
     local_derivatives_latex = (r"\frac{\partial out}{\partial b} = c^b \ln c",)
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, b, base):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.power(base, b)
-        ctx.save_for_backward(out)
+        out = _power(base, b)
+        ctx.save_for_backward(b, out)
         ctx.base = base
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        (out,) = ctx.saved_tensors
+        b, out = ctx.saved_tensors
         if ctx.base == 0:
-            return grad_output * _where_zero(out >= 0, out * float("-inf"))
-        return grad_output * (out * float(np.log(ctx.base)))
+            # log(0) = -inf; PyTorch's convention: gradient 0 where b >= 0
+            return grad_output * _where_zero(b >= 0, out * float("-inf"))
+        with np.errstate(invalid="ignore"):
+            log_base = float(np.log(float(ctx.base)))
+        return grad_output * (out * log_base)
 
     @classmethod
     def apply(cls, b, base):
@@ -249,69 +417,238 @@ def _where_zero(mask, values):
     return where(mask, values.new_zeros(()), values)
 
 
+# ---------------------------------------------------- //  %  fmod: rounding divisions
+def _floor_divide_values(a, b):
+    _refuse_bool("div_floor", a, b)
+    a, b = _common(a, b)
+    _refuse_integer_division_by_zero(b, a.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(a, b)
+
+
+def _trunc_divide_values(a, b):
+    _refuse_bool("div_trunc", a, b)
+    a, b = _common(a, b)
+    dtype = a.dtype
+    if dtype.kind == "f":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.trunc(np.true_divide(a, b))
+    _refuse_integer_division_by_zero(b, dtype)
+    quotient = np.floor_divide(a, b)
+    # floor and trunc differ by one when the division is inexact and the signs differ
+    correct = (np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))
+    return (quotient + correct).astype(dtype, copy=False)
+
+
+def _remainder_values(a, b):
+    """Python's ``%``: the result has the divisor's sign."""
+    _refuse_bool("remainder", a, b)
+    a, b = _common(a, b)
+    _refuse_integer_division_by_zero(b, a.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.remainder(a, b)
+
+
+def _fmod_values(a, b):
+    """C's ``fmod``: the result has the dividend's sign."""
+    _refuse_bool("fmod", a, b)
+    a, b = _common(a, b)
+    _refuse_integer_division_by_zero(b, a.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.fmod(a, b)
+
+
+class RemainderBackward0(Node):
+    """out = a mod c  (c a number)          d/da = 1"""
+
+    expression = "a % c"
+    local_derivatives = ("∂out/∂a = 1",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+
+    @staticmethod
+    def forward(ctx, a, other):
+        return _remainder_values(a, other)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+    @classmethod
+    def apply(cls, a, other):
+        return super().apply(a, other=other)
+
+
+class RemainderBackward1(Node):
+    """out = a - floor(a / b) * b          d/da = 1,  d/db = -floor(a / b)"""
+
+    expression = "a % b"
+    local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -⌊a / b⌋")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
+                               r"\frac{\partial out}{\partial b} = -\left\lfloor a / b \right\rfloor")
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if (ctx.needs_input_grad or (False, False))[1]:
+            ctx.save_for_backward(a, b)
+        return _remainder_values(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = ctx.saved_tensors
+            grad_b = -grad_output * div(a, b, rounding_mode="floor")
+        return grad_output if needs_a else None, grad_b
+
+
+class FmodBackward0(Node):
+    """out = fmod(a, c)  (c a number)          d/da = 1"""
+
+    expression = "fmod(a, c)"
+    local_derivatives = ("∂out/∂a = 1",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+
+    @staticmethod
+    def forward(ctx, a, other):
+        return _fmod_values(a, other)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+    @classmethod
+    def apply(cls, a, other):
+        return super().apply(a, other=other)
+
+
+class FmodBackward1(Node):
+    """out = a - trunc(a / b) * b          d/da = 1,  d/db = -trunc(a / b)"""
+
+    expression = "fmod(a, b)"
+    local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -trunc(a / b)")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
+                               r"\frac{\partial out}{\partial b} = -\operatorname{trunc}(a / b)")
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if (ctx.needs_input_grad or (False, False))[1]:
+            ctx.save_for_backward(a, b)
+        return _fmod_values(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = ctx.saved_tensors
+            grad_b = -grad_output * div(a, b, rounding_mode="trunc")
+        return grad_output if needs_a else None, grad_b
+
+
+class NotImplementedBackward(Node):
+    """The grad_fn of an op PyTorch gives no derivative (``a // b``, ``2 % x``).
+
+    The op stays in the graph so its result requires grad, but backward
+    through it fails.  Its edges are only the inputs that require grad.
+    """
+
+    expression = "no derivative"
+
+    @staticmethod
+    def forward(ctx, *tracked, compute, op):
+        ctx.op = op
+        return compute()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        raise RuntimeError(
+            f"derivative for aten::{ctx.op} is not implemented (this result of {ctx.op} has no "
+            "gradient; detach() it or compute something differentiable instead)"
+        )
+
+
+NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"  # PyTorch's name
+
+
+def _without_derivative(op, compute, *operands):
+    tracked = [v for v in operands if isinstance(v, Tensor) and v._requires_grad]
+    values = [v._data if isinstance(v, Tensor) else v for v in operands]
+    return NotImplementedBackward.apply(*tracked, compute=lambda: compute(*values), op=op)
+
+
 # ------------------------------------------------------------------ functions
-_OPERANDS = (Tensor, int, float, bool, np.number, np.bool_)
+_NUMBERS = (int, float, bool, np.number, np.bool_)
 
 
-def _check_operand(value, op):
-    if value.__class__ is float or value.__class__ is Tensor or isinstance(value, _OPERANDS):
+def _operand(value, op):
+    """A tensor or a number; NumPy arrays become tensors; anything else is refused."""
+    if value.__class__ is Tensor or value.__class__ is float or value.__class__ is int:
+        return value
+    if isinstance(value, (Tensor,) + _NUMBERS):
         return value
     if isinstance(value, np.ndarray):
         from ..tensor import tensor_from_data
 
         return tensor_from_data(value)
     raise TypeError(
-        f"unsupported operand type for {op}: 'Tensor' and '{type(value).__name__}' "
+        f"unsupported operand type(s) for {op}: 'Tensor' and '{type(value).__name__}' "
         "(use a tensor or a Python number)"
     )
 
 
+def _operands(input, other, op):  # noqa: A002
+    input, other = _operand(input, op), _operand(other, op)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{op} expects at least one tensor, got {type(input).__name__} "
+                        f"and {type(other).__name__}")
+    return input, other
+
+
 def add(input, other, *, alpha=1):  # noqa: A002 - PyTorch's argument name
-    return AddBackward0.apply(input, _check_operand(other, "+"), alpha=alpha)
+    return AddBackward0.apply(*_operands(input, other, "+"), alpha=alpha)
 
 
 def sub(input, other, *, alpha=1):  # noqa: A002
-    return SubBackward0.apply(input, _check_operand(other, "-"), alpha=alpha)
+    return SubBackward0.apply(*_operands(input, other, "-"), alpha=alpha)
 
 
 subtract = sub
 
 
 def rsub(input, other, *, alpha=1):  # noqa: A002
-    """``other - input``; a tensor ``other`` is an ordinary subtraction."""
-    other = _check_operand(other, "-")
+    """``other - alpha * input``."""
+    input, other = _operands(input, other, "-")
     if isinstance(other, Tensor):
-        return sub(other, input, alpha=alpha)
+        return RsubBackward0.apply(input, other, alpha=alpha)
     return RsubBackward1.apply(input, other, alpha=alpha)
 
 
 def mul(input, other):  # noqa: A002
-    return MulBackward0.apply(input, _check_operand(other, "*"))
+    return MulBackward0.apply(*_operands(input, other, "*"))
 
 
 multiply = mul
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002
-    other = _check_operand(other, "/")
+    """``input / other``; ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient."""
+    input, other = _operands(input, other, "/")
     if rounding_mode is None:
         return DivBackward0.apply(input, other)
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        from .pointwise import trunc
-
-        return trunc(DivBackward0.apply(input, other)) if _is_float(input, other) else \
-            _no_grad_result(np.trunc(np.true_divide(_values(input), _values(other))), input, other)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    if rounding_mode in ("floor", "trunc"):
+        return DivBackward2.apply(input, other, rounding_mode)
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+    )
 
 
 divide = true_divide = div
 
 
 def rdiv(input, other):  # noqa: A002
-    """``other / input``: PyTorch computes it as ``reciprocal(input) * other``."""
-    other = _check_operand(other, "/")
+    """``other / input``: PyTorch computes a number divided by a tensor as ``reciprocal(input) * other``."""
+    other = _operand(other, "/")
     if isinstance(other, Tensor):
         return div(other, input)
     return mul(ReciprocalBackward0.apply(input), other)
@@ -330,54 +667,46 @@ def reciprocal(input):  # noqa: A002
 
 def pow(input, exponent):  # noqa: A001, A002 - PyTorch's names
     """``input ** exponent``; ``input`` may be a number when ``exponent`` is a tensor."""
+    input, exponent = _operands(input, exponent, "**")
     if not isinstance(input, Tensor):
-        return rpow(exponent, input)
-    exponent = _check_operand(exponent, "**")
+        return PowBackward2.apply(exponent, input)
     if isinstance(exponent, Tensor):
         return PowBackward1.apply(input, exponent)
     return PowBackward0.apply(input, exponent)
 
 
 def rpow(exponent, base):
-    """``base ** exponent`` with a number ``base``."""
-    base = _check_operand(base, "**")
-    if isinstance(base, Tensor):
-        return PowBackward1.apply(base, exponent)
-    return PowBackward2.apply(exponent, base)
+    """``base ** exponent`` with a number ``base`` (Python's ``2 ** x``)."""
+    return pow(base, exponent)
 
 
 def float_power(input, exponent):  # noqa: A002
-    return pow(input.double() if isinstance(input, Tensor) else input,
+    """``input ** exponent`` computed in float64."""
+    return pow(input.double() if isinstance(input, Tensor) else float(input),
                exponent.double() if isinstance(exponent, Tensor) else exponent)
 
 
-# ------------------------------------------------- integer-valued (no gradient)
 def floor_divide(input, other):  # noqa: A002
-    """``a // b``: rounds down, so it has no useful gradient (as in PyTorch)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _no_grad_result(np.floor_divide(_values(input), _values(other)), input, other)
+    """``a // b``: rounds down.  PyTorch gives it no derivative (grad_fn ``NotImplemented``)."""
+    input, other = _operands(input, other, "//")
+    return _without_derivative("floor_divide", _floor_divide_values, input, other)
 
 
 def remainder(input, other):  # noqa: A002
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _no_grad_result(np.remainder(_values(input), _values(other)), input, other)
+    """``a % b``, with the sign of ``b`` (as Python's ``%``)."""
+    input, other = _operands(input, other, "%")
+    if not isinstance(input, Tensor):
+        return _without_derivative("remainder", _remainder_values, input, other)
+    if isinstance(other, Tensor):
+        return RemainderBackward1.apply(input, other)
+    return RemainderBackward0.apply(input, other)
 
 
-fmod = remainder
-
-
-def _values(value):
-    return value._data if isinstance(value, Tensor) else value
-
-
-def _is_float(*values):
-    return any(isinstance(v, Tensor) and v.is_floating_point() or isinstance(v, float) for v in values)
-
-
-def _no_grad_result(array, *operands):
-    from ..dtypes import result_type
-    from ..tensor import _wrap
-
-    target = result_type(*operands).numpy_dtype
-    array = np.asarray(array)
-    return _wrap(array if array.dtype == target else array.astype(target))
+def fmod(input, other):  # noqa: A002
+    """C's remainder, with the sign of ``a``: ``fmod(-7, 3)`` is -1 where ``-7 % 3`` is 2."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fmod(): argument 'input' must be Tensor, not {type(input).__name__}")
+    other = _operand(other, "fmod")
+    if isinstance(other, Tensor):
+        return FmodBackward1.apply(input, other)
+    return FmodBackward0.apply(input, other)

@@ -1,111 +1,242 @@
-"""Comparisons and logic: ``<  <=  >  >=  ==  !=``, ``&  |  ~``, ``isnan``, ``any``.
+"""Comparisons and logic: ``<  <=  >  >=  ==  !=``, ``&  |  ^  ~``, ``isnan``, ``any``.
 
 Their results are bool tensors.  A bool cannot change a little when the
 input changes a little, so these operations have no derivative: the result
 never requires grad and has no ``grad_fn`` — the graph is cut here.
+
+Both sides are first brought to PyTorch's common dtype, as in arithmetic:
+``torch.tensor([0.1]) == 0.1`` is True because 0.1 is compared as a float32.
 """
 import numpy as np
 
+from ..dtypes import result_type
 from ..tensor import Tensor, _wrap
+from .arithmetic import _cast
+
+_NUMBERS = (int, float, bool, np.number, np.bool_)
 
 
-def _values(value):
+def _operand(value, op):
     if isinstance(value, Tensor):
         return value._data
-    if isinstance(value, (int, float, bool, np.number, np.bool_)):
+    if isinstance(value, np.generic):
+        return value.item()  # a NumPy number acts as a Python number, as in PyTorch
+    if isinstance(value, _NUMBERS):
         return value
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return np.asarray(value)
-    raise TypeError(f"cannot compare a Tensor with {type(value).__name__}")
+    if isinstance(value, np.ndarray):
+        return value
+    raise TypeError(
+        f"'{op}' not supported between instances of 'Tensor' and '{type(value).__name__}' "
+        "(compare with a tensor or a number)"
+    )
 
 
-def _compare(ufunc, a, b):
+def _same_shape_error(a_shape, b_shape):
+    """PyTorch's message for shapes that do not broadcast, naming the first clash."""
+    for position in range(1, max(len(a_shape), len(b_shape)) + 1):
+        size_a = a_shape[-position] if position <= len(a_shape) else 1
+        size_b = b_shape[-position] if position <= len(b_shape) else 1
+        if size_a != size_b and 1 not in (size_a, size_b):
+            dim = max(len(a_shape), len(b_shape)) - position
+            return RuntimeError(
+                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) "
+                f"at non-singleton dimension {dim}"
+            )
+    return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} cannot be broadcast together")
+
+
+def _apply(ufunc, a, b, op):
+    """``ufunc`` on ``a`` and ``b`` in their common dtype, as a new tensor."""
+    a, b = _operand(a, op), _operand(b, op)
+    dtype = result_type(a, b).numpy_dtype
+    a, b = _cast(a, dtype), _cast(b, dtype)
     try:
-        return _wrap(np.asarray(ufunc(_values(a), _values(b))))
+        return _wrap(np.asarray(ufunc(a, b)))
     except ValueError:
-        from .broadcast import broadcast_shapes
-
-        broadcast_shapes(np.shape(_values(a)), np.shape(_values(b)))
-        raise
+        raise _same_shape_error(np.shape(a), np.shape(b)) from None
 
 
 def eq(input, other):  # noqa: A002 - PyTorch's argument name
-    return _compare(np.equal, input, other)
+    return _apply(np.equal, input, other, "==")
 
 
 def ne(input, other):  # noqa: A002
-    return _compare(np.not_equal, input, other)
+    return _apply(np.not_equal, input, other, "!=")
 
 
 def lt(input, other):  # noqa: A002
-    return _compare(np.less, input, other)
+    return _apply(np.less, input, other, "<")
 
 
 def le(input, other):  # noqa: A002
-    return _compare(np.less_equal, input, other)
+    return _apply(np.less_equal, input, other, "<=")
 
 
 def gt(input, other):  # noqa: A002
-    return _compare(np.greater, input, other)
+    return _apply(np.greater, input, other, ">")
 
 
 def ge(input, other):  # noqa: A002
-    return _compare(np.greater_equal, input, other)
+    return _apply(np.greater_equal, input, other, ">=")
 
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
+def eq_operator(input, other):  # noqa: A002
+    """``tensor == other``: like ``eq``, but an object that is no number compares unequal
+    (``x == None`` is False), as Python's ``==`` does in PyTorch."""
+    if isinstance(other, (Tensor, np.ndarray) + _NUMBERS):
+        return eq(input, other)
+    return NotImplemented
+
+
+def ne_operator(input, other):  # noqa: A002
+    if isinstance(other, (Tensor, np.ndarray) + _NUMBERS):
+        return ne(input, other)
+    return NotImplemented
+
+
+# --------------------------------------------------------------------- logic
+def _bitwise(ufunc, name, a, b):
+    a, b = _operand(a, name), _operand(b, name)
+    dtype = result_type(a, b)
+    if dtype.is_floating_point:
+        raise NotImplementedError(
+            f"{name} is only defined for integer and bool tensors, not {dtype} "
+            f"(\"{name}_cpu\" not implemented for '{dtype._type_name}'); "
+            "compare first (x > 0) or use torch.logical_and / logical_or"
+        )
+    a, b = _cast(a, dtype.numpy_dtype), _cast(b, dtype.numpy_dtype)
+    try:
+        return _wrap(np.asarray(ufunc(a, b)))
+    except ValueError:
+        raise _same_shape_error(np.shape(a), np.shape(b)) from None
+
+
+def bitwise_and(input, other):  # noqa: A002
+    """``a & b``: logical and on bool tensors, bit by bit on integers."""
+    return _bitwise(np.bitwise_and, "bitwise_and", input, other)
+
+
+def bitwise_or(input, other):  # noqa: A002
+    return _bitwise(np.bitwise_or, "bitwise_or", input, other)
+
+
+def bitwise_xor(input, other):  # noqa: A002
+    return _bitwise(np.bitwise_xor, "bitwise_xor", input, other)
+
+
+_BITWISE = {np.bitwise_and: bitwise_and, np.bitwise_or: bitwise_or, np.bitwise_xor: bitwise_xor}
+
+
 def logical_op(ufunc, a, b):
-    """``&``, ``|`` and ``^``: logical on bool tensors, bitwise on integer tensors."""
-    a_values, b_values = _values(a), _values(b)
-    if np.asarray(a_values).dtype.kind == "f" or np.asarray(b_values).dtype.kind == "f":
-        raise TypeError(f"{ufunc.__name__} is only defined for integer and bool tensors, not floats")
-    return _wrap(np.asarray(ufunc(a_values, b_values)))
+    """``&``, ``|`` and ``^`` given as the NumPy ufunc (kept for ``Tensor``'s operators)."""
+    return _BITWISE[ufunc](a, b)
+
+
+def bitwise_not(input):  # noqa: A002
+    """``~x``: logical not on bool tensors, bit flip on integers (``~1`` is -2)."""
+    if input._data.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors; for a float tensor use torch.logical_not(x) or x == 0")
+    return _wrap(np.invert(input._data))
+
+
+def _tensor_argument(value, function, position=2, name="other"):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{function}(): argument '{name}' (position {position}) must be Tensor, "
+                        f"not {type(value).__name__}")
+    return value._data
 
 
 def logical_not(input):  # noqa: A002
-    return _wrap(np.logical_not(input._data))
+    """True where ``input`` is zero (or False), for any dtype."""
+    return _wrap(np.logical_not(_tensor_argument(input, "logical_not", 1, "input")))
 
 
 def logical_and(input, other):  # noqa: A002
-    return _wrap(np.logical_and(_values(input), _values(other)))
+    return _logical(np.logical_and, "logical_and", input, other)
 
 
 def logical_or(input, other):  # noqa: A002
-    return _wrap(np.logical_or(_values(input), _values(other)))
+    return _logical(np.logical_or, "logical_or", input, other)
 
 
+def logical_xor(input, other):  # noqa: A002
+    return _logical(np.logical_xor, "logical_xor", input, other)
+
+
+def _logical(ufunc, name, input, other):  # noqa: A002
+    a = _tensor_argument(input, name, 1, "input")
+    b = _tensor_argument(other, name)
+    try:
+        return _wrap(np.asarray(ufunc(a, b)))
+    except ValueError:
+        raise _same_shape_error(a.shape, b.shape) from None
+
+
+# ------------------------------------------------------------ special values
 def isnan(input):  # noqa: A002
-    return _wrap(np.isnan(input._data))
+    return _wrap(np.isnan(_tensor_argument(input, "isnan", 1, "input")))
 
 
 def isinf(input):  # noqa: A002
-    return _wrap(np.isinf(input._data))
+    return _wrap(np.isinf(_tensor_argument(input, "isinf", 1, "input")))
 
 
 def isfinite(input):  # noqa: A002
-    return _wrap(np.isfinite(input._data))
+    return _wrap(np.isfinite(_tensor_argument(input, "isfinite", 1, "input")))
 
 
+# ---------------------------------------------------------- whole-tensor tests
 def equal(input, other):  # noqa: A002
-    """True when both tensors have the same shape and the same values."""
-    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+    """True when both tensors have the same shape and the same values (a Python bool)."""
+    a = _tensor_argument(input, "equal", 1, "input")
+    b = _tensor_argument(other, "equal")
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _close_operands(input, other, function):  # noqa: A002
+    a = _tensor_argument(input, function, 1, "input")
+    b = _tensor_argument(other, function)
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"{input.dtype._type_name} did not match {other.dtype._type_name} "
+            f"({function} needs both tensors of the same dtype; convert one with .to())"
+        )
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise _same_shape_error(a.shape, b.shape) from None
+    return a, b
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
-    return _wrap(np.isclose(input._data, _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """Where ``|input - other| <= atol + rtol * |other|``."""
+    a, b = _close_operands(input, other, "isclose")
+    return _wrap(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
-    return bool(np.allclose(input._data, _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """True when every element is close (``isclose``); a Python bool."""
+    a, b = _close_operands(input, other, "allclose")
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def _reduce(function, input, dim, keepdim):  # noqa: A002
+    data = _tensor_argument(input, function.__name__, 1, "input")
+    axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
+    result = np.asarray(function(data, axis=axis, keepdims=keepdim))
+    # PyTorch keeps uint8 for uint8 input (a relic of masks before bool existed)
+    return _wrap(result.astype(np.uint8) if data.dtype == np.uint8 else result)
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001, A002
-    axis = None if dim is None else dim
-    return _wrap(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
+    """True if some element is nonzero (along ``dim`` when given)."""
+    return _reduce(np.any, input, dim, keepdim)
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001, A002
-    axis = None if dim is None else dim
-    return _wrap(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
+    """True if every element is nonzero (along ``dim`` when given)."""
+    return _reduce(np.all, input, dim, keepdim)

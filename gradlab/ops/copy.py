@@ -4,8 +4,8 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.node import Node
-from ..device import check_device
-from ..tensor import Tensor
+from ..device import check_device, device as _device
+from ..tensor import Tensor, _wrap
 
 
 class CloneBackward0(Node):
@@ -33,7 +33,7 @@ class ToCopyBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, dtype):
-        return a.astype(dtype.numpy_dtype)
+        return a.astype(dtype.numpy_dtype)  # always a copy, even to the same dtype
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -48,21 +48,40 @@ def clone(input, *, memory_format=None):  # noqa: A002 - PyTorch's argument name
     return CloneBackward0.apply(input)
 
 
-def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):  # noqa: A002
-    """``t.to(dtype)``, ``t.to("cpu")``, ``t.to(other_tensor)``, ``t.to(device, dtype)``."""
-    for arg in args:
-        if isinstance(arg, Tensor):
-            dtype = arg.dtype
-        elif isinstance(arg, dtypes.dtype) or arg in (float, int, bool) or isinstance(arg, np.dtype):
-            dtype = dtypes.as_dtype(arg)
-        else:
-            check_device(arg)
-    check_device(device)
-    if dtype is None or dtypes.as_dtype(dtype).numpy_dtype == input._data.dtype:
-        return clone(input) if copy else input
-    dtype = dtypes.as_dtype(dtype)
-    if input._requires_grad and not dtype.is_floating_point:
-        from ..tensor import _wrap
+def _is_dtype(value):
+    return isinstance(value, (dtypes.dtype, np.dtype)) or value is float or value is int or value is bool
 
-        return _wrap(input._data.astype(dtype.numpy_dtype))  # integer results cannot carry grad
-    return ToCopyBackward0.apply(input, dtype)
+
+def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):  # noqa: A002
+    """``t.to(dtype)``, ``t.to("cpu")``, ``t.to(other_tensor)``, ``t.to(device, dtype)``.
+
+    Returns ``input`` itself when nothing changes (unless ``copy=True``);
+    otherwise a converted copy, whose grad_fn is ``ToCopyBackward0``.
+    """
+    args = list(args)
+    if args and isinstance(args[0], Tensor):
+        other = args.pop(0)
+        dtype = other.dtype
+    elif args and not _is_dtype(args[0]):
+        device = args.pop(0)
+        if device is not None and not isinstance(device, (str, _device, int)):
+            raise TypeError(f"to() received an invalid argument: {device!r} is neither a dtype, "
+                            "a device nor a tensor")
+    if args and _is_dtype(args[0]):
+        dtype = args.pop(0)
+    if args and isinstance(args[0], bool):
+        non_blocking = args.pop(0)
+    if args and isinstance(args[0], bool):
+        copy = args.pop(0)
+    if args:
+        raise TypeError(
+            f"to() received an invalid combination of arguments: {args!r} left over; "
+            "use t.to(dtype), t.to(device), t.to(device, dtype) or t.to(other_tensor)"
+        )
+    check_device(device)
+    target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.from_numpy(input._data.dtype)
+    if target.numpy_dtype == input._data.dtype and not copy:
+        return input
+    if input._requires_grad and not target.is_floating_point:
+        return _wrap(input._data.astype(target.numpy_dtype))  # integer results cannot carry grad
+    return ToCopyBackward0.apply(input, target)

@@ -1,1 +1,758 @@
-"""Indexing: ``t[...]`` and ``t[...] = value``."""
+"""Indexing: reading ``t[index]``, writing ``t[index] = value``, ``gather`` and ``index_select``.
+
+Reading follows PyTorch step by step, so the graph is the one PyTorch builds:
+
+- *basic* indices are applied one after the other, each a view: an int is a
+  ``select`` (SelectBackward0), a slice a ``slice`` (SliceBackward0), ``None``
+  an ``unsqueeze`` (UnsqueezeBackward0).  ``x[0, 1:]`` is a SliceBackward0
+  whose input is a SelectBackward0; ``x[...]`` is an alias (AliasBackward0).
+- *advanced* indices (lists, integer tensors, boolean masks) are then applied
+  together, in one copy: IndexBackward0.  Its gradient *adds up*: an element
+  picked twice (``x[[0, 0]]``) receives both gradients.
+
+Writing records CopySlices (when basic indices are involved) or
+IndexPutBackward0 (advanced indices only).  The gradient for the old values
+is the output gradient with the written region zeroed (those values were
+overwritten); the gradient for the value is that region of the output gradient.
+"""
+import collections.abc
+import warnings
+
+import numpy as np
+
+from ..autograd.grad_mode import _state as _grad_state
+from ..autograd.node import Node
+from ..tensor import Tensor, _to_nested
+from . import inplace
+from .shape import UnsqueezeBackward0, _along, expand, normalize_dim, view
+
+
+# ------------------------------------------------------- basic indices: views
+class SelectBackward0(Node):
+    """out = a[..., index, ...]: one position along ``dim`` (that dimension disappears)
+    grad = zeros of a's shape with grad_output at that position"""
+
+    expression = "a.select(dim, index)"
+    local_derivatives = ("∂out/∂a = 1 at position index along dim, 0 elsewhere",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j = index]",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.input_shape, ctx.dim, ctx.index = a.shape, dim, index
+        return a[_along(dim, index)]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return SelectBackwardBackward0.apply(grad_output, input_shape=ctx.input_shape,
+                                             dim=ctx.dim, index=ctx.index)
+
+
+class SelectBackwardBackward0(Node):
+    """out = zeros(input_shape) with grad placed at ``index`` along ``dim`` (select's gradient)
+    grad = the same position of grad_output (a select again)"""
+
+    expression = "select_backward(grad, input_shape, dim, index)"
+    local_derivatives = ("∂out/∂grad = 1 at position index along dim",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial grad} = 1 \text{ at } index",)
+
+    @staticmethod
+    def forward(ctx, grad, input_shape, dim, index):
+        ctx.dim, ctx.index = dim, index
+        out = np.zeros(input_shape, grad.dtype)
+        out[_along(dim, index)] = grad
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return SelectBackward0.apply(grad_output, dim=ctx.dim, index=ctx.index)
+
+
+class SliceBackward0(Node):
+    """out = a[..., start:stop:step, ...] along ``dim``
+    grad = zeros of a's shape with grad_output at the sliced positions"""
+
+    expression = "a[start:stop:step] along dim"
+    local_derivatives = ("∂out/∂a = 1 at the sliced positions, 0 elsewhere",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j \in slice]",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim, start, stop, step):
+        ctx.input_shape, ctx.dim, ctx.bounds = a.shape, dim, (start, stop, step)
+        return a[_along(dim, slice(start, stop, step))]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        start, stop, step = ctx.bounds
+        return SliceBackwardBackward0.apply(grad_output, input_shape=ctx.input_shape, dim=ctx.dim,
+                                            start=start, stop=stop, step=step)
+
+
+class SliceBackwardBackward0(Node):
+    """out = zeros(input_shape) with grad placed at start:stop:step along ``dim`` (slice's gradient)
+    grad = the same slice of grad_output"""
+
+    expression = "slice_backward(grad, input_shape, dim, start, stop, step)"
+    local_derivatives = ("∂out/∂grad = 1 at the sliced positions",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial grad} = 1 \text{ on the slice}",)
+
+    @staticmethod
+    def forward(ctx, grad, input_shape, dim, start, stop, step):
+        ctx.dim, ctx.bounds = dim, (start, stop, step)
+        out = np.zeros(input_shape, grad.dtype)
+        out[_along(dim, slice(start, stop, step))] = grad
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        start, stop, step = ctx.bounds
+        return SliceBackward0.apply(grad_output, dim=ctx.dim, start=start, stop=stop, step=step)
+
+
+class AliasBackward0(Node):
+    """out = a (the same memory, a new tensor object): ``x[...]``          grad passes through"""
+
+    expression = "a[...]"
+    local_derivatives = ("∂out/∂a = 1",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.view()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+def select(input, dim, index):  # noqa: A002 - PyTorch's argument name
+    """The slice at position ``index`` along ``dim`` (a view without that dimension)."""
+    ndim = input._data.ndim
+    if ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = normalize_dim(dim, ndim)
+    size = input._data.shape[dim]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input._data.shape)} at dimension {dim}")
+    return SelectBackward0.apply(input, dim=dim, index=index % size)
+
+
+def slice_along(input, dim, start=None, stop=None, step=1):  # noqa: A002
+    """``input[..., start:stop:step]`` along ``dim`` (a view), bounds clamped as in Python."""
+    start, stop, step = slice(start, stop, step).indices(input._data.shape[dim])
+    return SliceBackward0.apply(input, dim=dim, start=start, stop=stop, step=step)
+
+
+# ----------------------------------------------- advanced indices: copies
+class IndexBackward0(Node):
+    """out = a[indices] (integer arrays / masks, a copy)
+    grad = zeros of a's shape with grad_output *added* at the indexed positions
+    (a position picked twice gets both gradients)"""
+
+    expression = "a[indices]"
+    local_derivatives = ("∂out_k/∂a_j = 1 if out_k was read from a_j (summed over repeats)",)
+    local_derivatives_latex = (r"\frac{\partial out_k}{\partial a_j} = [index_k = j]",)
+
+    @staticmethod
+    def forward(ctx, a, indices):
+        ctx.input_shape, ctx.indices = a.shape, indices
+        return a[_numpy_index(indices)]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        zeros = np.zeros(ctx.input_shape, grad_output._data.dtype)
+        return IndexPutImplBackward0.apply(zeros, grad_output, indices=ctx.indices, accumulate=True)
+
+
+class IndexPutBackward0(Node):
+    """out = a with out[indices] = values (or += values when ``accumulate``)
+    grad_a = grad_output, zeroed at indices unless accumulate;  grad_values = grad_output[indices]"""
+
+    expression = "a.index_put(indices, values, accumulate)"
+    local_derivatives = ("∂out/∂a = 0 at the written positions (1 when accumulating), 1 elsewhere",
+                         "∂out/∂values = 1 at the written positions")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j \notin indices]",
+                               r"\frac{\partial out}{\partial values} = 1 \text{ at } indices")
+
+    @staticmethod
+    def forward(ctx, a, values, indices, accumulate=False):
+        ctx.indices, ctx.accumulate = indices, accumulate
+        out = a.copy()
+        if accumulate:
+            np.add.at(out, _numpy_index(indices), values)
+        else:
+            out[_numpy_index(indices)] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_values = ctx.needs_input_grad
+        grad_a = grad_values = None
+        if needs_a:
+            grad_a = grad_output if ctx.accumulate else IndexPutBackward0.apply(
+                grad_output, 0, indices=ctx.indices, accumulate=False)
+        if needs_values:
+            grad_values = IndexBackward0.apply(grad_output, indices=ctx.indices)
+        return grad_a, grad_values  # the engine sums grad_values to the values' shape
+
+
+class IndexPutImplBackward0(IndexPutBackward0):
+    """The same index_put, under the name PyTorch gives it inside IndexBackward0's gradient."""
+
+
+def _numpy_index(indices):
+    """gradlab's advanced index (None = whole dimension) as a NumPy index tuple."""
+    return tuple(slice(None) if i is None else i for i in indices)
+
+
+# ------------------------------------------------------- from index to plan
+_INVALID_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                  "are valid indices (got {})")
+_SEQUENCE_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in "
+    "pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as "
+    "tensor index, x[torch.tensor(seq)], which will result either in an error or a different result"
+)
+
+
+class _Plan:
+    """An index taken apart the way PyTorch applies it.
+
+    ``steps``: the basic views in order, each ``("select", dim, i)``,
+    ``("slice", dim, start, stop, step)`` or ``("unsqueeze", dim)``;
+    ``indices``: None, or one entry per leading dimension of the result of the
+    steps (None for a whole dimension, an int64 array otherwise; masks are
+    already turned into the positions of their True elements);
+    ``shape``: the shape after the steps.
+    """
+
+    __slots__ = ("steps", "indices", "shape")
+
+    def __init__(self, steps, indices, shape):
+        self.steps, self.indices, self.shape = tuple(steps), indices, tuple(shape)
+
+
+def _type_name(value):
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
+def _as_integer(value):
+    """An int for int-like indices (Python/NumPy ints, 0-d integer tensors), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, Tensor) and value._data.ndim == 0 and value._data.dtype.kind in "iu" \
+            and value._data.dtype != np.uint8:
+        return int(value._data)
+    return None
+
+
+def _treat_as_tuple(index):
+    """PyTorch (like old NumPy) reads ``x[[0, slice(1, None)]]`` as ``x[0, 1:]``."""
+    if isinstance(index, (Tensor, np.ndarray, str, bytes)):
+        return False
+    if not isinstance(index, collections.abc.Sequence):
+        return False
+    if len(index) >= 32:
+        return False
+    return any(isinstance(item, (Tensor, collections.abc.Sequence, np.ndarray, slice)) or item is None
+               or item is Ellipsis for item in index)
+
+
+def _index_array(value):
+    """A list / array / tensor used as an index: a bool mask or int64 positions."""
+    if isinstance(value, Tensor):
+        data = value._data
+        if data.dtype == np.uint8:
+            warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                          "torch.bool instead.", UserWarning, stacklevel=6)
+            return data.astype(bool)
+        if data.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return data if data.dtype == bool else data.astype(np.int64)
+    if isinstance(value, np.ndarray):
+        data = value
+    else:
+        if _contains_str(value):
+            raise TypeError("new(): invalid data type 'str'")
+        try:
+            data = np.asarray(_to_nested(value))
+        except ValueError:
+            raise IndexError("an index list must be rectangular (every row the same length)") from None
+    if data.dtype == bool:
+        return data
+    if data.dtype.kind not in "iuf" and data.size:
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return data.astype(np.int64)  # PyTorch turns index lists into long tensors (floats truncated)
+
+
+def _contains_str(value):
+    if isinstance(value, (str, bytes)):
+        return True
+    return isinstance(value, (list, tuple)) and any(_contains_str(v) for v in value)
+
+
+def _convert(item):
+    """One element of an index, as: None, Ellipsis, slice, bool, int or an index array."""
+    if item is None or item is Ellipsis or isinstance(item, slice):
+        return item
+    if isinstance(item, bool):
+        return item
+    integer = _as_integer(item)
+    if integer is not None:
+        return integer
+    data = item._data if isinstance(item, Tensor) else item
+    if isinstance(data, np.ndarray) and data.ndim == 0:
+        if data.dtype in (np.bool_, np.uint8):
+            return bool(data)  # a 0-d bool (or byte) tensor acts like True / False
+        if data.dtype.kind in "iu":
+            return int(data)  # a 0-d integer tensor acts like an int
+    if isinstance(item, (Tensor, np.ndarray, list, tuple, range)):
+        return _index_array(item)
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+    raise IndexError(_INVALID_INDEX.format(_type_name(item)))
+
+
+def _slice_bounds(item, size, optimize):
+    """(start, stop, step) clamped as in Python, or None for a full ``:`` that PyTorch skips."""
+    try:
+        start, stop, step = (None if v is None else _as_slice_int(v)
+                             for v in (item.start, item.stop, item.step))
+    except TypeError:
+        raise TypeError("slice indices must be integers or None or have an __index__ method") from None
+    step = 1 if step is None else step
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    if step < 0:
+        raise ValueError("step must be greater than zero")
+    if optimize and (start or 0) == 0 and step == 1 and (stop is None or stop >= size):
+        return None
+    return slice(start, stop, step).indices(size)
+
+
+def _as_slice_int(value):
+    integer = _as_integer(value)
+    if integer is None:
+        raise TypeError(value)
+    return integer
+
+
+def _plan(tensor, index, setitem=False):
+    """Take ``index`` apart into basic steps and advanced indices, checking it as PyTorch does."""
+    shape = tensor._data.shape
+    ndim = len(shape)
+    if isinstance(index, tuple):
+        items, single = index, False
+    elif _treat_as_tuple(index):
+        warnings.warn(_SEQUENCE_WARNING, UserWarning, stacklevel=4)  # point at the user's line
+        items, single = tuple(index), False
+    else:
+        items, single = (index,), True
+        if ndim == 0 and _as_integer(index) is not None:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    converted = []
+    for item in items:  # a plain loop keeps the warning's stacklevel the same on every Python
+        converted.append(_convert(item))
+    items = converted
+    specified = sum(item.ndim if isinstance(item, np.ndarray) and item.dtype == bool else 1
+                    for item in items
+                    if not (item is None or item is Ellipsis or isinstance(item, bool)))
+    if specified > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+
+    # a full ``:`` is skipped inside a tuple (x[:, 0] is one SelectBackward0) but kept alone (x[:])
+    optimize = setitem or not single
+    sizes, steps, advanced = list(shape), [], {}
+    dim = 0
+    for position, item in enumerate(items):
+        if item is Ellipsis:
+            dim += ndim - specified
+        elif item is None or isinstance(item, bool):
+            steps.append(("unsqueeze", dim))
+            sizes.insert(dim, 1)
+            if isinstance(item, bool):
+                advanced[dim] = np.array([item])  # True keeps the new size-1 dimension, False empties it
+            dim += 1
+        elif isinstance(item, int):
+            size = sizes[dim]
+            if not -size <= item < size:
+                raise IndexError(f"index {item} is out of bounds for dimension {position} with size {size}")
+            steps.append(("select", dim, item % size))
+            del sizes[dim]
+        elif isinstance(item, slice):
+            bounds = _slice_bounds(item, sizes[dim], optimize)
+            if bounds is not None:
+                steps.append(("slice", dim) + bounds)
+                sizes[dim] = len(range(*bounds))
+            dim += 1
+        else:
+            advanced[dim] = item
+            dim += item.ndim if item.dtype == bool else 1
+    indices = _advanced_indices(advanced, sizes) if advanced else None
+    return _Plan(steps, indices, sizes)
+
+
+def _advanced_indices(advanced, sizes):
+    """Masks to positions, bounds and broadcasting checked: one entry per leading dimension."""
+    indices = [None] * len(sizes)
+    last = 0
+    for dim, array in sorted(advanced.items()):
+        if array.dtype == bool:
+            for j, mask_size in enumerate(array.shape):
+                if mask_size != sizes[dim + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(array.shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {list(sizes)} at index {dim + j}"
+                    )
+            for j, positions in enumerate(np.nonzero(array)):
+                indices[dim + j] = positions
+            last = max(last, dim + array.ndim)
+        else:
+            indices[dim] = array
+            last = max(last, dim + 1)
+    arrays = [a for a in indices if a is not None]
+    for k, (dim, array) in enumerate((d, a) for d, a in enumerate(indices) if a is not None):
+        size = sizes[dim]
+        outside = (array < -size) | (array >= size)
+        if outside.any():
+            raise IndexError(f"index {array[outside].flat[0]} is out of bounds for dimension {k} "
+                             f"with size {size}")
+        if (array < 0).any():
+            indices[dim] = np.where(array < 0, array + size, array)
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(str(list(a.shape)) for a in arrays)
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with "
+                         f"shapes {shapes}") from None
+    return tuple(indices[:last])
+
+
+def _apply_steps(array, steps):
+    """The basic steps applied to a NumPy array: a view of the indexed region."""
+    for step in steps:
+        if step[0] == "select":
+            array = array[_along(step[1], step[2])]
+        elif step[0] == "slice":
+            array = array[_along(step[1], slice(*step[2:]))]
+        else:
+            array = np.expand_dims(array, step[1])
+    return array
+
+
+def _read(tensor, plan):
+    """The basic steps then the advanced indices, as recorded tensor operations."""
+    result = tensor
+    for step in plan.steps:
+        if step[0] == "select":
+            result = SelectBackward0.apply(result, dim=step[1], index=step[2])
+        elif step[0] == "slice":
+            result = SliceBackward0.apply(result, dim=step[1], start=step[2], stop=step[3], step=step[4])
+        else:
+            result = UnsqueezeBackward0.apply(result, dim=step[1])
+    if plan.indices is not None:
+        result = IndexBackward0.apply(result, indices=plan.indices)
+    return result
+
+
+# ------------------------------------------------------------------ reading
+def getitem(tensor, index):
+    """``tensor[index]``: views for basic indices, a copy (IndexBackward0) for advanced ones."""
+    plan = _plan(tensor, index)
+    if not plan.steps and plan.indices is None:
+        return AliasBackward0.apply(tensor)  # x[...], x[:, :], x[()]: a new tensor, same memory
+    return _read(tensor, plan)
+
+
+# ------------------------------------------------------------------ writing
+class CopySlices(Node):
+    """out = a with the region a[index] replaced by value (broadcast)
+    grad_a = grad_output with that region zeroed;  grad_value = grad_output[index]"""
+
+    expression = "a[index] = value"
+    local_derivatives = ("∂out/∂a = 0 in the written region, 1 elsewhere",
+                         "∂out/∂value = 1 in the written region")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j \notin region]",
+                               r"\frac{\partial out}{\partial value} = 1 \text{ in the region}")
+
+    @staticmethod
+    def forward(ctx, a, value, plan):
+        ctx.plan = plan
+        out = a.copy()
+        region = _apply_steps(out, plan.steps)
+        if plan.indices is None:
+            region[...] = value
+        else:
+            region[_numpy_index(plan.indices)] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_value = ctx.needs_input_grad
+        grad_a = CopySlices.apply(grad_output, 0, plan=ctx.plan) if needs_a else None
+        grad_value = _read(grad_output, ctx.plan) if needs_value else None
+        return grad_a, grad_value  # the engine sums grad_value to the value's shape
+
+
+class FillBackward3(Node):
+    """out = value everywhere (``t[...] = value`` with a single value)
+    grad_a = 0;  grad_value = Σ grad_output"""
+
+    expression = "a.fill_(value)"
+    local_derivatives = ("∂out/∂a = 0", "∂out/∂value = 1 per element (summed)")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",
+                               r"\frac{\partial out}{\partial value} = \sum 1")
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, value)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_value = ctx.needs_input_grad
+        return (grad_output * 0 if needs_a else None, grad_output.sum() if needs_value else None)
+
+
+_SCALARS = (bool, int, float, complex, np.number, np.bool_)
+
+
+def setitem(tensor, index, value):
+    """``tensor[index] = value``: an in-place change, recorded as CopySlices or IndexPutBackward0."""
+    if index is False:
+        return  # PyTorch: t[False] = v selects nothing and writes nothing
+    if index is True:  # t[True] = v writes the whole tensor, seen with a new leading dimension
+        plan = _Plan([("unsqueeze", 0)], None, (1,) + tensor._data.shape)
+    else:
+        plan = _plan(tensor, index, setitem=True)
+    if not isinstance(value, (Tensor,) + _SCALARS):
+        raise TypeError(f"can't assign a {_type_name(value)} to a {tensor.type()}")
+    if not plan.steps and plan.indices is None:
+        # the whole tensor (t[...] = v, t[:] = v): PyTorch's fill_ / copy_
+        if not isinstance(value, Tensor) or value._data.ndim == 0:
+            inplace.apply_inplace(tensor, FillBackward3, value, casts=True)
+            return
+        value = _fit_for_copy(value, tensor._data.shape)
+        _check_overlap(tensor._data, value, partial_only=True)
+        inplace.copy_(tensor, value)
+        return
+    if plan.steps and _grad_state.enabled and tensor.grad_fn is None and tensor._requires_grad:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation. "
+            "(Update parameters inside `with torch.no_grad():`, or use an out-of-place operation.)"
+        )
+    region = _apply_steps(tensor._data, plan.steps)
+    if plan.indices is None:
+        value = _fit_for_copy(value, region.shape)
+        _check_overlap(region, value, partial_only=True)
+    else:
+        value = _fit_for_index_put(tensor, value, region.shape, plan.indices)
+        _check_overlap(region, value, partial_only=False)
+    if plan.steps:
+        inplace.apply_inplace(tensor, CopySlices, value, casts=True, plan=plan)
+    else:
+        inplace.apply_inplace(tensor, IndexPutBackward0, value, casts=True, indices=plan.indices)
+
+
+def _without_leading_ones(shape):
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _fit_for_copy(value, region_shape):
+    """PyTorch's copy rule: drop leading 1s of the value's shape, then expand it to the region."""
+    if not isinstance(value, Tensor) or value._data.shape == tuple(region_shape) or value._data.ndim == 0:
+        return value
+    value = view(value, _without_leading_ones(value._data.shape))
+    if value._data.shape != tuple(region_shape):
+        value = expand(value, region_shape)
+    return value
+
+
+def _fit_for_index_put(tensor, value, region_shape, indices):
+    """PyTorch's index_put rule: same dtype, leading 1s dropped, broadcastable to the result."""
+    if not isinstance(value, Tensor):
+        return value
+    if value._data.dtype != tensor._data.dtype:
+        kind = tensor.type()[len("torch."):-len("Tensor")]
+        source = value.type()[len("torch."):-len("Tensor")]
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{kind} for the destination and {source} for the source.")
+    result_shape = np.broadcast_to(np.zeros((), np.int8), region_shape)[_numpy_index(indices)].shape
+    stripped = _without_leading_ones(value._data.shape)
+    try:
+        fits = np.broadcast_shapes(stripped, result_shape) == result_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(result_shape)}")
+    return view(value, stripped) if stripped != value._data.shape else value
+
+
+def _check_overlap(region, value, partial_only):
+    """Refuse to write a tensor into memory it partly shares (PyTorch's rule)."""
+    if not isinstance(value, Tensor) or not np.may_share_memory(region, value._data):
+        return
+    source = value._data
+    identical = (source.__array_interface__["data"][0] == region.__array_interface__["data"][0]
+                 and source.shape == region.shape and source.strides == region.strides)
+    if partial_only and identical:
+        return
+    if identical or np.shares_memory(region, source):
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing the "
+            "operation."
+        )
+
+
+# ------------------------------------------------------ gather / index_select
+def _gather_positions(index, dim):
+    """out[i][j][k] = a[i][index[i][j][k]][k] (dim=1) as a NumPy index into ``a``."""
+    grid = list(np.ix_(*(np.arange(n) for n in index.shape)))
+    grid[dim] = index
+    return tuple(grid)
+
+
+class GatherBackward0(Node):
+    """out[i][j] = a[i][index[i][j]] (dim=1)          grad: grad_output *added* back at those positions"""
+
+    expression = "a.gather(dim, index)"
+    local_derivatives = ("∂out/∂a = 1 where index points (summed over repeats)",)
+    local_derivatives_latex = (r"\frac{\partial out_{ij}}{\partial a_{ik}} = [index_{ij} = k]",)
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.input_shape, ctx.dim, ctx.index = a.shape, dim, index
+        return a[_gather_positions(index, dim)]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        zeros = np.zeros(ctx.input_shape, grad_output._data.dtype)
+        return ScatterAddBackward0.apply(zeros, grad_output, dim=ctx.dim, index=ctx.index)
+
+
+class ScatterAddBackward0(Node):
+    """out = a;  out[i][index[i][j]] += src[i][j] (dim=1)
+    grad_a = grad_output,  grad_src = grad_output.gather(dim, index)"""
+
+    expression = "a.scatter_add(dim, index, src)"
+    local_derivatives = ("∂out/∂a = 1", "∂out/∂src = 1 where index points")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
+                               r"\frac{\partial out_{ik}}{\partial src_{ij}} = [index_{ij} = k]")
+
+    @staticmethod
+    def forward(ctx, a, src, dim, index):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        np.add.at(out, _gather_positions(index, dim), src[tuple(slice(0, n) for n in index.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_src = ctx.needs_input_grad
+        return (grad_output if needs_a else None,
+                GatherBackward0.apply(grad_output, dim=ctx.dim, index=ctx.index) if needs_src else None)
+
+
+class IndexSelectBackward0(Node):
+    """out = the positions ``index`` of a along dim
+    grad: grad_output *added* back at those positions (a position picked twice gets both)"""
+
+    expression = "a.index_select(dim, index)"
+    local_derivatives = ("∂out/∂a = 1 at the selected positions (summed over repeats)",)
+    local_derivatives_latex = (r"\frac{\partial out_k}{\partial a_j} = [index_k = j]",)
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.input_shape, ctx.dim, ctx.index = a.shape, dim, index
+        return np.take(a, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        zeros = np.zeros(ctx.input_shape, grad_output._data.dtype)
+        return IndexAddBackward0.apply(zeros, grad_output, dim=ctx.dim, index=ctx.index)
+
+
+class IndexAddBackward0(Node):
+    """out = a;  out[index[k]] += source[k] along dim
+    grad_a = grad_output,  grad_source = grad_output.index_select(dim, index)"""
+
+    expression = "a.index_add(dim, index, source)"
+    local_derivatives = ("∂out/∂a = 1", "∂out/∂source = 1 at the indexed positions")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
+                               r"\frac{\partial out_j}{\partial source_k} = [index_k = j]")
+
+    @staticmethod
+    def forward(ctx, a, source, dim, index):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        np.add.at(out, _along(dim, index), source)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_source = ctx.needs_input_grad
+        grad_source = None
+        if needs_source:
+            grad_source = IndexSelectBackward0.apply(grad_output, dim=ctx.dim, index=ctx.index)
+        return grad_output if needs_a else None, grad_source
+
+
+def _integer_index(name, index, expected):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if index._data.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{name}(): Expected dtype {expected} for index")
+    return index._data.astype(np.int64)
+
+
+def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002
+    """``out[i][j] = input[i][index[i][j]]`` for dim=1: pick one position per entry of ``index``."""
+    ndim = input._data.ndim
+    dim = normalize_dim(dim, ndim)
+    positions = _integer_index("gather", index, "int32/int64")
+    shape = input._data.shape
+    if positions.ndim != ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    if ndim == 0:  # read a 0-d input as 1-d
+        return gather(input.reshape(1), 0, index.reshape(1)).reshape(())
+    for d in range(ndim):
+        if d != dim and positions.shape[d] > shape[d]:
+            raise RuntimeError(
+                f"Size does not match at dimension {d} expected index {list(positions.shape)} to be "
+                f"no larger than self {list(shape)} apart from dimension {dim}"
+            )
+    outside = (positions < 0) | (positions >= shape[dim])
+    if outside.any():
+        raise RuntimeError(f"index {positions[outside].flat[0]} is out of bounds for dimension {dim} "
+                           f"with size {shape[dim]}")
+    return GatherBackward0.apply(input, dim=dim, index=positions)
+
+
+def index_select(input, dim, index):  # noqa: A002
+    """The positions ``index`` (a 1-d integer tensor) of ``input`` along ``dim``, in that order."""
+    ndim = input._data.ndim
+    dim = normalize_dim(dim, ndim)
+    positions = _integer_index("index_select", index, "int32 or int64")
+    if positions.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    positions = positions.reshape(-1)
+    size = input._data.shape[dim] if ndim else 1
+    if ((positions < 0) | (positions >= size)).any():
+        raise IndexError("index out of range in self")
+    if ndim == 0:  # read a 0-d input as 1-d
+        if positions.size != 1:
+            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got "
+                             f"{positions.size} value(s)")
+        return index_select(input.reshape(1), 0, index.reshape(1)).reshape(())
+    return IndexSelectBackward0.apply(input, dim=dim, index=positions)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd.node import Node
 from ..tensor import Tensor
-from .shape import UnsafeViewBackward0, _can_view
+from .shape import UnsafeViewBackward0
 
 _CPP_TYPE_NAMES = {  # how PyTorch's C++ core names dtypes in some messages
     "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -104,28 +104,7 @@ class BmmBackward0(Node):
         return (grad_output.bmm(b.mT) if needs_a else None, a.mT.bmm(grad_output) if needs_b else None)
 
 
-# ============================================ the views matmul makes on the way
-# PyTorch's matmul reshapes with operators whose grad_fn names students meet
-# only there; these two reproduce them so that the graph reads the same.
-class ReshapeAliasBackward0(Node):
-    """out = a with a new shape, sharing the memory of a tensor that is not contiguous
-    (``reshape`` of, e.g., an expanded tensor)          d/da = 1 (the gradient is reshaped back)"""
-
-    expression = "a.reshape(shape)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, a, shape):
-        ctx.input_shape = a.shape
-        return np.reshape(a, shape, copy=False)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output.reshape(ctx.input_shape)
-
-
+# ============================================ the view matmul makes on the way
 class SqueezeBackward4(Node):
     """out = a without its size-1 dimension ``dim`` (``squeeze_(dim)``: PyTorch squeezes
     matmul's own intermediate result in place)          d/da = 1 (the dimension is put back)"""
@@ -137,21 +116,11 @@ class SqueezeBackward4(Node):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.input_shape = a.shape
-        return np.squeeze(a, axis=dim) if a.shape[dim] == 1 else a
+        return np.squeeze(a, axis=dim)  # matmul's row of one: always size 1
 
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output.reshape(ctx.input_shape)
-
-
-def _reshape(tensor, shape):
-    """``tensor.reshape(shape)`` recorded as PyTorch records it: ``ViewBackward0`` for a
-    contiguous tensor, ``ReshapeAliasBackward0`` when a non-contiguous one still allows a
-    view, else a contiguous copy (``CloneBackward0``) reshaped (``UnsafeViewBackward0``)."""
-    shape = tuple(shape)
-    if not tensor._data.flags.c_contiguous and _can_view(tensor._data, shape):
-        return ReshapeAliasBackward0.apply(tensor, shape=shape)
-    return tensor.reshape(shape)
 
 
 def _contiguous(tensor):
@@ -270,7 +239,7 @@ def outer(input, vec2):  # noqa: A002
     for name, value in (("self", input), ("vec2", vec2)):
         if value.dim() != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {value.dim()}-D")
-    return _reshape(input, (input.shape[0], 1)) * vec2
+    return input.reshape(input.shape[0], 1) * vec2
 
 
 ger = outer
@@ -311,19 +280,18 @@ def _should_fold(a, b):
     (to keep the backward cheap) or the fold is a free view of the larger one.
     """
     a_larger = a.dim() >= b.dim()
-    larger = a if a_larger else b.mT
+    larger = a._data if a_larger else np.swapaxes(b._data, -1, -2)
     smaller = b if a_larger else a
-    if not (larger.dim() >= 3 and smaller.dim() <= 2):
+    if not (larger.ndim >= 3 and smaller.dim() <= 2):
         return False
     if smaller._requires_grad:
         return True
     if a.dim() == 2:
         return False
-    data = larger._data
-    if data.size == 0:
+    if larger.size == 0:
         return True
-    strides = [s // data.itemsize for s in data.strides]
-    return all(strides[i] == strides[i + 1] * data.shape[i + 1] for i in range(data.ndim - 2))
+    strides = [s // larger.itemsize for s in larger.strides]
+    return all(strides[i] == strides[i + 1] * larger.shape[i + 1] for i in range(larger.ndim - 2))
 
 
 def _folded_matmul(a, b):
@@ -334,7 +302,7 @@ def _folded_matmul(a, b):
     smaller = (a.t() if a.dim() == 2 else a) if transpose else b
     output_shape = tuple(larger.shape[:-1])
     rows = int(np.prod(output_shape, dtype=np.int64))
-    folded = _reshape(larger, (rows, larger.shape[-1]))
+    folded = larger.reshape(rows, larger.shape[-1])  # a view whenever the memory allows
     if smaller.dim() == 2:
         output = UnsafeViewBackward0.apply(folded.mm(smaller), shape=output_shape + (smaller.shape[1],))
         return _contiguous(output.mT) if transpose else output
@@ -358,11 +326,11 @@ def _batched_matmul(a, b):
             return matmul(a, b.squeeze(0))
     output_shape = _broadcast_batch(batch_a, batch_b)
     batch = int(np.prod(output_shape, dtype=np.int64))
-    expanded_a = _reshape(a.expand(output_shape + (n, m1)), (batch, n, m1))
+    expanded_a = a.expand(output_shape + (n, m1)).reshape(batch, n, m1)
     if dim_b == 1:
-        expanded_b = _reshape(b.expand(output_shape + (m2,)), (batch, m2)).unsqueeze(2)
+        expanded_b = b.expand(output_shape + (m2,)).reshape(batch, m2).unsqueeze(2)
     else:
-        expanded_b = _reshape(b.expand(output_shape + (m2, p)), (batch, m2, p))
+        expanded_b = b.expand(output_shape + (m2, p)).reshape(batch, m2, p)
     output_shape += ((n,) if dim_a > 1 else ()) + ((p,) if dim_b > 1 else ())
     product = expanded_a.bmm(expanded_b)
     if dim_b == 1:

@@ -1,22 +1,41 @@
-"""Element-wise functions: exp, log, trigonometry, activations, clamp, rounding.
+"""Element-wise functions: exp, log, trigonometry, activations, clamp, rounding,
+maximum/minimum, where and masked_fill.
 
 ``round``, ``floor``, ``ceil`` and ``sign`` stay in the graph but their
 derivative is zero almost everywhere, so no useful gradient flows through
 them — the lesson on non-differentiable operations is built on that.
+
+At a kink PyTorch picks one value of the derivative, and so does gradlab:
+relu'(0) = 0, |x|'(0) = 0, clamp passes the gradient at its bounds, and
+maximum(a, b) splits it in halves where a == b.
 """
 import numpy as np
 
 from ..autograd.node import Node
+from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor, _wrap
+from .arithmetic import _cast, reciprocal  # noqa: F401 - reciprocal is also a pointwise function
 
 
-def _float_input(a):
-    """Functions such as exp turn integer tensors into the default float dtype, as PyTorch."""
-    if a.dtype.kind == "f":
-        return a
-    from ..dtypes import get_default_dtype
+def _float_compute(function, a):
+    """``function(a)`` in floating point: integers become the default float, and
+    float16 is computed in float32 and rounded back, as PyTorch's CPU kernels do."""
+    dtype = a.dtype
+    if dtype == np.float32 or dtype == np.float64:
+        return function(a)
+    out_dtype = dtype if dtype.kind == "f" else get_default_dtype().numpy_dtype
+    if out_dtype == np.float16:
+        return function(a.astype(np.float32)).astype(np.float16)
+    return function(a.astype(out_dtype))
 
-    return a.astype(get_default_dtype().numpy_dtype)
+
+def _zeros(grad_output):
+    return grad_output.new_zeros(grad_output.shape)
+
+
+def _masked(keep, grad_output):
+    """``grad_output`` where ``keep`` holds, 0 elsewhere (a graph op, for double backward)."""
+    return where(keep, grad_output, grad_output.new_zeros(()))
 
 
 # ------------------------------------------------------------------ exp / log
@@ -30,7 +49,7 @@ class ExpBackward0(Node):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(over="ignore"):
-            out = np.exp(_float_input(a))
+            out = _float_compute(np.exp, a)
         ctx.save_for_backward(out)
         return out
 
@@ -51,7 +70,7 @@ class LogBackward0(Node):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(_float_input(a))
+            return _float_compute(np.log, a)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -70,7 +89,7 @@ class Log1PBackward0(Node):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(_float_input(a))
+            return _float_compute(np.log1p, a)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -79,7 +98,7 @@ class Log1PBackward0(Node):
 
 
 class Expm1Backward0(Node):
-    """out = exp(a) - 1          d/da = out + 1"""
+    """out = exp(a) - 1          d/da = exp(a) = out + 1"""
 
     expression = "expm1(a)"
     local_derivatives = ("∂out/∂a = exp(a)",)
@@ -88,7 +107,7 @@ class Expm1Backward0(Node):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(over="ignore"):
-            out = np.expm1(_float_input(a))
+            out = _float_compute(np.expm1, a)
         ctx.save_for_backward(out)
         return out
 
@@ -99,7 +118,7 @@ class Expm1Backward0(Node):
 
 
 class SqrtBackward0(Node):
-    """out = √a          d/da = 1 / (2√a)"""
+    """out = √a          d/da = 1 / (2√a)  (inf at a = 0)"""
 
     expression = "sqrt(a)"
     local_derivatives = ("∂out/∂a = 1 / (2·√a)",)
@@ -108,7 +127,7 @@ class SqrtBackward0(Node):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
-            out = np.sqrt(_float_input(a))
+            out = _float_compute(np.sqrt, a)
         ctx.save_for_backward(out)
         return out
 
@@ -118,8 +137,13 @@ class SqrtBackward0(Node):
         return grad_output / (out * 2)
 
 
+def _rsqrt(a):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1 / np.sqrt(a)
+
+
 class RsqrtBackward0(Node):
-    """out = 1 / √a          d/da = -out³ / 2"""
+    """out = 1 / √a          d/da = -1 / (2·a^(3/2)) = -out³ / 2"""
 
     expression = "rsqrt(a)"
     local_derivatives = ("∂out/∂a = -1 / (2·a^(3/2))",)
@@ -127,15 +151,14 @@ class RsqrtBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = 1 / np.sqrt(_float_input(a))
+        out = _float_compute(_rsqrt, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out * out * out * -0.5)
+        return grad_output * (out.pow(3) * -0.5)
 
 
 # -------------------------------------------------------------- trigonometry
@@ -149,7 +172,7 @@ class SinBackward0(Node):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(_float_input(a))
+        return _float_compute(np.sin, a)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -167,7 +190,7 @@ class CosBackward0(Node):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(_float_input(a))
+        return _float_compute(np.cos, a)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -176,7 +199,7 @@ class CosBackward0(Node):
 
 
 class TanBackward0(Node):
-    """out = tan(a)          d/da = 1 + tan²(a)"""
+    """out = tan(a)          d/da = 1 + tan²(a) = 1 + out²"""
 
     expression = "tan(a)"
     local_derivatives = ("∂out/∂a = 1 + tan²(a)",)
@@ -184,14 +207,14 @@ class TanBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.tan(_float_input(a))
+        out = _float_compute(np.tan, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out * out + 1)
+        return grad_output * (out.pow(2) + 1)
 
 
 # --------------------------------------------------------------- activations
@@ -204,7 +227,7 @@ class TanhBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(_float_input(a))
+        out = _float_compute(np.tanh, a)
         ctx.save_for_backward(out)
         return out
 
@@ -212,6 +235,11 @@ class TanhBackward0(Node):
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
         return grad_output * (1 - out * out)
+
+
+def _sigmoid(a):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-a))  # exp overflows to inf for very negative a: 1 / inf = 0
 
 
 class SigmoidBackward0(Node):
@@ -223,18 +251,14 @@ class SigmoidBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        a = _float_input(a)
-        # exp of a negative number never overflows: pick the form per sign
-        with np.errstate(over="ignore"):
-            e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        out = _float_compute(_sigmoid, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out * (1 - out))
+        return grad_output * (1 - out) * out
 
 
 class ReluBackward0(Node):
@@ -246,14 +270,14 @@ class ReluBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0).astype(a.dtype, copy=False)
+        out = np.maximum(a, np.zeros((), a.dtype))  # keeps NaN, like PyTorch
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out > 0)
+        return where(out <= 0, grad_output.new_zeros(()), grad_output)
 
 
 class AbsBackward0(Node):
@@ -265,6 +289,9 @@ class AbsBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise NotImplementedError("abs is not implemented for bool tensors "
+                                      "(\"abs_cpu\" not implemented for 'Bool')")
         ctx.save_for_backward(a)
         return np.abs(a)
 
@@ -274,81 +301,181 @@ class AbsBackward0(Node):
         return grad_output * a.sign()
 
 
+# --------------------------------------------------------------------- clamp
+def _clamp_values(a, low, high):
+    """min(max(a, low), high) in the result dtype; a bound may be None (absent)."""
+    dtype = result_type(a, low, high).numpy_dtype
+    out = _cast(a, dtype)
+    if low is not None:
+        out = np.maximum(out, _cast(low, dtype))
+    if high is not None:
+        out = np.minimum(out, _cast(high, dtype))
+    return out if out is not a else a.copy()
+
+
+def _inside(a, low, high):
+    """Where ``low <= a <= high`` (a bound may be None); the gradient passes there."""
+    inside = None
+    if low is not None:
+        inside = a >= low
+    if high is not None:
+        below = a <= high
+        inside = below if inside is None else inside & below
+    return inside
+
+
 class ClampBackward1(Node):
-    """out = min(max(a, lo), hi)          d/da = 1 where lo <= a <= hi, else 0"""
+    """out = min(max(a, lo), hi)  (numbers)          d/da = 1 where lo <= a <= hi, else 0"""
 
     expression = "clamp(a, min, max)"
     local_derivatives = ("∂out/∂a = 1 if min ≤ a ≤ max else 0",)
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\min \le a \le \max]",)
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):  # noqa: A002
         ctx.save_for_backward(a)
         ctx.min, ctx.max = min, max
-        out = a
-        if min is not None:
-            out = np.maximum(out, min)
-        if max is not None:
-            out = np.minimum(out, max)
-        return out if out is not a else a.copy()
+        return _clamp_values(a, min, max)
 
     @staticmethod
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
-        inside = None
-        if ctx.min is not None:
-            inside = a >= ctx.min
-        if ctx.max is not None:
-            below = a <= ctx.max
-            inside = below if inside is None else inside & below
-        return grad_output * inside
+        return _masked(_inside(a, ctx.min, ctx.max), grad_output)
 
     @classmethod
     def apply(cls, a, min=None, max=None):  # noqa: A002
         return super().apply(a, min=min, max=max)
 
 
+class ClampBackward0(Node):
+    """out = min(max(a, lo), hi)  (tensors)          d/da = 1 where lo <= a <= hi,
+    d/dlo = 1 where a < lo (and lo < hi),  d/dhi = 1 where a > hi (or hi < lo)"""
+
+    expression = "clamp(a, min, max)"
+    local_derivatives = ("∂out/∂a = 1 if min ≤ a ≤ max else 0", "∂out/∂min = 1 if a < min",
+                         "∂out/∂max = 1 if a > max")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\min \le a \le \max]",
+                               r"\frac{\partial out}{\partial \min} = \mathbb{1}[a < \min]",
+                               r"\frac{\partial out}{\partial \max} = \mathbb{1}[a > \max]")
+
+    @staticmethod
+    def forward(ctx, a, low, high):
+        ctx.save_for_backward(a, low, high)
+        return _clamp_values(a, low, high)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, low, high = ctx.saved_tensors
+        needs_a, needs_low, needs_high = ctx.needs_input_grad
+        grad_a = _masked(_inside(a, low, high), grad_output) if needs_a else None
+        grad_low = grad_high = None
+        if low is not None and high is not None:
+            # when min > max the result is max everywhere, so min gets no gradient
+            if needs_low:
+                grad_low = _masked((a < low) & (low < high), grad_output)
+            if needs_high:
+                grad_high = _masked((a > high) | (high < low), grad_output)
+        elif needs_low:
+            grad_low = _masked(a < low, grad_output)
+        elif needs_high:
+            grad_high = _masked(a > high, grad_output)
+        return grad_a, grad_low, grad_high
+
+
+class ClampMinBackward0(Node):
+    """out = max(a, lo)  (a number)          d/da = 1 where a >= lo, else 0"""
+
+    expression = "clamp_min(a, min)"
+    local_derivatives = ("∂out/∂a = 1 if a ≥ min else 0",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \ge \min]",)
+
+    @staticmethod
+    def forward(ctx, a, min):  # noqa: A002
+        ctx.save_for_backward(a)
+        ctx.min = min
+        return _clamp_values(a, min, None)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        return _masked(a >= ctx.min, grad_output)
+
+    @classmethod
+    def apply(cls, a, min):  # noqa: A002
+        return super().apply(a, min=min)
+
+
+class ClampMaxBackward0(Node):
+    """out = min(a, hi)  (a number)          d/da = 1 where a <= hi, else 0"""
+
+    expression = "clamp_max(a, max)"
+    local_derivatives = ("∂out/∂a = 1 if a ≤ max else 0",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \le \max]",)
+
+    @staticmethod
+    def forward(ctx, a, max):  # noqa: A002
+        ctx.save_for_backward(a)
+        ctx.max = max
+        return _clamp_values(a, None, max)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        return _masked(a <= ctx.max, grad_output)
+
+    @classmethod
+    def apply(cls, a, max):  # noqa: A002
+        return super().apply(a, max=max)
+
+
+# ---------------------------------------------------------- maximum / minimum
 class MaximumBackward0(Node):
-    """out = max(a, b) element-wise          d/da = 1 where a > b (½ where equal)"""
+    """out = max(a, b) element-wise          d/da = 1 where a > b, ½ where a == b, else 0"""
 
     expression = "maximum(a, b)"
     local_derivatives = ("∂out/∂a = 1 if a > b (½ if a = b)", "∂out/∂b = 1 if b > a (½ if a = b)")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a > b]",
                                r"\frac{\partial out}{\partial b} = \mathbb{1}[b > a]")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        dtype = result_type(a, b).numpy_dtype
+        return np.maximum(_cast(a, dtype), _cast(b, dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        share = (a > b) + (a == b) * 0.5
-        return grad_output * share, grad_output * (1 - share)
+        return _split_at_ties(grad_output, a, b, a < b, a > b, ctx.needs_input_grad)
 
 
 class MinimumBackward0(Node):
-    """out = min(a, b) element-wise          d/da = 1 where a < b (½ where equal)"""
+    """out = min(a, b) element-wise          d/da = 1 where a < b, ½ where a == b, else 0"""
 
     expression = "minimum(a, b)"
     local_derivatives = ("∂out/∂a = 1 if a < b (½ if a = b)", "∂out/∂b = 1 if b < a (½ if a = b)")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a < b]",
                                r"\frac{\partial out}{\partial b} = \mathbb{1}[b < a]")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        dtype = result_type(a, b).numpy_dtype
+        return np.minimum(_cast(a, dtype), _cast(b, dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        share = (a < b) + (a == b) * 0.5
-        return grad_output * share, grad_output * (1 - share)
+        return _split_at_ties(grad_output, a, b, a > b, a < b, ctx.needs_input_grad)
+
+
+def _split_at_ties(grad_output, a, b, a_loses, b_loses, needs):
+    """The gradient goes to the winner; at a tie each input gets half (PyTorch's rule).
+    With a NaN neither input loses, so both get the whole gradient."""
+    shared = where(a == b, grad_output / 2, grad_output)
+    zero = grad_output.new_zeros(())
+    return (where(a_loses, zero, shared) if needs[0] else None,
+            where(b_loses, zero, shared) if needs[1] else None)
 
 
 # ------------------------------------------- piecewise constant: zero gradient
@@ -361,7 +488,7 @@ class _ZeroGradient(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output * 0
+        return _zeros(grad_output)
 
 
 class RoundBackward0(_ZeroGradient):
@@ -371,7 +498,7 @@ class RoundBackward0(_ZeroGradient):
 
     @staticmethod
     def forward(ctx, a):
-        return np.round(a)
+        return np.round(a) if a.dtype.kind == "f" else a.copy()
 
 
 class RoundBackward1(_ZeroGradient):
@@ -381,7 +508,12 @@ class RoundBackward1(_ZeroGradient):
 
     @staticmethod
     def forward(ctx, a, decimals):
-        return np.round(a, decimals)
+        if a.dtype.kind != "f":
+            raise NotImplementedError(
+                f"round(decimals={decimals}) is only implemented for floating point tensors "
+                f"(\"round_cpu\" not implemented for '{result_type(a)._type_name}')"
+            )
+        return _float_compute(lambda values: np.round(values, decimals), a)
 
     @classmethod
     def apply(cls, a, decimals):
@@ -428,7 +560,7 @@ class SignBackward0(_ZeroGradient):
         return np.sign(a) if a.dtype != np.bool_ else a.copy()
 
 
-# ------------------------------------------------------------------- where
+# ------------------------------------------------------- where and masked_fill
 class WhereBackward0(Node):
     """out = a where condition else b          d/da = condition,  d/db = not condition"""
 
@@ -436,24 +568,73 @@ class WhereBackward0(Node):
     local_derivatives = ("∂out/∂a = 1 where cond", "∂out/∂b = 1 where not cond")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[cond]",
                                r"\frac{\partial out}{\partial b} = \mathbb{1}[\lnot cond]")
-    promotes_dtypes = True
 
     @staticmethod
     def forward(ctx, a, b, condition):
-        ctx.condition = condition
-        return np.where(condition, a, b)
+        ctx.save_for_backward(condition)  # a tensor: changing it in place later is caught
+        dtype = result_type(a, b).numpy_dtype
+        return np.where(condition._data, _cast(a, dtype), _cast(b, dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
-        keep = _wrap(ctx.condition)
+        (condition,) = ctx.saved_tensors
         zero = grad_output.new_zeros(())
         needs_a, needs_b = ctx.needs_input_grad
-        return (where(keep, grad_output, zero) if needs_a else None,
-                where(keep, zero, grad_output) if needs_b else None)
+        return (where(condition, grad_output, zero) if needs_a else None,
+                where(condition, zero, grad_output) if needs_b else None)
 
     @classmethod
     def apply(cls, condition, a, b):
         return super().apply(a, b, condition=condition)
+
+
+class MaskedFillBackward0(Node):
+    """out = value where mask else a  (value a number)          d/da = not mask"""
+
+    expression = "a.masked_fill(mask, value)"
+    local_derivatives = ("∂out/∂a = 1 where not mask",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\lnot mask]",)
+
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.save_for_backward(mask)
+        return np.where(mask._data, _cast(value, a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (mask,) = ctx.saved_tensors
+        return where(mask, grad_output.new_zeros(()), grad_output)
+
+    @classmethod
+    def apply(cls, a, mask, value):
+        return super().apply(a, mask=mask, value=value)
+
+
+class MaskedFillBackward1(Node):
+    """out = value where mask else a  (value a 0-d tensor)
+    d/da = not mask,  d/dvalue = sum of the gradient where mask"""
+
+    expression = "a.masked_fill(mask, value)"
+    local_derivatives = ("∂out/∂a = 1 where not mask", "∂out/∂value = 1 where mask (summed)")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\lnot mask]",
+                               r"\frac{\partial out}{\partial value} = \sum \mathbb{1}[mask]")
+
+    @staticmethod
+    def forward(ctx, a, value, mask):
+        ctx.save_for_backward(mask)
+        return np.where(mask._data, value.astype(a.dtype), a)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (mask,) = ctx.saved_tensors
+        needs_a, needs_value = ctx.needs_input_grad
+        zero = grad_output.new_zeros(())
+        return (where(mask, zero, grad_output) if needs_a else None,
+                where(mask, grad_output, zero).sum() if needs_value else None)
+
+    @classmethod
+    def apply(cls, a, value, mask):
+        return super().apply(a, value, mask=mask)
 
 
 # ------------------------------------------------------------------ functions
@@ -513,23 +694,38 @@ absolute = abs
 
 
 def square(input):  # noqa: A002
-    return input ** 2 if input.is_floating_point() else input * input
+    """``input ** 2`` (grad_fn ``PowBackward0``, as in PyTorch)."""
+    return input ** 2
 
 
 def clamp(input, min=None, max=None):  # noqa: A001, A002
+    """Limit every element to [min, max]; either bound may be left out."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        result = input
-        if min is not None:
-            result = maximum(result, min)
-        if max is not None:
-            result = minimum(result, max)
-        return result
+    bounds_are_tensors = [isinstance(b, Tensor) for b in (min, max) if b is not None]
+    if all(bounds_are_tensors):
+        return ClampBackward0.apply(input, min, max)
+    if any(bounds_are_tensors):
+        raise TypeError(
+            f"clamp(): min and max must both be tensors or both be numbers, got "
+            f"{type(min).__name__} and {type(max).__name__}"
+        )
     return ClampBackward1.apply(input, min=min, max=max)
 
 
 clip = clamp
+
+
+def clamp_min(input, min):  # noqa: A001, A002
+    if isinstance(min, Tensor):
+        return ClampBackward0.apply(input, min, None)
+    return ClampMinBackward0.apply(input, min)
+
+
+def clamp_max(input, max):  # noqa: A001, A002
+    if isinstance(max, Tensor):
+        return ClampBackward0.apply(input, None, max)
+    return ClampMaxBackward0.apply(input, max)
 
 
 def round(input, *, decimals=0):  # noqa: A001, A002
@@ -550,38 +746,76 @@ def trunc(input):  # noqa: A002
     return TruncBackward0.apply(input)
 
 
+fix = trunc
+
+
 def sign(input):  # noqa: A002
     return SignBackward0.apply(input)
 
 
+def _require_tensor(value, function, argument, position):
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"{function}(): argument '{argument}' (position {position}) must be Tensor, "
+            f"not {type(value).__name__}"
+            + (f" (for a number use torch.clamp(x, {'min' if function == 'maximum' else 'max'}="
+               f"{value!r}))" if function in ("maximum", "minimum") else "")
+        )
+    return value
+
+
 def maximum(input, other):  # noqa: A002
-    return MaximumBackward0.apply(input, _as_tensor_operand(other))
+    """The element-wise larger of two tensors."""
+    _require_tensor(input, "maximum", "input", 1)
+    return MaximumBackward0.apply(input, _require_tensor(other, "maximum", "other", 2))
 
 
 def minimum(input, other):  # noqa: A002
-    return MinimumBackward0.apply(input, _as_tensor_operand(other))
+    """The element-wise smaller of two tensors."""
+    _require_tensor(input, "minimum", "input", 1)
+    return MinimumBackward0.apply(input, _require_tensor(other, "minimum", "other", 2))
 
 
 def where(condition, input=None, other=None):  # noqa: A002
     """``input`` where ``condition`` holds, else ``other``; ``where(cond)`` lists the positions."""
-    condition = _as_tensor_operand(condition)
+    condition = _as_tensor(condition)
     if input is None and other is None:
         return tuple(_wrap(index.astype(np.int64)) for index in np.nonzero(condition._data))
     if condition._data.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
-    return WhereBackward0.apply(condition._data, input, other)
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition.dtype._type_name} (compare first, e.g. torch.where(x > 0, a, b))"
+        )
+    return WhereBackward0.apply(condition, _operand(input), _operand(other))
 
 
 def masked_fill(input, mask, value):  # noqa: A002
     """``input`` with ``value`` where ``mask`` is True (out of place)."""
-    return where(_as_tensor_operand(mask), _as_tensor_operand(value, like=input), input)
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype {got} "
+            "(make one with a comparison, e.g. x > 0)"
+        )
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value._data.ndim} dimension(s)."
+            )
+        return MaskedFillBackward1.apply(input, value, mask)
+    return MaskedFillBackward0.apply(input, mask, value)
 
 
-def _as_tensor_operand(value, like=None):
+def _as_tensor(value):
     if isinstance(value, Tensor):
         return value
     from ..tensor import tensor_from_data
 
-    if like is not None:
-        return tensor_from_data(value, dtype=like.dtype)
     return tensor_from_data(value)
+
+
+def _operand(value):
+    if isinstance(value, np.ndarray):
+        return _as_tensor(value)
+    return value

@@ -26,12 +26,12 @@ def _reduction_dims(dim, ndim):
     """``dim`` (None, an int or a sequence) as a sorted tuple; None or () means every dim."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (int, np.integer)):
+    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
         return (normalize_dim(int(dim), ndim),) if ndim else ()
     if not isinstance(dim, (tuple, list)) or not builtins.all(
-        isinstance(d, (int, np.integer)) for d in dim
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dim
     ):
-        raise TypeError(f"dim must be an int or a tuple of ints, got {dim!r}")
+        raise TypeError(f"argument 'dim' must be an int or a tuple of ints, not {dim!r}")
     dims = [normalize_dim(int(d), ndim) for d in dim]
     for d in dims:
         if dims.count(d) > 1:
@@ -48,7 +48,7 @@ def _means_all_dims(dim):
 def _single_dim(name, dim, ndim):
     """max/min/argmax/softmax take one int dimension."""
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"{name}(): argument 'dim' must be an int, not {type(dim).__name__}"
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}"
                         + (" (for several dims use amax/amin)" if name in ("max", "min") else ""))
     return normalize_dim(int(dim), ndim)
 
@@ -480,17 +480,37 @@ def argmin(input, dim=None, keepdim=False):  # noqa: A002
 
 # =================================================================== prod
 def _product_of_others(a, dim):
-    """others_i = Π_{j≠i} a_j along ``dim``, without dividing by a_i (so zeros are fine).
+    """others_i = Π_{j≠i} a_j along ``dim``, without dividing by a_i (so zeros are fine):
+    the product of the elements before i times the product of those after it."""
+    return _exclusive_products(a, dim, from_end=False) * _exclusive_products(a, dim, from_end=True)
 
-    Each slice is copied n times along a new dimension, the diagonal (the element
-    itself) is replaced by 1, and the copies are multiplied out.
+
+def _exclusive_products(a, dim, from_end):
+    """Π of the elements before each one along ``dim`` (after it, with ``from_end``).
+
+    A running product in log2(n) steps: shift by one, then repeatedly multiply by a copy
+    of itself shifted by 1, 2, 4, ... places (gaps filled with ones). Built from tensor
+    ops, so it can be differentiated again.
     """
+    from ..creation import ones
+    from .shape import cat, narrow
+
     n = a.shape[dim]
-    shape = tuple(a.shape)
-    copies = a.reshape(shape[:dim] + (1,) + shape[dim:]).expand(shape[:dim] + (n,) + shape[dim:])
-    diagonal_shape = (1,) * dim + (n, n) + (1,) * (len(shape) - dim - 1)
-    diagonal = _wrap(np.eye(n, dtype=np.bool_).reshape(diagonal_shape))
-    return copies.masked_fill(diagonal, 1.0).prod(dim + 1)
+    if n == 0:
+        return a
+
+    def shifted(values, step):
+        gap = ones(tuple(step if d == dim else size for d, size in enumerate(a.shape)), dtype=a.dtype)
+        if from_end:
+            return cat([narrow(values, dim, step, n - step), gap], dim)
+        return cat([gap, narrow(values, dim, 0, n - step)], dim)
+
+    products = shifted(a, 1)  # products_i = the one element next to i
+    step = 1
+    while step < n:  # now products_i covers the 2·step elements next to i
+        products = products * shifted(products, step)
+        step *= 2
+    return products
 
 
 class ProdBackward0(Node):
@@ -777,12 +797,16 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # n
 
 
 # ===================================================== logsumexp and softmax
-def _stable_max(a, dims):
-    """The shift that keeps exp from overflowing: the max, or 0 where it is ±inf (or empty)."""
+def _stable_max(a, dims, finite=False):
+    """The shift that keeps exp from overflowing: the max over ``dims`` (kept as size 1).
+
+    logsumexp uses 0 where the max is ±inf (so log Σ exp stays ±inf, as PyTorch);
+    softmax keeps the infinite max (and gives nan, as PyTorch).
+    """
     if a.size == 0:
         return np.zeros([1 if i in dims else s for i, s in enumerate(a.shape)], a.dtype)
     shift = np.max(a, axis=dims, keepdims=True)
-    return np.where(np.isfinite(shift), shift, 0).astype(a.dtype, copy=False)
+    return np.where(np.isfinite(shift), shift, 0).astype(a.dtype, copy=False) if finite else shift
 
 
 class LogsumexpBackward0(Node):
@@ -797,7 +821,7 @@ class LogsumexpBackward0(Node):
         a = _float_array(a)
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         # log Σ exp(a) = m + log Σ exp(a - m): no overflow for large a
-        shift = _stable_max(a, dims)
+        shift = _stable_max(a, dims, finite=True)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = np.log(np.sum(np.exp(a - shift), axis=dims, keepdims=True)) + shift
         out = np.asarray(out if keepdim else out.reshape(
@@ -873,6 +897,8 @@ class LogSoftmaxBackward0(Node):
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
     """log Σ exp(x) over ``dim``, computed without overflow (log of the softmax denominator)."""
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 1) must be tuple of ints, not NoneType")
     dims = _reduction_dims(dim, input._data.ndim)
     return LogsumexpBackward0.apply(input, dims=dims, keepdim=keepdim)
 

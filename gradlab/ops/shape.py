@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from ..autograd.node import Node
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 
 
 # ------------------------------------------------------------------ helpers
@@ -40,8 +40,11 @@ def normalize_dims(dims, ndim):
     return result
 
 
-def _int_sequence(values, name, argument="shape", position=1):
+def _int_sequence(values, name, argument="shape", position=1, required=False):
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike; ints only."""
+    if required and not values:
+        raise TypeError(f"{name}() missing the {argument}: pass it as {name}(2, 3) or "
+                        f"{name}((2, 3)), or {name}(()) for a 0-d result")
     if len(values) == 1 and isinstance(values[0], (tuple, list)):
         values = tuple(values[0])
     result = []
@@ -132,6 +135,28 @@ class UnsafeViewBackward0(Node):
         return grad_output.reshape(ctx.input_shape)
 
 
+class ReshapeAliasBackward0(Node):
+    """out = a with a new shape, sharing memory although a is not contiguous          grad reshaped back
+
+    What ``reshape`` records for a non-contiguous input whose layout still
+    allows a view (``x.t().reshape(4, 1, 3)``); contiguous inputs get ViewBackward0.
+    """
+
+    expression = "a.reshape(shape)"
+    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.input_shape = a.shape
+        return np.reshape(a, shape, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.reshape(ctx.input_shape)
+
+
 def _can_view(array, shape):
     """Can ``array`` be read with ``shape`` without copying (PyTorch's view rule)?"""
     try:
@@ -143,7 +168,7 @@ def _can_view(array, shape):
 
 def view(input, *shape):  # noqa: A002 - PyTorch's argument name
     """The same memory read with another shape; fails when the layout does not allow it."""
-    shape = _infer_shape(_int_sequence(shape, "view", "size"), input._data.size)
+    shape = _infer_shape(_int_sequence(shape, "view", "size", required=True), input._data.size)
     if not _can_view(input._data, shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
@@ -154,9 +179,11 @@ def view(input, *shape):  # noqa: A002 - PyTorch's argument name
 
 def reshape(input, *shape):  # noqa: A002
     """A view when the memory layout allows it, otherwise a copy with the new shape."""
-    shape = _infer_shape(_int_sequence(shape, "reshape"), input._data.size)
-    if _can_view(input._data, shape):
+    shape = _infer_shape(_int_sequence(shape, "reshape", required=True), input._data.size)
+    if input._data.flags.c_contiguous:
         return ViewBackward0.apply(input, shape=shape)
+    if _can_view(input._data, shape):
+        return ReshapeAliasBackward0.apply(input, shape=shape)
     from .copy import clone
 
     return UnsafeViewBackward0.apply(clone(input), shape=shape)
@@ -306,8 +333,8 @@ class SqueezeBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.removed = tuple(d for d, size in enumerate(a.shape) if size == 1)
-        return np.squeeze(a, axis=ctx.removed) if ctx.removed else a.view()
+        ctx.removed = removed = tuple(d for d, size in enumerate(a.shape) if size == 1)
+        return np.squeeze(a, axis=removed) if removed else a.view()
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -315,7 +342,8 @@ class SqueezeBackward0(Node):
 
 
 class SqueezeBackward1(Node):
-    """out = a without dimension ``dim`` if its size is 1 (otherwise unchanged)          grad unsqueezed back"""
+    """out = a without dimension ``dim`` if its size is 1 (otherwise unchanged)
+    grad unsqueezed back"""
 
     expression = "a.squeeze(dim)"
     local_derivatives = ("∂out/∂a = 1 (reshaped)",)
@@ -324,8 +352,8 @@ class SqueezeBackward1(Node):
 
     @staticmethod
     def forward(ctx, a, dim):
-        ctx.removed = (dim,) if a.ndim and a.shape[dim] == 1 else ()
-        return np.squeeze(a, axis=ctx.removed) if ctx.removed else a.view()
+        ctx.removed = removed = (dim,) if a.ndim and a.shape[dim] == 1 else ()
+        return np.squeeze(a, axis=removed) if removed else a.view()
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -342,8 +370,8 @@ class SqueezeBackward2(Node):
 
     @staticmethod
     def forward(ctx, a, dims):
-        ctx.removed = tuple(d for d in dims if a.ndim and a.shape[d] == 1)
-        return np.squeeze(a, axis=ctx.removed) if ctx.removed else a.view()
+        ctx.removed = removed = tuple(d for d in dims if a.ndim and a.shape[d] == 1)
+        return np.squeeze(a, axis=removed) if removed else a.view()
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -457,12 +485,6 @@ def _pieces(a, dim, sizes):
     return tuple(a[_along(dim, slice(start, start + size))] for start, size in zip(starts, sizes))
 
 
-def _zeros_for_missing(grads, ctx):
-    """Outputs that received no gradient contribute zeros (PyTorch materializes them)."""
-    return [g if g is not None else _wrap(np.zeros(shape, ctx.dtype))
-            for g, shape in zip(grads, ctx.shapes)]
-
-
 class _SplitBase(Node):
     """Shared by split and split_with_sizes: the pieces are views, backward joins them."""
 
@@ -470,14 +492,13 @@ class _SplitBase(Node):
 
     @staticmethod
     def forward(ctx, a, dim, sizes):
-        pieces = _pieces(a, dim, sizes)
-        ctx.dim, ctx.shapes, ctx.dtype = dim, [p.shape for p in pieces], a.dtype
-        return pieces
+        ctx.dim = dim
+        return _pieces(a, dim, sizes)
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        grads = _zeros_for_missing(grad_outputs, ctx)
-        return cat(grads, ctx.dim)
+        # pieces that were not used arrive as zeros (the node materializes them, as PyTorch does)
+        return cat(grad_outputs, ctx.dim)
 
 
 class SplitBackward0(_SplitBase):
@@ -543,7 +564,8 @@ def chunk(input, chunks, dim=0):  # noqa: A002
 
 
 class UnbindBackward0(Node):
-    """outs = the slices of a along dim (that dimension removed)          grad = the slices' gradients stacked"""
+    """outs = the slices of a along dim (that dimension removed)
+    grad = the slices' gradients stacked"""
 
     expression = "a.unbind(dim)"
     local_derivatives = ("∂out_i/∂a = 1 on slice i",)
@@ -552,14 +574,12 @@ class UnbindBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, dim):
-        slices = tuple(a[_along(dim, i)] for i in range(a.shape[dim]))
-        ctx.dim, ctx.shapes, ctx.dtype = dim, [s.shape for s in slices], a.dtype
-        return slices
+        ctx.dim = dim
+        return tuple(a[_along(dim, i)] for i in range(a.shape[dim]))
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        grads = _zeros_for_missing(grad_outputs, ctx)
-        return stack(grads, ctx.dim)
+        return stack(grad_outputs, ctx.dim)  # unused slices arrive as zeros
 
 
 def unbind(input, dim=0):  # noqa: A002

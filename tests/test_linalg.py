@@ -1,0 +1,326 @@
+"""Matrix products (gradlab/ops/linalg.py): finite differences and PyTorch.
+
+``matmul`` is checked for PyTorch's exact dispatch: the same grad_fn names
+and ``next_functions`` layout (which product, which reshapes around it) for
+every combination of dimensions, of which inputs require grad, and of
+contiguous or transposed inputs.
+"""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gradlab
+from gradlab.autograd import gradcheck, gradgradcheck
+
+
+# ------------------------------------------------------------------ helpers
+def _layout(node):
+    """A grad_fn and everything below it as nested (name, children) tuples; None slots kept."""
+    if node is None:
+        return None
+    return (type(node).__name__, tuple(_layout(child) for child, _ in node.next_functions))
+
+
+def _leaf(library, array, requires_grad, transposed=False):
+    """A leaf tensor; with ``transposed`` the operand is ``leaf.mT`` (same values, not contiguous)."""
+    if not transposed:
+        leaf = library.tensor(array, requires_grad=requires_grad)
+        return leaf, leaf
+    leaf = library.tensor(np.swapaxes(array, -1, -2).copy(), requires_grad=requires_grad)
+    return leaf, leaf.mT
+
+
+def _run(library, function, arrays, requires_grad, transposed):
+    leaves, operands = zip(*(_leaf(library, a, g, t) for a, g, t in zip(arrays, requires_grad, transposed)))
+    out = function(library, *operands)
+    report = {"value": out.detach().numpy().copy(), "dtype": str(out.dtype),
+              "layout": _layout(out.grad_fn), "grads": []}
+    if out.requires_grad:
+        upstream = np.random.default_rng(7).standard_normal(tuple(out.shape))
+        out.backward(library.tensor(upstream, dtype=out.dtype))
+        report["grads"] = [None if leaf.grad is None else leaf.grad.numpy().copy() for leaf in leaves]
+    return report
+
+
+def assert_matches_torch(torch, function, arrays, requires_grad=None, transposed=None):
+    requires_grad = requires_grad or [a.dtype.kind == "f" for a in arrays]
+    transposed = transposed or [False] * len(arrays)
+    expected = _run(torch, function, arrays, requires_grad, transposed)
+    actual = _run(gradlab, function, arrays, requires_grad, transposed)
+    assert actual["layout"] == expected["layout"]
+    assert actual["dtype"] == expected["dtype"]
+    assert actual["value"].shape == expected["value"].shape
+    np.testing.assert_allclose(actual["value"], expected["value"], rtol=1e-5, atol=1e-6)
+    assert len(actual["grads"]) == len(expected["grads"])
+    for mine, theirs in zip(actual["grads"], expected["grads"]):
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+
+
+def _matmul(library, a, b):
+    return a @ b
+
+
+RNG = np.random.default_rng(0)
+SHAPE_PAIRS = [
+    ((3,), (3,)),              # dot
+    ((2, 3), (3, 4)),          # mm
+    ((2, 3), (3,)),            # mv
+    ((3,), (3, 4)),            # unsqueeze, mm, squeeze_
+    ((5, 2, 3), (3, 4)),       # folded into one mm
+    ((4, 2, 2, 3), (3, 4)),
+    ((5, 2, 3), (3,)),         # folded into one mv
+    ((3,), (5, 3, 4)),
+    ((2, 3), (5, 3, 4)),       # folded, transposed
+    ((5, 2, 3), (5, 3, 4)),    # bmm
+    ((2, 5, 2, 3), (2, 5, 3, 4)),
+    ((5, 2, 3), (1, 3, 4)),    # a batch of one that requires grad: squeezed
+    ((1, 2, 3), (5, 3, 4)),
+    ((7, 1, 2, 3), (5, 3, 4)),  # broadcast batch dims: expand and copy
+    ((5, 2, 3), (2, 1, 3, 4)),
+    ((2, 3), (4, 5, 3, 2)),
+    ((4, 1, 2, 3), (3,)),
+    ((3,), (2, 1, 3, 4)),
+    ((0, 2, 3), (3, 4)),       # empty
+    ((2, 0), (0, 3)),
+]
+GRAD_PATTERNS = [(True, True), (True, False), (False, True)]
+
+
+def _ids(pair):
+    return "@".join("x".join(map(str, shape)) or "()" for shape in pair)
+
+
+# ------------------------------------------------------- matmul vs torch
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=_ids)
+def test_matmul_matches_torch(torch, shapes):
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    for requires_grad in GRAD_PATTERNS:
+        for transposed in ([False, False], [True, False], [False, True], [True, True]):
+            if any(t and a.ndim < 2 for t, a in zip(transposed, arrays)):
+                continue
+            assert_matches_torch(torch, _matmul, arrays, list(requires_grad), transposed)
+
+
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS[:18], ids=_ids)
+def test_matmul_gradcheck(shapes):
+    a, b = (gradlab.tensor(RNG.standard_normal(s), requires_grad=True) for s in shapes)
+    assert gradcheck(lambda x, y: x @ y, (a, b))
+
+
+def test_the_common_graphs_read_as_in_pytorch():
+    x = gradlab.randn(5, 2, 3, requires_grad=True)
+    w = gradlab.randn(3, 4, requires_grad=True)
+    out = x @ w
+    assert _layout(out.grad_fn) == (
+        "UnsafeViewBackward0", (("MmBackward0", (("ViewBackward0", (("AccumulateGrad", ()),)),
+                                                 ("AccumulateGrad", ()))),))
+    v = gradlab.randn(3, requires_grad=True)
+    assert _layout((v @ w).grad_fn) == (
+        "SqueezeBackward4", (("MmBackward0", (("UnsqueezeBackward0", (("AccumulateGrad", ()),)),
+                                              ("AccumulateGrad", ()))),))
+    assert (w.t() @ gradlab.randn(3, requires_grad=True)).grad_fn.name() == "MvBackward0"
+    assert (v @ v).grad_fn.name() == "DotBackward0"
+    constant = gradlab.randn(3, 4)
+    assert (x @ constant).grad_fn.next_functions[0][0].next_functions[1] == (None, 0)
+
+
+def test_folded_matmul_runs_one_mm_over_all_rows():
+    x = gradlab.randn(5, 2, 3, requires_grad=True)
+    w = gradlab.randn(3, 4, requires_grad=True)
+    mm_node = (x @ w).grad_fn.next_functions[0][0]
+    view_node = mm_node.next_functions[0][0]
+    assert mm_node.name() == "MmBackward0"
+    assert view_node.name() == "ViewBackward0"  # x seen as a (10, 3) matrix, without a copy
+
+
+# ----------------------------------------------------- the four products
+@pytest.mark.parametrize("function, shapes", [
+    (lambda t, a, b: t.mm(a, b), ((2, 3), (3, 4))),
+    (lambda t, a, b: a.mm(b), ((1, 1), (1, 5))),
+    (lambda t, a, b: t.mv(a, b), ((2, 3), (3,))),
+    (lambda t, a, b: a.mv(b), ((4, 1), (1,))),
+    (lambda t, a, b: t.dot(a, b), ((3,), (3,))),
+    (lambda t, a, b: a.dot(b), ((1,), (1,))),
+    (lambda t, a, b: t.bmm(a, b), ((4, 2, 3), (4, 3, 5))),
+    (lambda t, a, b: a.bmm(b), ((1, 2, 3), (1, 3, 1))),
+    (lambda t, a, b: t.outer(a, b), ((3,), (4,))),
+    (lambda t, a, b: a.outer(b), ((1,), (2,))),
+    (lambda t, a, b: t.matmul(a, b), ((2, 3), (3, 2))),
+    (lambda t, a, b: a.matmul(b), ((2, 2, 3), (3,))),
+])
+def test_products_match_torch(torch, function, shapes):
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    for requires_grad in GRAD_PATTERNS:
+        assert_matches_torch(torch, function, arrays, list(requires_grad))
+        assert_matches_torch(torch, function, [a.astype(np.float32) for a in arrays], list(requires_grad))
+
+
+@pytest.mark.parametrize("function, shapes", [
+    (lambda a, b: a.mm(b), ((2, 3), (3, 4))),
+    (lambda a, b: a.mv(b), ((2, 3), (3,))),
+    (lambda a, b: a.dot(b), ((3,), (3,))),
+    (lambda a, b: a.bmm(b), ((2, 2, 3), (2, 3, 2))),
+    (lambda a, b: gradlab.outer(a, b), ((3,), (2,))),
+])
+def test_products_gradcheck_and_gradgradcheck(function, shapes):
+    inputs = tuple(gradlab.tensor(RNG.standard_normal(s), requires_grad=True) for s in shapes)
+    assert gradcheck(function, inputs)
+    assert gradgradcheck(function, inputs)
+
+
+def test_transposed_operands_match_torch(torch):
+    for function, shapes in ((lambda t, a, b: a.mm(b), ((2, 3), (3, 4))),
+                             (lambda t, a, b: a.bmm(b), ((2, 2, 3), (2, 3, 4))),
+                             (lambda t, a, b: a.mv(b), ((2, 3), (3,)))):
+        arrays = [RNG.standard_normal(s) for s in shapes]
+        transposed = [True, arrays[1].ndim > 1]
+        assert_matches_torch(torch, function, arrays, [True, True], transposed)
+
+
+def test_integer_products_match_torch(torch):
+    a, b = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)
+    for function, arrays in ((_matmul, [a, b]), (_matmul, [a[0], a[1]]), (_matmul, [a, b[:, 0]]),
+                             (lambda t, x, y: t.outer(x, y), [a[0], b[0].astype(np.float32)])):
+        assert_matches_torch(torch, function, arrays)
+
+
+def test_outer_promotes_dtypes_like_torch(torch):
+    assert_matches_torch(torch, lambda t, a, b: t.outer(a, b),
+                         [RNG.standard_normal(2).astype(np.float32), RNG.standard_normal(3)])
+
+
+# ------------------------------------------------------- double backward
+@pytest.mark.parametrize("shapes", [((2, 3), (3, 4)), ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)),
+                                    ((5, 2, 3), (3, 4)), ((2, 2, 3), (2, 3, 4)), ((2, 3), (4, 3, 2)),
+                                    ((3, 1, 2, 3), (2, 3, 2))], ids=_ids)
+def test_double_backward_matches_torch(torch, shapes):
+    arrays = [RNG.standard_normal(s) for s in shapes]
+
+    def second_derivatives(library):
+        a, b = (library.tensor(array, requires_grad=True) for array in arrays)
+        out = (a @ b).tanh()  # non-linear, so the second derivative is not zero
+        upstream = library.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)))
+        grad_a, grad_b = library.autograd.grad(out, (a, b), upstream, create_graph=True)
+        weights = [library.tensor(np.random.default_rng(2 + i).standard_normal(s))
+                   for i, s in enumerate(shapes)]
+        ((grad_a * weights[0]).sum() + (grad_b * weights[1]).sum()).backward()
+        return [grad_a.detach().numpy(), grad_b.detach().numpy(), a.grad.numpy(), b.grad.numpy()]
+
+    for mine, theirs in zip(second_derivatives(gradlab), second_derivatives(torch)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (3, 2)), ((3,), (3, 2)), ((2, 2, 3), (3,)),
+                                    ((2, 1, 2, 3), (3, 3, 2))], ids=_ids)
+def test_matmul_gradgradcheck(shapes):
+    inputs = tuple(gradlab.tensor(RNG.standard_normal(s), requires_grad=True) for s in shapes)
+    assert gradgradcheck(lambda a, b: (a @ b).sin(), inputs)
+
+
+# ------------------------------------------- property: broadcasting batches
+_batch = st.lists(st.integers(1, 3), min_size=0, max_size=3)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=_batch, data=st.data())
+def test_matmul_broadcasting_matches_torch(torch, batch, data):
+    n, m, p = (data.draw(st.integers(1, 3)) for _ in range(3))
+    # each operand keeps a suffix of the batch dims, some of them squashed to 1
+    def operand_batch():
+        kept = batch[data.draw(st.integers(0, len(batch))):]
+        return [size if data.draw(st.booleans()) else 1 for size in kept]
+
+    # a 1-d operand is a plain vector: batch dims belong to matrices only
+    shape_a = operand_batch() + [n, m] if data.draw(st.booleans()) else [m]
+    shape_b = operand_batch() + [m, p] if data.draw(st.booleans()) else [m]
+    arrays = [np.random.default_rng(len(shape_a)).standard_normal(shape_a),
+              np.random.default_rng(len(shape_b) + 5).standard_normal(shape_b)]
+    requires_grad = list(data.draw(st.sampled_from(GRAD_PATTERNS)))
+    transposed = [data.draw(st.booleans()) and a.ndim >= 2 for a in arrays]
+    assert_matches_torch(torch, _matmul, arrays, requires_grad, transposed)
+
+
+# ------------------------------------------------------------------ errors
+def _error_pair(torch, function, *shapes, dtypes=None):
+    dtypes = dtypes or [np.float32] * len(shapes)
+    arrays = [np.ones(s, dtype=d) for s, d in zip(shapes, dtypes)]
+    with pytest.raises(Exception) as theirs:
+        function(torch, *[torch.tensor(a) for a in arrays])
+    with pytest.raises(type(theirs.value)) as mine:
+        function(gradlab, *[gradlab.tensor(a) for a in arrays])
+    return str(mine.value), str(theirs.value)
+
+
+@pytest.mark.parametrize("function, shapes", [
+    (_matmul, ((2, 3), (4, 5))),
+    (_matmul, ((3,), (4,))),
+    (_matmul, ((2, 3), (4,))),
+    (_matmul, ((3,), (4, 5))),
+    (_matmul, ((5, 2, 3), (4, 5))),
+    (_matmul, ((5, 2, 3), (4,))),
+    (_matmul, ((2, 3), (5, 4, 5))),
+    (_matmul, ((5, 2, 3), (5, 4, 5))),
+    (_matmul, ((7, 2, 3), (5, 3, 5))),
+    (_matmul, ((2, 7, 2, 3), (5, 3, 5))),
+    (_matmul, ((), (4,))),
+    (_matmul, ((3,), ())),
+    (lambda t, a, b: t.mm(a, b), ((3,), (3, 2))),
+    (lambda t, a, b: t.mm(a, b), ((2, 3), (2, 3, 2))),
+    (lambda t, a, b: t.mm(a, b), ((2, 3), (2, 3))),
+    (lambda t, a, b: t.mv(a, b), ((2, 3), (4,))),
+    (lambda t, a, b: t.mv(a, b), ((3,), (3,))),
+    (lambda t, a, b: t.dot(a, b), ((3,), (4,))),
+    (lambda t, a, b: t.dot(a, b), ((2, 3), (3,))),
+    (lambda t, a, b: t.dot(a, b), ((), ())),
+    (lambda t, a, b: t.bmm(a, b), ((2, 3), (3, 2))),
+    (lambda t, a, b: t.bmm(a, b), ((2, 2, 3), (3, 2))),
+    (lambda t, a, b: t.bmm(a, b), ((2, 2, 3), (3, 3, 2))),
+    (lambda t, a, b: t.bmm(a, b), ((2, 2, 3), (2, 4, 2))),
+    (lambda t, a, b: t.outer(a, b), ((2, 3), (3,))),
+    (lambda t, a, b: t.outer(a, b), ((3,), ())),
+])
+def test_shape_errors_match_torch(torch, function, shapes):
+    mine, theirs = _error_pair(torch, function, *shapes)
+    assert mine.startswith(theirs)
+    assert "numpy" not in mine.lower()
+
+
+def test_the_messages_students_meet_most():
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"):
+        gradlab.ones(2, 3) @ gradlab.ones(4, 5)
+    with pytest.raises(RuntimeError) as error:
+        gradlab.dot(gradlab.ones(3), gradlab.ones(4))
+    assert str(error.value) == (
+        "inconsistent tensor size, expected tensor [3] and src [4] to have the same number of "
+        "elements, but got 3 and 4 elements respectively")
+
+
+@pytest.mark.parametrize("function, shapes, dtypes", [
+    (_matmul, ((2, 3), (3, 2)), (np.float32, np.float64)),
+    (_matmul, ((2, 3), (3, 2)), (np.int64, np.float32)),
+    (_matmul, ((2, 2, 3), (2, 3, 2)), (np.float32, np.float64)),
+    (_matmul, ((2, 2, 3), (3, 2)), (np.float32, np.float64)),
+    (lambda t, a, b: t.dot(a, b), ((3,), (3,)), (np.float32, np.float64)),
+    (lambda t, a, b: t.mm(a, b), ((2, 3), (3, 2)), (np.bool_, np.bool_)),
+])
+def test_dtype_errors_match_torch(torch, function, shapes, dtypes):
+    mine, theirs = _error_pair(torch, function, *shapes, dtypes=dtypes)
+    assert mine.startswith(theirs)
+
+
+def test_mv_dtype_error_has_the_same_meaning():
+    with pytest.raises(RuntimeError, match="same dtype"):
+        gradlab.mv(gradlab.ones(2, 3), gradlab.ones(3, dtype=gradlab.float64))
+
+
+def test_matmul_with_a_list_is_a_type_error():
+    with pytest.raises(TypeError, match="unsupported operand type"):
+        gradlab.ones(3) @ [1.0, 2.0, 3.0]
+
+
+def test_module_functions_are_exported():
+    for name in ("matmul", "mm", "mv", "dot", "bmm", "outer", "ger"):
+        assert callable(getattr(gradlab, name))

@@ -1,0 +1,107 @@
+"""grad_fn nodes (gradlab/autograd/node.py): PyTorch's surface plus the teaching additions."""
+import importlib
+import inspect
+import pkgutil
+
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.ops
+from gradlab.autograd.node import AccumulateGrad, Node
+
+
+def _op_classes():
+    classes = []
+    for info in pkgutil.iter_modules(gradlab.ops.__path__):
+        module = importlib.import_module(f"gradlab.ops.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Node) and cls.__module__ == module.__name__ and not cls.__name__.startswith("_"):
+                classes.append(cls)
+    return classes
+
+
+OPS = _op_classes()
+
+
+def test_there_are_many_ops():
+    assert len(OPS) >= 40
+
+
+@pytest.mark.parametrize("cls", OPS, ids=lambda c: c.__name__)
+def test_every_op_documents_its_math(cls):
+    assert cls.__doc__ and "d" in cls.__doc__, "docstring gives the function and its derivative"
+    assert cls.expression, "forward expression for the teaching views"
+    assert cls.local_derivatives, "local derivative as text"
+    assert len(cls.local_derivatives_latex) == len(cls.local_derivatives)
+
+
+@pytest.mark.parametrize("cls", OPS, ids=lambda c: c.__name__)
+def test_every_op_is_named_like_a_pytorch_node(cls):
+    assert "Backward" in cls.__name__ or cls.__name__ in ("CopySlices", "NotImplemented")
+
+
+def test_teaching_additions_on_a_live_node():
+    a = gradlab.tensor([1.0, 2.0], requires_grad=True)
+    b = gradlab.tensor([3.0, 4.0], requires_grad=True)
+    node = (a * b).grad_fn
+    assert node.expression == "a * b"
+    assert "b" in node.local_derivative and "a" in node.local_derivative
+    saved_a, saved_b = node.saved_values
+    assert saved_a is a and saved_b is b
+
+
+def test_saved_values_are_gone_after_backward():
+    a = gradlab.tensor([1.0, 2.0], requires_grad=True)
+    out = (a * a).sum()
+    node = out.grad_fn.next_functions[0][0]
+    out.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        node.saved_values
+
+
+def test_node_surface_like_pytorch(torch):
+    for lib in (gradlab, torch):
+        x = lib.tensor([1.0], requires_grad=True)
+        y = (x * 2).exp()
+        node = y.grad_fn
+        assert node.name() == "ExpBackward0"
+        assert type(node).__name__ == "ExpBackward0"
+        assert isinstance(node.metadata, dict)
+        assert node.next_functions[0][0].name() == "MulBackward0"
+        accumulate = node.next_functions[0][0].next_functions[0][0]
+        assert type(accumulate).__name__ == "AccumulateGrad"
+        assert accumulate.variable is x
+
+
+def test_accumulate_grad_node_called_directly_adds_into_grad():
+    x = gradlab.tensor([1.0, 2.0], requires_grad=True)
+    node = (x * 1).grad_fn.next_functions[0][0]
+    assert isinstance(node, AccumulateGrad)
+    node(gradlab.tensor([0.5, 0.5]))
+    np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.5])
+
+
+def test_node_called_with_wrong_count():
+    x = gradlab.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="expects 1 output gradient"):
+        (x * 2).grad_fn(gradlab.ones(1), gradlab.ones(1))
+
+
+def test_broadcast_gradient_is_summed_back_in_one_place(torch):
+    for lib in (gradlab, torch):
+        a = lib.ones(2, 3, requires_grad=True)
+        b = lib.ones(3, requires_grad=True)
+        c = lib.ones(1, 3, requires_grad=True)
+        ((a + b) * c).sum().backward()
+        assert list(b.grad.shape) == [3] and b.grad.tolist() == [2.0, 2.0, 2.0]
+        assert list(c.grad.shape) == [1, 3] and c.grad.tolist() == [[4.0, 4.0, 4.0]]
+
+
+def test_mixed_dtype_gradient_is_cast_back(torch):
+    for lib in (gradlab, torch):
+        a = lib.ones(2, requires_grad=True)
+        b = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        (a * b).sum().backward()
+        assert str(a.grad.dtype) == "torch.float32"
+        assert str(b.grad.dtype) == "torch.float64"

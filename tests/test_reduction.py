@@ -1,0 +1,505 @@
+"""Reductions (gradlab/ops/reduction.py): finite differences and PyTorch.
+
+Every op is checked three ways: ``gradcheck`` in float64 (runs everywhere),
+then against real PyTorch when it is installed (the ``torch`` fixture skips
+otherwise): values, dtype, input gradients for a random upstream gradient,
+the grad_fn name and the ``next_functions`` layout.
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gradlab
+from gradlab.autograd import gradcheck, gradgradcheck
+
+
+# ------------------------------------------------------------------ helpers
+def _input(array, requires_grad=True):
+    return gradlab.tensor(np.asarray(array, dtype=np.float64), requires_grad=requires_grad)
+
+
+def _layout(node):
+    """A grad_fn and everything below it as nested (name, children) tuples."""
+    if node is None:
+        return None
+    return (type(node).__name__, tuple(_layout(child) for child, _ in node.next_functions))
+
+
+def _run(library, function, arrays, upstream_seed=1):
+    """Apply ``function(library, *tensors)``, backward a random gradient; report everything."""
+    inputs = [library.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = function(library, *inputs)
+    if isinstance(out, tuple):
+        out = out[0]
+    report = {"value": out.detach().numpy().copy(), "dtype": str(out.dtype),
+              "layout": _layout(out.grad_fn)}
+    if out.requires_grad:
+        upstream = np.random.default_rng(upstream_seed).standard_normal(out.shape)
+        out.backward(library.tensor(upstream, dtype=out.dtype))
+        report["grads"] = [None if x.grad is None else x.grad.numpy().copy() for x in inputs]
+    return report
+
+
+def assert_matches_torch(torch, function, *arrays):
+    expected = _run(torch, function, arrays)
+    actual = _run(gradlab, function, arrays)
+    assert actual["layout"] == expected["layout"]
+    assert actual["dtype"] == expected["dtype"]
+    assert actual["value"].shape == expected["value"].shape
+    np.testing.assert_allclose(actual["value"], expected["value"], rtol=1e-5, atol=1e-6)
+    for mine, theirs in zip(actual.get("grads", ()), expected.get("grads", ())):
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+
+
+def assert_same_error(torch, function, *arrays):
+    """Same exception type as PyTorch, and PyTorch's message at the start of ours."""
+    with pytest.raises(Exception) as theirs:
+        function(torch, *[torch.tensor(a) for a in arrays])
+    with pytest.raises(type(theirs.value)) as mine:
+        function(gradlab, *[gradlab.tensor(a) for a in arrays])
+    expected = str(theirs.value).split("\n")[0]
+    if "invalid combination of arguments" not in expected:  # PyTorch's argument-parser dumps
+        assert str(mine.value).startswith(expected)
+    return mine.value
+
+
+RNG = np.random.default_rng(0)
+MATRIX = RNG.standard_normal((3, 4))
+CUBE = RNG.standard_normal((2, 3, 4))
+VECTOR = RNG.standard_normal(5)
+SCALAR = np.array(1.7)
+TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+ZEROS = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 4.0], [1.0, 2.0, 3.0]])
+
+
+# ---------------------------------------------------------------- gradcheck
+REDUCTIONS = {
+    "sum": lambda t, x: x.sum(),
+    "sum dim": lambda t, x: x.sum(1),
+    "sum -1 keepdim": lambda t, x: x.sum(-1, keepdim=True),
+    "sum dims": lambda t, x: t.sum(x, (0, -1)),
+    "sum None keepdim": lambda t, x: x.sum(None, True),
+    "sum ()": lambda t, x: x.sum(()),
+    "mean": lambda t, x: x.mean(),
+    "mean dim": lambda t, x: x.mean(0),
+    "mean -1 keepdim": lambda t, x: t.mean(x, -1, keepdim=True),
+    "mean dims": lambda t, x: x.mean((0, 1)),
+    "max": lambda t, x: x.max(),
+    "max dim": lambda t, x: x.max(1),
+    "max -1 keepdim": lambda t, x: t.max(x, -1, keepdim=True),
+    "min": lambda t, x: t.min(x),
+    "min dim": lambda t, x: x.min(0),
+    "min -1 keepdim": lambda t, x: x.min(dim=-1, keepdim=True),
+    "amax": lambda t, x: x.amax(),
+    "amax dim": lambda t, x: x.amax(1),
+    "amax dims keepdim": lambda t, x: t.amax(x, (0, -1), keepdim=True),
+    "amin": lambda t, x: x.amin(),
+    "amin -1": lambda t, x: t.amin(x, -1),
+    "prod": lambda t, x: x.prod(),
+    "prod dim": lambda t, x: x.prod(1),
+    "prod -1 keepdim": lambda t, x: t.prod(x, -1, keepdim=True),
+    "norm": lambda t, x: x.norm(),
+    "norm 1": lambda t, x: x.norm(1),
+    "norm 3 dim": lambda t, x: x.norm(3, dim=-1),
+    "norm 1.5": lambda t, x: t.norm(x, 1.5),
+    "norm 0.5 keepdim": lambda t, x: x.norm(0.5, dim=0, keepdim=True),
+    "norm -1": lambda t, x: x.norm(-1),
+    "norm inf dim": lambda t, x: x.norm(float("inf"), dim=-1),
+    "norm -inf": lambda t, x: x.norm(-math.inf),
+    "norm fro dims": lambda t, x: t.norm(x, "fro", dim=(0, -1), keepdim=True),
+    "var": lambda t, x: x.var(),
+    "var dim": lambda t, x: x.var(-1),
+    "var biased keepdim": lambda t, x: x.var(0, unbiased=False, keepdim=True),
+    "var correction": lambda t, x: t.var(x, dim=(0, -1), correction=0),
+    "std": lambda t, x: x.std(),
+    "std dim keepdim": lambda t, x: x.std(-1, keepdim=True),
+    "std False": lambda t, x: t.std(x, False),
+    "logsumexp": lambda t, x: x.logsumexp(-1),
+    "logsumexp dims keepdim": lambda t, x: t.logsumexp(x, (0, -1), keepdim=True),
+    "softmax": lambda t, x: x.softmax(-1),
+    "softmax 0": lambda t, x: t.softmax(x, 0),
+    "log_softmax": lambda t, x: x.log_softmax(-1),
+    "log_softmax 0": lambda t, x: t.log_softmax(x, dim=0),
+}
+
+
+def _first(result):
+    return result[0] if isinstance(result, tuple) else result
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@pytest.mark.parametrize("array", [MATRIX, CUBE], ids=["2d", "3d"])
+def test_gradcheck(name, array):
+    function = REDUCTIONS[name]
+    assert gradcheck(lambda x: _first(function(gradlab, x)), (_input(array),))
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_matches_torch(torch, name):
+    for array in (MATRIX, CUBE, MATRIX.astype(np.float32)):
+        assert_matches_torch(torch, REDUCTIONS[name], array)
+
+
+@pytest.mark.parametrize("name", [
+    "sum", "sum -1 keepdim", "sum ()", "mean", "mean -1 keepdim", "max", "max -1 keepdim", "min",
+    "min -1 keepdim", "amax", "amin -1", "prod", "prod -1 keepdim", "norm", "norm 1", "norm 3 dim",
+    "norm 1.5", "norm -1", "norm inf dim", "norm -inf", "var", "var dim", "std", "std False",
+    "logsumexp", "softmax", "log_softmax", "log_softmax 0", "softmax 0",
+])
+def test_matches_torch_on_a_vector(torch, name):
+    assert_matches_torch(torch, REDUCTIONS[name], VECTOR)
+
+
+@pytest.mark.parametrize("function", [
+    lambda t, x: x.sum(0), lambda t, x: x.mean(-1), lambda t, x: x.max(0), lambda t, x: x.amax(),
+    lambda t, x: x.prod(0), lambda t, x: x.norm(), lambda t, x: x.softmax(0),
+    lambda t, x: x.log_softmax(-1), lambda t, x: x.logsumexp(0), lambda t, x: x.argmax(0),
+])
+def test_zero_dimensional_input_matches_torch(torch, function):
+    assert_matches_torch(torch, function, SCALAR)
+
+
+# ---------------------------------------------------------------- dtypes
+@pytest.mark.parametrize("function", [
+    lambda t, x: x.sum(), lambda t, x: x.sum(0), lambda t, x: x.prod(), lambda t, x: x.prod(1),
+    lambda t, x: x.max(), lambda t, x: x.max(1), lambda t, x: x.amin(0), lambda t, x: x.argmax(),
+    lambda t, x: x.argmin(1, keepdim=True), lambda t, x: x.logsumexp(1),
+    lambda t, x: x.sum(dtype=t.float32), lambda t, x: x.mean(dtype=t.float64),
+    lambda t, x: x.mean(1, dtype=t.float32), lambda t, x: t.softmax(x, 1, dtype=t.float64),
+])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
+def test_integer_and_bool_inputs_match_torch(torch, function, dtype):
+    array = np.array([[1, 0, 3], [2, 2, 1]]).astype(dtype)
+    try:
+        expected = _run(torch, function, [array])
+    except Exception:  # e.g. argmax of bool: the error test below compares those
+        return
+    actual = _run(gradlab, function, [array])
+    assert actual["dtype"] == expected["dtype"]
+    np.testing.assert_allclose(actual["value"], expected["value"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("function", [
+    lambda t, x: x.sum(dtype=t.float64), lambda t, x: x.sum(1, dtype=t.float64),
+    lambda t, x: x.mean(dtype=t.float64), lambda t, x: x.prod(dtype=t.float64),
+    lambda t, x: x.prod(0, dtype=t.float64), lambda t, x: x.norm(dtype=t.float64),
+    lambda t, x: x.norm(3, 1, dtype=t.float64), lambda t, x: t.softmax(x, 0, dtype=t.float64),
+    lambda t, x: t.log_softmax(x, 1, dtype=t.float64),
+])
+def test_dtype_argument_matches_torch(torch, function):
+    assert_matches_torch(torch, function, MATRIX.astype(np.float32))
+
+
+def test_sum_keeps_the_input_layout_for_the_gradient():
+    x = gradlab.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x.sum(dtype=gradlab.float64).backward()
+    assert x.grad.dtype == gradlab.float32
+    assert x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+# ------------------------------------------------------------------ ties
+def test_max_and_min_share_the_gradient_among_ties():
+    x = gradlab.tensor(TIES, requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [[0.0, 0.5, 0.5], [0.0, 0.0, 0.0]]
+    y = gradlab.tensor([[2.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    y.min().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [[0, 1 / 3], [1 / 3, 1 / 3]])
+
+
+def test_max_along_a_dim_sends_the_gradient_to_the_first_tie():
+    x = gradlab.tensor(TIES, requires_grad=True)
+    values, indices = x.max(1)
+    assert indices.tolist() == [1, 0]
+    values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+
+
+def test_amax_shares_the_gradient_among_ties_of_each_slice():
+    x = gradlab.tensor(TIES, requires_grad=True)
+    x.amax(1).sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.5, 0.5], [0.5, 0.5, 0.0]]
+
+
+@pytest.mark.parametrize("function", [
+    lambda t, x: x.max(), lambda t, x: x.min(), lambda t, x: x.max(1), lambda t, x: x.min(0),
+    lambda t, x: x.max(-1, keepdim=True), lambda t, x: x.amax(), lambda t, x: x.amax(1),
+    lambda t, x: x.amin(0), lambda t, x: x.amin((0, 1), keepdim=True),
+    lambda t, x: x.norm(float("inf")), lambda t, x: x.norm(float("inf"), dim=1),
+])
+@pytest.mark.parametrize("array", [TIES, -TIES, np.ones((2, 3))], ids=["ties", "negated", "ones"])
+def test_ties_match_torch(torch, function, array):
+    assert_matches_torch(torch, function, array)
+
+
+def test_argmax_argmin_pick_the_first_tie_and_have_no_grad():
+    x = gradlab.tensor(TIES, requires_grad=True)
+    assert x.argmax().item() == 1 and x.argmin().item() == 5
+    index = x.argmax(1, keepdim=True)
+    assert index.tolist() == [[1], [0]]
+    assert index.dtype == gradlab.int64 and not index.requires_grad and index.grad_fn is None
+    assert x.argmax(keepdim=True).shape == (1, 1)
+
+
+def test_max_along_dim_returns_values_and_indices_like_torch(torch):
+    x, y = torch.tensor(TIES, requires_grad=True), gradlab.tensor(TIES, requires_grad=True)
+    theirs, mine = torch.max(x, 1), gradlab.max(y, 1)
+    assert repr(mine) == repr(theirs)
+    assert repr(y.min(0, keepdim=True)) == repr(x.min(0, keepdim=True))
+    assert type(mine).__name__ == "max" and isinstance(mine, tuple)
+    assert mine.values is mine[0] and mine.indices is mine[1]
+    assert mine.indices.dtype == gradlab.int64 and not mine.indices.requires_grad
+    assert mine.values.grad_fn.next_functions[0][0].variable is y
+
+
+def test_max_with_a_tensor_is_the_elementwise_maximum(torch):
+    for function in (lambda t, a, b: t.max(a, b), lambda t, a, b: a.max(b),
+                     lambda t, a, b: t.min(a, other=b), lambda t, a, b: a.min(b)):
+        assert_matches_torch(torch, function, MATRIX, MATRIX[::-1].copy())
+
+
+# ------------------------------------------------------------------ prod
+@pytest.mark.parametrize("function", [
+    lambda t, x: x.prod(), lambda t, x: x.prod(0), lambda t, x: x.prod(1),
+    lambda t, x: x.prod(-1, keepdim=True), lambda t, x: x.prod(0, keepdim=True),
+])
+@pytest.mark.parametrize("array", [ZEROS, ZEROS[2:], np.array([[2.0, 0.0, 3.0]]), ZEROS.T.copy()],
+                         ids=["many zeros", "no zero", "one zero", "transposed"])
+def test_prod_with_zeros(torch, function, array):
+    assert_matches_torch(torch, function, array)
+
+
+def test_prod_with_zeros_along_long_dims(torch):
+    array = RNG.uniform(0.5, 1.5, (3, 11))
+    array[0, 4] = array[1, 0] = array[1, 10] = 0.0
+    for function in (lambda t, x: x.prod(), lambda t, x: x.prod(1), lambda t, x: x.prod(0),
+                     lambda t, x: x.t().prod(0, keepdim=True)):
+        assert_matches_torch(torch, function, array)
+    assert gradgradcheck(lambda x: x.prod(1), (_input(array[:2, :7]),))
+
+
+@pytest.mark.parametrize("array", [ZEROS, np.array([2.0, 0.0, 3.0, -1.5]), np.array([0.0, 0.0, 2.0])])
+def test_prod_gradcheck_with_zeros(array):
+    assert gradcheck(lambda x: x.prod(), (_input(array),))
+    if array.ndim == 2:
+        assert gradcheck(lambda x: x.prod(0), (_input(array),))
+        assert gradcheck(lambda x: x.prod(-1, keepdim=True), (_input(array),))
+
+
+def test_prod_second_derivative_with_a_zero():
+    assert gradgradcheck(lambda x: x.prod(), (_input([2.0, 0.0, 3.0]),))
+    assert gradgradcheck(lambda x: x.prod(1), (_input([[2.0, 0.0, 3.0], [1.0, 2.0, -1.0]]),))
+
+
+# ------------------------------------------------------------------ norm
+def test_norm_gradient_is_zero_at_the_zero_vector(torch):
+    for p in (2, "fro", 1, 3, 1.5, float("inf")):
+        assert_matches_torch(torch, lambda t, x: x.norm(p), np.zeros(3))
+        assert_matches_torch(torch, lambda t, x: x.norm(p, dim=1), np.array([[0.0, 0.0], [3.0, 4.0]]))
+    x = gradlab.zeros(3, requires_grad=True)
+    x.norm().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_norm_zero_counts_nonzeros_and_gives_no_gradient(torch):
+    assert_matches_torch(torch, lambda t, x: x.norm(0), np.array([-3.0, 0.0, 3.0]))
+    x = gradlab.tensor([-3.0, 0.0, 3.0], requires_grad=True)
+    x.norm(0).backward()
+    assert x.grad is None
+
+
+def test_norm_with_small_p_and_zeros(torch):
+    assert_matches_torch(torch, lambda t, x: x.norm(0.5), np.array([0.0, 1.0, 2.0]))
+
+
+# -------------------------------------------------------------- var / std
+def test_std_of_a_constant_has_zero_gradient(torch):
+    assert_matches_torch(torch, lambda t, x: x.std(), np.ones(3))
+    assert_matches_torch(torch, lambda t, x: x.std(1), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("function", [
+    lambda t, x: x.var(), lambda t, x: x.var(correction=2), lambda t, x: x.var(correction=3),
+    lambda t, x: x.var(0, correction=2), lambda t, x: x.var(0, correction=3),
+    lambda t, x: x.std(correction=2), lambda t, x: x.var(correction=0.5),
+])
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf·0 in arithmetic.py
+def test_var_with_too_few_degrees_of_freedom_matches_torch(torch, function):
+    for array in (np.array([1.0, 2.0]), np.array([1.0])):
+        assert_matches_torch(torch, function, array)
+
+
+def test_var_warns_when_degrees_of_freedom_run_out():
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        value = gradlab.tensor([1.0]).var()
+    assert math.isnan(value.item())
+
+
+def test_var_positional_unbiased_flag(torch):
+    for function in (lambda t, x: x.var(False), lambda t, x: x.std(True),
+                     lambda t, x: t.var(x, 1, False), lambda t, x: x.std(1, False, True)):
+        assert_matches_torch(torch, function, MATRIX)
+
+
+# ------------------------------------------------------ numerical stability
+def test_softmax_and_logsumexp_do_not_overflow(torch):
+    big = np.array([[1000.0, 0.0, -1000.0], [1e4, 1e4, 1e4]])
+    for function in (lambda t, x: x.softmax(1), lambda t, x: x.log_softmax(1),
+                     lambda t, x: x.logsumexp(1), lambda t, x: x.logsumexp((0, 1))):
+        for array in (big, big.astype(np.float32)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no NumPy overflow warning either
+                assert_matches_torch(torch, function, array)
+    x = gradlab.tensor([1000.0, 0.0])
+    assert x.softmax(0).tolist() == [1.0, 0.0]
+    assert x.log_softmax(0).tolist() == [0.0, -1000.0]
+    assert x.logsumexp(0).item() == pytest.approx(1000.0 + math.log1p(math.exp(-1000.0)))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # from arithmetic.py
+def test_infinities_match_torch(torch):
+    for array in (np.array([-np.inf, 0.0]), np.array([np.inf, 1.0]), np.array([-np.inf, -np.inf])):
+        for function in (lambda t, x: x.logsumexp(0), lambda t, x: x.log_softmax(0),
+                         lambda t, x: x.softmax(0)):
+            expected = _run(torch, function, [array])["value"]
+            np.testing.assert_array_equal(_run(gradlab, function, [array])["value"], expected)
+
+
+def test_empty_inputs_match_torch(torch):
+    for function in (lambda t, x: x.sum(), lambda t, x: x.mean(), lambda t, x: x.prod(),
+                     lambda t, x: x.norm(), lambda t, x: x.logsumexp(0), lambda t, x: x.sum(0),
+                     lambda t, x: x.amax(1), lambda t, x: x.max(1), lambda t, x: x.argmax(1),
+                     lambda t, x: x.softmax(0), lambda t, x: x.norm(float("inf"), dim=1)):
+        assert_matches_torch(torch, function, np.zeros((0, 3)))
+
+
+# ------------------------------------------------------- double backward
+@pytest.mark.parametrize("function", [
+    lambda t, x: x.softmax(-1), lambda t, x: x.log_softmax(0), lambda t, x: x.logsumexp(1),
+    lambda t, x: x.logsumexp((0, 1)), lambda t, x: x.norm(), lambda t, x: x.norm(3, dim=1),
+    lambda t, x: x.norm(1.5, dim=0), lambda t, x: x.norm(float("inf"), dim=1),
+    lambda t, x: x.var(1), lambda t, x: x.std(), lambda t, x: x.prod(1), lambda t, x: x.prod(),
+    lambda t, x: x.mean(0) * x.sum(1, keepdim=True), lambda t, x: x.max(1)[0] * x.amin(),
+])
+def test_double_backward_matches_torch(torch, function):
+    def second_derivative(library):
+        x = library.tensor(MATRIX, requires_grad=True)
+        out = function(library, x)
+        upstream = library.tensor(np.random.default_rng(2).standard_normal(tuple(out.shape)))
+        (grad,) = library.autograd.grad(out, x, upstream, create_graph=True)
+        weights = library.tensor(np.random.default_rng(3).standard_normal(MATRIX.shape))
+        (grad * weights).sum().backward()
+        return grad.detach().numpy(), x.grad.numpy(force=True)  # torch: may be a ZeroTensor
+
+    for mine, theirs in zip(second_derivative(gradlab), second_derivative(torch)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("function", [
+    lambda x: x.softmax(-1), lambda x: x.log_softmax(0), lambda x: x.logsumexp(1),
+    lambda x: x.norm(), lambda x: x.norm(3, dim=0), lambda x: x.var(0), lambda x: x.std(1),
+    lambda x: x.mean(1), lambda x: x.sum(0) ** 2, lambda x: x.max(1)[0] ** 2,
+])
+def test_gradgradcheck(function):
+    assert gradgradcheck(function, (_input(MATRIX[:2, :3]),))
+
+
+# ------------------------------------------------------- property: sum/mean
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=4), data=st.data())
+def test_sum_and_mean_over_random_dims_match_torch(torch, shape, data):
+    ndim = len(shape)
+    dims = data.draw(st.one_of(
+        st.none(),
+        st.integers(-max(ndim, 1), max(ndim, 1) - 1),
+        st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim).map(
+            lambda ds: tuple(d - ndim if i % 2 else d for i, d in enumerate(ds)))
+        if ndim else st.just(()),
+    ))
+    keepdim = data.draw(st.booleans())
+    array = np.random.default_rng(len(shape)).standard_normal(shape)
+    for reduce in ("sum", "mean"):
+        assert_matches_torch(
+            torch, lambda t, x: getattr(x, reduce)(dims, keepdim) if dims is not None or keepdim
+            else getattr(x, reduce)(), array)
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize("function, array", [
+    (lambda t, x: x.max(), np.zeros(0)),
+    (lambda t, x: x.min(), np.zeros(0)),
+    (lambda t, x: x.amax(), np.zeros((0, 2))),
+    (lambda t, x: x.max(0), np.zeros((0, 3))),
+    (lambda t, x: x.min(0), np.zeros((0, 3))),
+    (lambda t, x: x.amin(0), np.zeros((0, 3))),
+    (lambda t, x: x.argmax(), np.zeros(0)),
+    (lambda t, x: x.argmin(), np.zeros(0)),
+    (lambda t, x: x.argmax(0), np.zeros((0, 3))),
+    (lambda t, x: x.argmax(), np.array([True, False])),
+    (lambda t, x: x.max(2), MATRIX),
+    (lambda t, x: x.sum(-3), MATRIX),
+    (lambda t, x: x.mean((0, 2)), MATRIX),
+    (lambda t, x: x.softmax(2), MATRIX),
+    (lambda t, x: x.max(1), SCALAR),
+    (lambda t, x: x.sum((0, 0)), MATRIX),
+    (lambda t, x: x.amax([1, -1]), MATRIX),
+    (lambda t, x: x.var((0, 0)), MATRIX),
+    (lambda t, x: x.mean(), np.array([1, 2])),
+    (lambda t, x: x.mean(dtype=t.int64), np.array([1.0, 2.0])),
+    (lambda t, x: x.var(), np.array([1, 2])),
+    (lambda t, x: x.std(), np.array([1, 2])),
+    (lambda t, x: x.norm(), np.array([3, 4])),
+    (lambda t, x: x.norm(dtype=t.int64), np.array([3.0])),
+    (lambda t, x: x.norm("abc"), MATRIX),
+    (lambda t, x: x.norm("2"), VECTOR),
+    (lambda t, x: x.norm("fro", dim=(0, 1, 2)), CUBE),
+    (lambda t, x: x.norm(float("inf")), np.zeros(0)),
+    (lambda t, x: x.norm(float("inf"), dim=0), np.zeros((0, 3))),
+    (lambda t, x: x.softmax(0), np.array([1, 2])),
+    (lambda t, x: t.log_softmax(x, 0), np.array([1, 2])),
+    (lambda t, x: x.max((0, 1)), MATRIX),
+    (lambda t, x: x.prod((0, 1)), MATRIX),
+    (lambda t, x: x.max(keepdim=True), MATRIX),
+    (lambda t, x: x.sum("a"), MATRIX),
+    (lambda t, x: x.sum(True), MATRIX),
+    (lambda t, x: x.var(1.0), MATRIX),
+    (lambda t, x: x.softmax(1.5), MATRIX),
+    (lambda t, x: x.argmax((0, 1)), MATRIX),
+    (lambda t, x: x.logsumexp(None), MATRIX),
+])
+def test_errors_match_torch(torch, function, array):
+    error = assert_same_error(torch, function, array)
+    assert "Traceback" not in str(error) and "numpy" not in str(error).lower()
+
+
+def test_errors_without_torch():
+    with pytest.raises(RuntimeError, match="Expected reduction dim to be specified"):
+        gradlab.tensor([]).max()
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        gradlab.ones(2, 3).max(2)
+    with pytest.raises(RuntimeError, match="appears multiple times"):
+        gradlab.ones(2, 3).sum((1, -1))
+    with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+        gradlab.ones(2, requires_grad=True).sum(dtype=gradlab.int64)
+    with pytest.raises(TypeError, match="unbiased= or correction="):
+        gradlab.ones(3).var(0, unbiased=True, correction=1)
+    with pytest.raises(NotImplementedError, match="nuclear norm"):
+        gradlab.ones(2, 2).norm("nuc")
+    with pytest.raises(TypeError, match="dim"):
+        gradlab.softmax(gradlab.ones(2))
+    with pytest.raises(TypeError, match="dim"):
+        gradlab.logsumexp(gradlab.ones(2))
+
+
+def test_module_functions_are_exported():
+    for name in ("sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "norm",
+                 "var", "std", "logsumexp", "softmax", "log_softmax"):
+        assert callable(getattr(gradlab, name))
