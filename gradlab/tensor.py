@@ -238,7 +238,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(_shape.unbind(self, 0))
 
     def __hash__(self):
         return id(self)
@@ -651,10 +651,23 @@ class Tensor:
 
     @property
     def T(self):  # noqa: N802 - PyTorch's name
+        if self._data.ndim not in (0, 2):
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
         return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
 
     @property
     def mT(self):  # noqa: N802
+        if self._data.ndim == 0:
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity "
+                          "in these cases.", UserWarning, stacklevel=2)
+            return self
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return _shape.transpose(self, -2, -1)
 
     def transpose(self, dim0, dim1):
@@ -662,8 +675,8 @@ class Tensor:
 
     swapaxes = swapdims = transpose
 
-    def permute(self, *dims):
-        return _shape.permute(self, *dims)
+    def permute(self, *dims, **kwargs):
+        return _shape.permute(self, *dims, *kwargs.values()) if kwargs else _shape.permute(self, *dims)
 
     def unsqueeze(self, dim):
         return _shape.unsqueeze(self, dim)
@@ -679,6 +692,12 @@ class Tensor:
 
     def repeat(self, *sizes):
         return _shape.repeat(self, *sizes)
+
+    def narrow(self, dim, start, length):
+        return _shape.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return _indexing.select(self, dim, index)
 
     def split(self, split_size, dim=0):
         return _shape.split(self, split_size, dim)

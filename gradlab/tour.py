@@ -26,7 +26,7 @@ def walk_grad_fn(tensor):
         if node is None:
             lines.append(f"{indent}None  (an input that needs no gradient)")
             continue
-        name = node.name()
+        name = type(node).__name__
         if id(node) in seen:
             lines.append(f"{indent}{name}  (already shown above: its gradients are added up)")
             continue

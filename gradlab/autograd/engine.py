@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from .grad_mode import _state as _grad_state
-from .node import AccumulateGrad, grad_accumulator
+from .node import AccumulateGrad, check_view_is_current, grad_accumulator
 
 
 class BackwardStep:
@@ -300,6 +300,8 @@ def _root_edge(tensor, position):
             f"element {position} of tensors does not require grad and does not have a grad_fn "
             "(make the leaf with requires_grad=True, and compute outside no_grad)"
         )
+    if tensor._base is not None and tensor.grad_fn is not None:
+        check_view_is_current(tensor)
     return _edge_of(tensor)
 
 

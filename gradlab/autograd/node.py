@@ -162,6 +162,8 @@ class Node:
         for value in inputs:
             if isinstance(value, Tensor) and value._requires_grad:
                 if value.grad_fn is not None:
+                    if value._base is not None:
+                        check_view_is_current(value)
                     next_functions.append((value.grad_fn, value._output_nr))
                 else:
                     next_functions.append((grad_accumulator(value), 0))
@@ -340,6 +342,9 @@ class AccumulateGrad(Node):
         self._sequence_nr = _ACCUMULATE_PRIORITY + _next_sequence_nr()
         self._saved = ()
 
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # PyTorch's name() for this C++ node
+
     def _run_backward(self, grad_outputs):
         accumulate(self.variable, grad_outputs[0], _grad_state.enabled)
         return ()
@@ -414,6 +419,23 @@ def _share_with_base(views, source):
     base = source._base if source._base is not None else source
     for view in views:
         view._base = base
+        if base.grad_fn is not None:
+            view._base_grad_fn = base.grad_fn
+
+
+def check_view_is_current(view):
+    """Refuse a view whose base got a new grad_fn from an in-place change after the view was made.
+
+    PyTorch rebuilds such a view's history (AsStridedBackward0); gradlab says so
+    instead of silently computing a wrong gradient.
+    """
+    made_from = view.__dict__.get("_base_grad_fn")
+    if made_from is not None and view._base.grad_fn is not made_from:
+        raise RuntimeError(
+            "this view was taken before its base tensor was changed in place, so its graph is out "
+            "of date (PyTorch would rebuild it; gradlab does not). Take the view again after the "
+            "in-place change, e.g. v = t[:2] after t[0] = 5."
+        )
 
 
 def _resolve_saved(self, values, inputs, forward_outputs, output_tensors):

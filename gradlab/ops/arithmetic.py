@@ -361,8 +361,7 @@ class PowBackward1(Node):
     @staticmethod
     def forward(ctx, a, b):
         out = _power(a, b)
-        needs_b = (ctx.needs_input_grad or (False, False))[1]
-        ctx.save_for_backward(a, b, out if needs_b else None)
+        ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
@@ -553,7 +552,9 @@ class NotImplementedBackward(Node):
     through it fails.  Its edges are only the inputs that require grad.
     """
 
-    expression = "no derivative"
+    expression = "a // b (no derivative)"
+    local_derivatives = ("∂out/∂input: not implemented (backward raises)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial input}: \text{not implemented}",)
 
     @staticmethod
     def forward(ctx, *tracked, compute, op):

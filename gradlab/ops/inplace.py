@@ -8,20 +8,21 @@ that gradlab mirrors:
 - every tensor carries a version counter, bumped by each in-place change; a
   node that saved a tensor for backward checks the version when backward
   runs, so a value changed after it was saved fails loudly instead of giving
-  a wrong gradient;
+  a wrong gradient.  Whether that happens depends on what the node saved:
+  ``b = a.exp()`` saves its *output*, so changing ``a`` afterwards is fine,
+  while ``b = a * a`` saves ``a`` and fails;
 - a non-leaf changed in place while recording gets a new ``grad_fn``: the
-  op's node, whose input is the tensor's previous value.
+  op's node, whose input is the tensor's previous value;
+- the result must fit the tensor: an int tensor cannot take ``+= 1.5``, and
+  ``x += y`` may not broadcast ``x`` to a bigger shape.
 """
 import numpy as np
 
 from .. import dtypes
 from ..autograd.grad_mode import _state as _grad_state
-from ..autograd.node import NO_CONTEXT, Node
-from ..tensor import Tensor, bump_version
+from ..autograd.node import Node
+from ..tensor import Tensor, _wrap, bump_version
 from . import arithmetic, pointwise
-
-_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
-               "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
 def check_inplace(tensor, operands=()):
@@ -47,26 +48,45 @@ def _any_requires_grad(operands):
     return any(isinstance(o, Tensor) and o._requires_grad for o in operands)
 
 
-def _check_result_dtype(tensor, operands, node_class=None):
-    result = dtypes.result_type(tensor, *operands)
-    if node_class is not None and node_class.promotes_dtypes == "float" and not result.is_floating_point:
+def _check_result_dtype(tensor, values, float_result=False):
+    """An op writing into ``tensor`` may not need a higher category (int += 1.5)."""
+    result = dtypes.result_type(tensor, *values)
+    if float_result and not result.is_floating_point:
         result = dtypes.get_default_dtype()
     if result.category > tensor.dtype.category:
         raise RuntimeError(
-            f"result type {_TYPE_NAMES[result.name]} can't be cast to the desired output type "
-            f"{_TYPE_NAMES[tensor.dtype.name]}"
+            f"result type {result._type_name} can't be cast to the desired output type "
+            f"{tensor.dtype._type_name}"
+        )
+
+
+def _check_shape(tensor, operands):
+    """``x += y`` writes into ``x``: ``y`` may broadcast to ``x``'s shape, not beyond it."""
+    shapes = [o._data.shape for o in operands if isinstance(o, Tensor)]
+    if not shapes:
+        return
+    try:
+        shape = np.broadcast_shapes(tensor._data.shape, *shapes)
+    except ValueError:
+        from .comparison import _same_shape_error
+
+        raise _same_shape_error(tensor._data.shape, shapes[0]) from None
+    if shape != tensor._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(tensor._data.shape)} doesn't match the broadcast shape "
+            f"{list(shape)} (an in-place result keeps its tensor's shape; use x = x + y instead)"
         )
 
 
 def apply_inplace(tensor, node_class, *operands, casts=False, **params):
     """Run ``node_class`` on ``tensor`` and write the result into ``tensor``'s memory.
 
-    ``casts=True`` allows any result dtype (``copy_``); otherwise a result that
-    does not fit the tensor's dtype (int tensor += 1.5) is refused.
+    ``casts=True`` allows any result dtype (``copy_``, ``fill_``); otherwise a
+    result that does not fit the tensor's dtype (int tensor += 1.5) is refused.
     """
     check_inplace(tensor, operands)
     if not casts:
-        _check_result_dtype(tensor, operands, node_class)
+        _check_result_dtype(tensor, operands)
     if _grad_state.enabled and (tensor._requires_grad or _any_requires_grad(operands)):
         # Record: the node's input is a copy of the old value, the tensor becomes its output.
         previous = _snapshot(tensor)
@@ -76,14 +96,11 @@ def apply_inplace(tensor, node_class, *operands, casts=False, **params):
         tensor._output_nr = result._output_nr
         tensor._requires_grad = True
         return tensor
-    values = [o._data if isinstance(o, Tensor) else o for o in operands]
-    _write(tensor, node_class.forward(NO_CONTEXT, tensor._data, *values, **params))
+    _write(tensor, node_class.apply(tensor, *operands, **params)._data)  # nothing is recorded
     return tensor
 
 
 def _snapshot(tensor):
-    from ..tensor import _wrap
-
     previous = _wrap(tensor._data.copy(), tensor.grad_fn, tensor._output_nr)
     previous._requires_grad = tensor._requires_grad
     return previous
@@ -99,41 +116,62 @@ def _write(tensor, values):
     bump_version(tensor)
 
 
-def _operand(value):
-    if isinstance(value, np.ndarray):
-        from ..tensor import tensor_from_data
-
-        return tensor_from_data(value)
-    return value
+def _operand(value, op):
+    return arithmetic._operand(value, op)
 
 
-# ------------------------------------------------------------------ the ops
+# ------------------------------------------------------------ arithmetic ops
 def add_(tensor, other, *, alpha=1):
-    return apply_inplace(tensor, arithmetic.AddBackward0, _operand(other), alpha=alpha)
+    other = _operand(other, "+=")
+    _check_shape(tensor, (other,))
+    return apply_inplace(tensor, arithmetic.AddBackward0, other, alpha=alpha)
 
 
 def sub_(tensor, other, *, alpha=1):
-    return apply_inplace(tensor, arithmetic.SubBackward0, _operand(other), alpha=alpha)
+    other = _operand(other, "-=")
+    _check_shape(tensor, (other,))
+    return apply_inplace(tensor, arithmetic.SubBackward0, other, alpha=alpha)
 
 
 def mul_(tensor, other):
-    return apply_inplace(tensor, arithmetic.MulBackward0, _operand(other))
+    other = _operand(other, "*=")
+    _check_shape(tensor, (other,))
+    return apply_inplace(tensor, arithmetic.MulBackward0, other)
 
 
-def div_(tensor, other):
-    return apply_inplace(tensor, arithmetic.DivBackward0, _operand(other))
+def div_(tensor, other, *, rounding_mode=None):
+    other = _operand(other, "/=")
+    _check_shape(tensor, (other,))
+    if rounding_mode is not None:
+        if rounding_mode not in ("floor", "trunc"):
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                               f"but found '{rounding_mode}'")
+        return apply_inplace(tensor, arithmetic.DivBackward2, other, rounding_mode=rounding_mode)
+    _check_result_dtype(tensor, (other,), float_result=True)  # int /= 2 would need a float
+    return apply_inplace(tensor, arithmetic.DivBackward0, other)
 
 
 def pow_(tensor, exponent):
+    exponent = _operand(exponent, "**=")
     if isinstance(exponent, Tensor):
+        _check_shape(tensor, (exponent,))
         return apply_inplace(tensor, arithmetic.PowBackward1, exponent)
+    _check_result_dtype(tensor, (exponent,))
     return apply_inplace(tensor, arithmetic.PowBackward0, exponent=exponent)
 
 
 def clamp_(tensor, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        bounds = (min, max)
+        _check_shape(tensor, bounds)
+        return apply_inplace(tensor, pointwise.ClampBackward0, *bounds)
+    _check_result_dtype(tensor, (min, max))
     return apply_inplace(tensor, pointwise.ClampBackward1, min=min, max=max)
 
 
+# --------------------------------------------------------------- overwriting
 class ZeroBackward0(Node):
     """out = 0 (every element overwritten)          d/da = 0"""
 
@@ -147,11 +185,11 @@ class ZeroBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output * 0
+        return grad_output.new_zeros(grad_output.shape)
 
 
 class FillBackward2(Node):
-    """out = value everywhere          d/da = 0"""
+    """out = value everywhere (value a number)          d/da = 0"""
 
     expression = "a.fill_(value)"
     local_derivatives = ("∂out/∂a = 0",)
@@ -163,11 +201,34 @@ class FillBackward2(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output * 0
+        return grad_output.new_zeros(grad_output.shape)
+
+    @classmethod
+    def apply(cls, a, value):
+        return super().apply(a, value=value)
+
+
+class FillBackward3(Node):
+    """out = value everywhere (value a 0-d tensor)          d/da = 0,  d/dvalue = Σ 1"""
+
+    expression = "a.fill_(value)"
+    local_derivatives = ("∂out/∂a = 0", "∂out/∂value = 1 per element (summed)")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",
+                               r"\frac{\partial out}{\partial value} = \sum 1")
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, value)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_value = ctx.needs_input_grad
+        return (grad_output.new_zeros(grad_output.shape) if needs_a else None,
+                grad_output.sum() if needs_value else None)
 
 
 class CopyBackwards(Node):
-    """out = source (broadcast to a's shape)          d/da = 0,  d/dsource = 1"""
+    """out = source (broadcast to a's shape, cast to a's dtype)          d/da = 0,  d/dsource = 1"""
 
     expression = "a.copy_(source)"
     local_derivatives = ("∂out/∂a = 0", "∂out/∂source = 1")
@@ -180,7 +241,10 @@ class CopyBackwards(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output * 0, grad_output
+        needs_a, needs_source = ctx.needs_input_grad
+        # the engine sums the source's gradient to its shape and casts it to its dtype
+        return (grad_output.new_zeros(grad_output.shape) if needs_a else None,
+                grad_output if needs_source else None)
 
 
 def zero_(tensor):
@@ -188,15 +252,27 @@ def zero_(tensor):
 
 
 def fill_(tensor, value):
-    value = value.item() if isinstance(value, Tensor) else value
-    return apply_inplace(tensor, FillBackward2, value=value)
+    """Every element becomes ``value`` (a number, or a 0-d tensor that may require grad)."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions."
+            )
+        return apply_inplace(tensor, FillBackward3, value, casts=True)
+    if not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"fill_(): argument 'value' must be a number, not {type(value).__name__}")
+    return apply_inplace(tensor, FillBackward2, value=value, casts=True)
 
 
-def copy_(tensor, source):
+def copy_(tensor, source, non_blocking=False):
     """Overwrite ``tensor`` with ``source``'s values (broadcast and cast to fit)."""
-    source = _operand(source)
     if not isinstance(source, Tensor):
+        if not isinstance(source, (bool, int, float, np.number, np.bool_, np.ndarray)):
+            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(source).__name__}")
         from ..tensor import tensor_from_data
 
         source = tensor_from_data(source)
+    _check_shape(tensor, (source,))
     return apply_inplace(tensor, CopyBackwards, source, casts=True)

@@ -428,6 +428,48 @@ class ClampMaxBackward0(Node):
         return super().apply(a, max=max)
 
 
+class ClampMinBackward1(Node):
+    """out = max(a, lo)  (lo a tensor)          d/da = 1 where a >= lo,  d/dlo = 1 where a < lo"""
+
+    expression = "clamp_min(a, min)"
+    local_derivatives = ("∂out/∂a = 1 if a ≥ min else 0", "∂out/∂min = 1 if a < min else 0")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \ge \min]",
+                               r"\frac{\partial out}{\partial \min} = \mathbb{1}[a < \min]")
+
+    @staticmethod
+    def forward(ctx, a, low):
+        ctx.save_for_backward(a, low)
+        return _clamp_values(a, low, None)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, low = ctx.saved_tensors
+        needs_a, needs_low = ctx.needs_input_grad
+        return (_masked(a >= low, grad_output) if needs_a else None,
+                _masked(a < low, grad_output) if needs_low else None)
+
+
+class ClampMaxBackward1(Node):
+    """out = min(a, hi)  (hi a tensor)          d/da = 1 where a <= hi,  d/dhi = 1 where a > hi"""
+
+    expression = "clamp_max(a, max)"
+    local_derivatives = ("∂out/∂a = 1 if a ≤ max else 0", "∂out/∂max = 1 if a > max else 0")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \le \max]",
+                               r"\frac{\partial out}{\partial \max} = \mathbb{1}[a > \max]")
+
+    @staticmethod
+    def forward(ctx, a, high):
+        ctx.save_for_backward(a, high)
+        return _clamp_values(a, None, high)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, high = ctx.saved_tensors
+        needs_a, needs_high = ctx.needs_input_grad
+        return (_masked(a <= high, grad_output) if needs_a else None,
+                _masked(a > high, grad_output) if needs_high else None)
+
+
 # ---------------------------------------------------------- maximum / minimum
 class MaximumBackward0(Node):
     """out = max(a, b) element-wise          d/da = 1 where a > b, ½ where a == b, else 0"""
@@ -717,14 +759,16 @@ clip = clamp
 
 
 def clamp_min(input, min):  # noqa: A001, A002
+    """Limit every element to at least ``min`` (a number or a tensor)."""
     if isinstance(min, Tensor):
-        return ClampBackward0.apply(input, min, None)
+        return ClampMinBackward1.apply(input, min)
     return ClampMinBackward0.apply(input, min)
 
 
 def clamp_max(input, max):  # noqa: A001, A002
+    """Limit every element to at most ``max`` (a number or a tensor)."""
     if isinstance(max, Tensor):
-        return ClampBackward0.apply(input, None, max)
+        return ClampMaxBackward1.apply(input, max)
     return ClampMaxBackward0.apply(input, max)
 
 
