@@ -1,8 +1,7 @@
 """gradlab: PyTorch's autograd, written in NumPy so you can read how it works.
 
 ``import gradlab as torch`` runs ordinary PyTorch teaching code for
-everything gradlab implements and prints what PyTorch prints.  In a
-notebook, ``%load_ext gradlab`` adds the ``%%autograd`` and ``%grad_fn`` magics.
+everything gradlab implements and prints what PyTorch prints.
 """
 from . import autograd, cuda, dtypes
 from .autograd.grad_mode import (
@@ -17,6 +16,7 @@ from .dtypes import (
     bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8,
     int16, int32, int64, long, promote_types, set_default_dtype, short, uint8,
 )
+from .dtypes import can_cast, finfo, iinfo, result_type
 from .ops.arithmetic import (
     add, div, divide, float_power, floor_divide, fmod, mul, multiply, neg, negative, pow,
     reciprocal, remainder, rsub, sub, subtract, true_divide,
@@ -25,37 +25,30 @@ from .ops.comparison import (
     all, allclose, any, eq, equal, ge, greater, greater_equal, gt, isclose, isfinite, isinf,
     isnan, le, less, less_equal, logical_and, logical_not, logical_or, lt, ne, not_equal,
 )
+from .ops.comparison import bitwise_and, bitwise_not, bitwise_or, bitwise_xor, logical_xor
 from .ops.copy import clone
 from .ops.linalg import bmm, dot, ger, matmul, mm, mv, outer
 from .ops.pointwise import (
     abs, absolute, ceil, clamp, clip, cos, exp, expm1, floor, log, log1p, masked_fill, maximum,
     minimum, relu, round, rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh, trunc, where,
 )
+from .ops.pointwise import clamp_max, clamp_min, fix
 from .ops.reduction import (
     amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std,
     sum, var,
 )
-from .ops.shape import cat, chunk, concat, concatenate, flatten, narrow, permute, reshape, split, squeeze, stack, swapaxes, swapdims, t, transpose, unbind, unsqueeze  # noqa: E501
+from .ops.shape import (
+    cat, chunk, concat, concatenate, flatten, narrow, permute, reshape, split, squeeze, stack,
+    swapaxes, swapdims, t, transpose, unbind, unsqueeze,
+)
 from .ops.indexing import gather, index_select
 from .printing import get_printoptions, set_printoptions
 from .random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
     randn, randn_like, randperm, seed,
 )
+from .random import get_rng_state, randint_like, set_rng_state
 from .size import Size
 from .tensor import Tensor
 
 __version__ = "0.1.0"
-
-
-def load_ipython_extension(ipython):
-    """``%load_ext gradlab``: register the notebook magics (imported only now)."""
-    from .notebook.magics import load
-
-    load(ipython)
-
-
-def unload_ipython_extension(ipython):
-    from .notebook.magics import unload
-
-    unload(ipython)

@@ -236,6 +236,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise NotImplementedError("arange is not implemented for bool (\"arange_cpu\" not "
                                   "implemented for 'Bool'); make an int range and compare it")
     if not target.is_floating_point:
+        if step and not int(step):
+            raise ValueError(f"step must be nonzero (the step {step} is 0 as an integer; "
+                             "use a float dtype or an integer step)")
         start, end, step = int(start), int(end), int(step)  # PyTorch truncates, then counts
     if step == 0:
         raise RuntimeError("step must be nonzero")

@@ -205,7 +205,7 @@ class finfo:
         self.max = _py_float(info.max)
         self.min = _py_float(info.min)
         self.tiny = self.smallest_normal = _py_float(info.smallest_normal)
-        self.resolution = _py_float(info.resolution)
+        self.resolution = 10.0 ** -info.precision
         self.dtype = d.name
 
     def __repr__(self):

@@ -429,14 +429,29 @@ class Tensor:
     def neg(self):
         return _arith.neg(self)
 
+    def float_power(self, exponent):
+        return _arith.float_power(self, exponent)
+
+    def remainder(self, other):
+        return _arith.remainder(self, other)
+
+    def fmod(self, other):
+        return _arith.fmod(self, other)
+
+    def floor_divide(self, other):
+        return _arith.floor_divide(self, other)
+
     negative = neg
 
     # ------------------------------------------------------------ comparisons
     def __eq__(self, other):
-        return _compare.eq(self, other)
+        return _compare.eq_operator(self, other)
 
     def __ne__(self, other):
-        return _compare.ne(self, other)
+        return _compare.ne_operator(self, other)
+
+    def __contains__(self, element):
+        return bool((self == element).any())
 
     def __lt__(self, other):
         return _compare.lt(self, other)
@@ -460,7 +475,7 @@ class Tensor:
         return _compare.logical_op(np.bitwise_xor, self, other)
 
     def __invert__(self):
-        return _compare.logical_not(self)
+        return _compare.bitwise_not(self)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -537,10 +552,15 @@ class Tensor:
     clip = clamp
 
     def clamp_min(self, min):  # noqa: A002
-        return _pointwise.clamp(self, min, None)
+        return _pointwise.clamp_min(self, min)
 
     def clamp_max(self, max):  # noqa: A002
-        return _pointwise.clamp(self, None, max)
+        return _pointwise.clamp_max(self, max)
+
+    def trunc(self):
+        return _pointwise.trunc(self)
+
+    fix = trunc
 
     def round(self, *, decimals=0):
         return _pointwise.round(self, decimals=decimals)
@@ -750,8 +770,8 @@ class Tensor:
     def mul_(self, other):
         return _inplace.mul_(self, other)
 
-    def div_(self, other):
-        return _inplace.div_(self, other)
+    def div_(self, other, *, rounding_mode=None):
+        return _inplace.div_(self, other, rounding_mode=rounding_mode)
 
     def pow_(self, exponent):
         return _inplace.pow_(self, exponent)

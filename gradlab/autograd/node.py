@@ -25,6 +25,7 @@ broadcast gradients are summed back in one place, ``_to_input_layout``) and
 turns the arrays that forward saved back into tensors when backward asks.
 """
 import itertools
+import re
 import weakref
 
 import numpy as np
@@ -220,7 +221,7 @@ class Node:
         # A weak reference: the output holds this node, so a strong one would be a cycle.
         output = saved.tensor()
         if output is not None and version_of(output) != version:
-            raise RuntimeError(_modified_message(self, output, version))
+            raise RuntimeError(_modified_message(self, output, version, producer=self))
         data = self._output_data[saved.index]
         return _wrap(data, self, saved.index)
 
@@ -503,19 +504,31 @@ def _explain_forward_error(cls, error, inputs):
         RuntimeError(f"{cls.__name__}: {message}")
 
 
-def _modified_message(node, tensor, version):
-    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor"}.get(
-        tensor.dtype.name, "Tensor"
-    )
+def _modified_message(node, tensor, version, producer=None):
+    """PyTorch's message for a saved value changed in place, plus what to do about it."""
+    if tensor._data.dtype == np.bool_:
+        kind = "CPUBoolType"
+    else:
+        kind = "torch." + _TENSOR_TYPE_NAMES.get(tensor.dtype.name, "") + "Tensor"
     shape = ", ".join(str(n) for n in tensor._data.shape)
-    source = f"output {tensor._output_nr} of {tensor.grad_fn.name()}" if tensor.grad_fn else "a leaf"
+    producer = producer if producer is not None else tensor.grad_fn
+    source = ""
+    if producer is not None:
+        # PyTorch names the op without "Backward0": output 0 of Mul, of Pow1, ...
+        short = re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1),
+                       type(producer).__name__)
+        source = f", which is output {tensor._output_nr} of {short},"
     return (
-        "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [torch.{kind} [{shape}]], which is {source}, is at version "
-        f"{version_of(tensor)}; expected version {version} instead. {node.name()} saved it "
-        "for backward. Hint: use an out-of-place operation (y = y + 1 instead of y += 1) on "
-        "tensors that backward still needs, or clone() them first."
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{kind} [{shape}]]{source} is at version {version_of(tensor)}; expected "
+        f"version {version} instead. {node.name()} saved it for backward. Hint: use an "
+        "out-of-place operation (y = y + 1 instead of y += 1) on tensors that backward still "
+        "needs, or clone() them first."
     )
+
+
+_TENSOR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
+                      "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long"}
 
 
 def _as_tensor(value):

@@ -369,12 +369,13 @@ class PowBackward1(Node):
         a, b, out = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        if needs_a:
-            # a ** 0 is 1 everywhere, so its derivative is 0 (even at a = 0)
-            grad_a = _where_zero(b == 0, grad_output * (b * a.pow(b - 1)))
-        if needs_b:
-            # PyTorch's convention: 0 ** b has gradient 0 with respect to b where b >= 0
-            grad_b = grad_output * _where_zero((a == 0) & (b >= 0), out * a.log())
+        with np.errstate(invalid="ignore"):  # 0 * inf is NaN at a = 0; _where_zero replaces it
+            if needs_a:
+                # a ** 0 is 1 everywhere, so its derivative is 0 (even at a = 0)
+                grad_a = _where_zero(b == 0, grad_output * (b * a.pow(b - 1)))
+            if needs_b:
+                # PyTorch's convention: 0 ** b has gradient 0 with respect to b where b >= 0
+                grad_b = grad_output * _where_zero((a == 0) & (b >= 0), out * a.log())
         return grad_a, grad_b
 
 
@@ -397,7 +398,8 @@ class PowBackward2(Node):
         b, out = ctx.saved_tensors
         if ctx.base == 0:
             # log(0) = -inf; PyTorch's convention: gradient 0 where b >= 0
-            return grad_output * _where_zero(b >= 0, out * float("-inf"))
+            with np.errstate(invalid="ignore"):  # 0 * -inf is NaN here, replaced by 0 just below
+                return grad_output * _where_zero(b >= 0, out * float("-inf"))
         with np.errstate(invalid="ignore"):
             log_base = float(np.log(float(ctx.base)))
         return grad_output * (out * log_base)
@@ -560,6 +562,9 @@ class NotImplementedBackward(Node):
     def forward(ctx, *tracked, compute, op):
         ctx.op = op
         return compute()
+
+    def name(self):
+        return "torch::autograd::NotImplemented"  # PyTorch's name() for this C++ node
 
     @staticmethod
     def backward(ctx, grad_output):

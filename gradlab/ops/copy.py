@@ -33,7 +33,8 @@ class ToCopyBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, dtype):
-        return a.astype(dtype.numpy_dtype)  # always a copy, even to the same dtype
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e5 -> float16 is inf, silently
+            return a.astype(dtype.numpy_dtype)  # always a copy, even to the same dtype
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -83,5 +84,6 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, me
     if target.numpy_dtype == input._data.dtype and not copy:
         return input
     if input._requires_grad and not target.is_floating_point:
-        return _wrap(input._data.astype(target.numpy_dtype))  # integer results cannot carry grad
+        with np.errstate(invalid="ignore"):
+            return _wrap(input._data.astype(target.numpy_dtype))  # integer results cannot carry grad
     return ToCopyBackward0.apply(input, target)

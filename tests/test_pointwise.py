@@ -1,0 +1,309 @@
+"""Element-wise functions (gradlab/ops/pointwise.py) against finite differences and PyTorch,
+including the values PyTorch picks at kinks."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import gradlab
+from gradlab.autograd import gradcheck, gradgradcheck
+from gradlab.ops import pointwise
+
+SHAPES = [(), (3,), (2, 3)]
+SHAPE_PAIRS = [((3,), (3,)), ((2, 3), (3,)), ((2, 1, 3), (3,)), ((), (2, 3)), ((2, 1), (1, 3))]
+
+
+def _function(lib, name):
+    """``torch.<name>``; for gradlab the function in ops/pointwise.py (not every one is exported yet)."""
+    return getattr(lib, name) if lib is not gradlab else getattr(pointwise, name)
+
+
+def _edges(node):
+    return tuple((None if n is None else type(n).__name__, i) for n, i in node.next_functions)
+
+
+def _away_from_kinks(rng, shape, low=-2.0, high=2.0):
+    """Values no closer than 0.05 to a multiple of 0.5 (kinks of relu, abs, round, clamp)."""
+    values = rng.uniform(low, high, size=shape)
+    return np.round(values * 2) / 2 + np.where(rng.random(shape) < 0.5, -1, 1) * rng.uniform(0.05, 0.2, shape)
+
+
+def compare_with_torch(torch, function, arrays, rng, requires_grad=None):
+    requires_grad = requires_grad or [True] * len(arrays)
+    ours = [gradlab.tensor(a, requires_grad=r) for a, r in zip(arrays, requires_grad)]
+    theirs = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, requires_grad)]
+    out, expected = function(gradlab, *ours), function(torch, *theirs)
+    assert str(out.dtype) == str(expected.dtype)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6, atol=1e-12)
+    assert type(out.grad_fn).__name__ == type(expected.grad_fn).__name__
+    assert _edges(out.grad_fn) == _edges(expected.grad_fn)
+    upstream = rng.standard_normal(tuple(expected.shape))
+    out.backward(gradlab.tensor(upstream, dtype=out.dtype))
+    expected.backward(torch.tensor(upstream, dtype=expected.dtype))
+    for mine, reference in zip(ours, theirs):
+        if reference.grad is None:
+            assert mine.grad is None
+        else:
+            np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-6, atol=1e-10)
+
+
+# name -> (function of (lib, x), how to draw x)
+UNARY = {
+    "exp": (lambda lib, x: x.exp(), "any"),
+    "log": (lambda lib, x: x.log(), "positive"),
+    "log1p": (lambda lib, x: x.log1p(), "positive"),
+    "expm1": (lambda lib, x: x.expm1(), "any"),
+    "sqrt": (lambda lib, x: x.sqrt(), "positive"),
+    "rsqrt": (lambda lib, x: x.rsqrt(), "positive"),
+    "sin": (lambda lib, x: x.sin(), "any"),
+    "cos": (lambda lib, x: x.cos(), "any"),
+    "tan": (lambda lib, x: x.tan(), "small"),
+    "tanh": (lambda lib, x: x.tanh(), "any"),
+    "sigmoid": (lambda lib, x: x.sigmoid(), "any"),
+    "relu": (lambda lib, x: x.relu(), "kinked"),
+    "abs": (lambda lib, x: x.abs(), "kinked"),
+    "square": (lambda lib, x: x.square(), "any"),
+    "clamp": (lambda lib, x: x.clamp(-0.5, 1.0), "kinked"),
+    "clamp_min_only": (lambda lib, x: lib.clamp(x, min=0.5), "kinked"),
+    "clamp_max_only": (lambda lib, x: lib.clamp(x, max=0.5), "kinked"),
+    "clamp_min": (lambda lib, x: _function(lib, "clamp_min")(x, 0.5), "kinked"),
+    "clamp_max": (lambda lib, x: _function(lib, "clamp_max")(x, 0.5), "kinked"),
+    "round": (lambda lib, x: x.round(), "kinked"),
+    "round_decimals": (lambda lib, x: lib.round(x, decimals=1), "kinked"),
+    "floor": (lambda lib, x: x.floor(), "kinked"),
+    "ceil": (lambda lib, x: x.ceil(), "kinked"),
+    "trunc": (lambda lib, x: lib.trunc(x), "kinked"),
+    "reciprocal": (lambda lib, x: lib.reciprocal(x), "positive"),
+    "sign": (lambda lib, x: x.sign(), "kinked"),
+    "masked_fill_number": (lambda lib, x: x.masked_fill(x > 0, 0.25), "kinked"),
+    "where_number": (lambda lib, x: lib.where(x > 0, x, 0.0), "kinked"),
+}
+
+
+def _draw(rng, kind, shape):
+    if kind == "positive":
+        return rng.uniform(0.5, 2.0, size=shape)
+    if kind == "small":
+        return rng.uniform(-1.0, 1.0, size=shape)
+    if kind == "kinked":
+        return _away_from_kinks(rng, shape)
+    return rng.uniform(-2.0, 2.0, size=shape)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_unary_gradcheck(name, shape, rng):
+    function, kind = UNARY[name]
+    x = gradlab.tensor(_draw(rng, kind, shape), requires_grad=True)
+    assert gradcheck(lambda t: function(gradlab, t), (x,))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_unary_matches_torch(torch, name, shape, rng):
+    function, kind = UNARY[name]
+    compare_with_torch(torch, function, [_draw(rng, kind, shape)], rng)
+
+
+BINARY = {
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "minimum": lambda lib, a, b: lib.minimum(a, b),
+    "where": lambda lib, a, b: lib.where(a > b, a, b * 2),
+    "clamp_min_tensor": lambda lib, a, b: lib.clamp(a, min=b),
+    "clamp_max_tensor": lambda lib, a, b: lib.clamp(a, max=b),
+    "clamp_both_tensors": lambda lib, a, b: lib.clamp(a, b, b + 0.75),
+    "clamp_min_function": lambda lib, a, b: _function(lib, "clamp_min")(a, b),
+    "clamp_max_function": lambda lib, a, b: _function(lib, "clamp_max")(a, b),
+    "masked_fill_tensor": lambda lib, a, b: a.masked_fill(b > 0.3, b.sum() / 4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
+def test_binary_gradcheck_over_broadcast_shapes(name, shapes, rng):
+    a = gradlab.tensor(_away_from_kinks(rng, shapes[0]), requires_grad=True)
+    b = gradlab.tensor(_away_from_kinks(rng, shapes[1]) + 0.01, requires_grad=True)
+    assert gradcheck(lambda x, y: BINARY[name](gradlab, x, y), (a, b))
+
+
+@pytest.mark.parametrize("requires_grad", [(True, True), (True, False), (False, True)], ids=str)
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
+def test_binary_matches_torch(torch, name, shapes, requires_grad, rng):
+    arrays = [_away_from_kinks(rng, shapes[0]), _away_from_kinks(rng, shapes[1]) + 0.01]
+    compare_with_torch(torch, BINARY[name], arrays, rng, requires_grad=list(requires_grad))
+
+
+@settings(max_examples=30, deadline=None)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       name=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 2**32 - 1))
+def test_random_broadcastable_shapes_match_torch(shapes, name, seed):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    arrays = [_away_from_kinks(rng, s) for s in shapes.input_shapes]
+    compare_with_torch(torch, BINARY[name], arrays, rng)
+
+
+# ------------------------------------------------------ second derivatives
+@pytest.mark.parametrize("name", ["exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt", "rsqrt",
+                                  "tan", "log1p", "expm1", "square"])
+def test_second_derivatives_match_torch(torch, name, rng):
+    function, kind = UNARY[name]
+    values = _draw(rng, kind, (2, 3))
+    direction = rng.standard_normal((2, 3))
+
+    def second(lib):
+        x = lib.tensor(values, requires_grad=True)
+        (grad,) = lib.autograd.grad(function(lib, x).sum(), x, create_graph=True)
+        (second_grad,) = lib.autograd.grad((grad * lib.tensor(direction)).sum(), x)
+        return second_grad.numpy()
+
+    np.testing.assert_allclose(second(gradlab), second(torch), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sin", "tanh", "sigmoid", "relu", "clamp"])
+def test_second_derivatives_gradgradcheck(name, rng):
+    function, kind = UNARY[name]
+    x = gradlab.tensor(_draw(rng, kind, (3,)), requires_grad=True)
+    assert gradgradcheck(lambda t: function(gradlab, t), (x,))
+
+
+# ---------------------------------------------------------------- kinks
+def _grad(function, values, dtype=gradlab.float64):
+    x = gradlab.tensor(values, dtype=dtype, requires_grad=True)
+    function(x).sum().backward()
+    return x.grad.tolist()
+
+
+def test_values_at_kinks_are_pytorchs():
+    assert _grad(lambda x: x.relu(), [0.0, -1.0, 2.0]) == [0.0, 0.0, 1.0]
+    assert _grad(lambda x: x.abs(), [0.0, -1.0, 2.0]) == [0.0, -1.0, 1.0]
+    assert _grad(lambda x: x.clamp(0.0, 1.0), [0.0, 1.0, 0.5, 1.5]) == [1.0, 1.0, 1.0, 0.0]
+    assert _grad(lambda x: x.sqrt(), [0.0]) == [float("inf")]
+    assert _grad(lambda x: x.sign(), [0.0, 1.0]) == [0.0, 0.0]
+    assert _grad(lambda x: x.round(), [0.5, 1.5]) == [0.0, 0.0]
+
+    a = gradlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = gradlab.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    gradlab.maximum(a, b).sum().backward()
+    assert a.grad.tolist() == [0.0, 0.5, 1.0] and b.grad.tolist() == [1.0, 0.5, 0.0]
+
+
+def test_kinks_match_torch(torch):
+    def grads(lib):
+        x = lib.tensor([0.0, 1.0, float("nan"), -0.0], requires_grad=True)
+        y = lib.tensor([0.0, 1.0, 1.0, 0.0], requires_grad=True)
+        out = (x.relu() + x.abs() + x.clamp(0.0, 1.0) + x.sign() + lib.maximum(x, y)
+               + lib.minimum(x, y) + x.sqrt())
+        out.sum().backward()
+        return x.grad.tolist(), y.grad.tolist()
+
+    np.testing.assert_equal(grads(gradlab), grads(torch))
+
+
+def test_step_functions_stay_in_the_graph_with_zero_gradient():
+    x = gradlab.tensor([0.4, 1.6], requires_grad=True)
+    y = x.round()
+    assert type(y.grad_fn).__name__ == "RoundBackward0" and y.requires_grad
+    (y * x).sum().backward()
+    assert x.grad.tolist() == pytest.approx([0.0, 2.0])
+
+
+# ---------------------------------------------------------- dtypes and values
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "tanh", "sigmoid", "relu", "abs", "sign",
+                                  "round", "floor", "ceil", "trunc", "expm1", "log1p", "rsqrt", "tan",
+                                  "square", "clamp"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "float16", "float64"])
+def test_dtypes_and_values_match_torch(torch, name, dtype):
+    function, _ = UNARY[name]
+
+    def run(lib):
+        x = lib.tensor([0, 1, 2, 5]).to(getattr(lib, dtype))
+        try:
+            out = function(lib, x)
+        except (RuntimeError, TypeError) as error:
+            return "error", type(error).__mro__[1].__name__
+        return str(out.dtype), out.double().tolist()
+
+    ours, expected = run(gradlab), run(torch)
+    assert ours[0] == expected[0]
+    if ours[0] != "error":
+        np.testing.assert_allclose(ours[1], expected[1], rtol=1e-3)
+
+
+def test_clamp_promotes_like_torch(torch):
+    for lib in (gradlab, torch):
+        x = lib.tensor([1, 2, 3])
+        assert str(x.clamp(1.5, 2.5).dtype) == "torch.float32"
+        assert str(x.clamp(1, 2).dtype) == "torch.int64"
+    assert gradlab.tensor([1, 2, 3]).clamp(1.5, 2.5).tolist() == [1.5, 2.0, 2.5]
+
+
+def test_where_and_masked_fill_values():
+    x = gradlab.tensor([[1.0, -2.0, 3.0]])
+    mask = gradlab.tensor([[True], [False]])
+    assert x.masked_fill(mask, 0.0).tolist() == [[0.0, 0.0, 0.0], [1.0, -2.0, 3.0]]
+    assert gradlab.where(x > 0, x, 0).tolist() == [[1.0, 0.0, 3.0]]
+    assert [t.tolist() for t in gradlab.where(x > 0)] == [[0, 0], [0, 2]]
+    assert gradlab.tensor([1, 2, 3]).masked_fill(gradlab.tensor([False, True, True]), 2.5).tolist() == [1, 2, 2]
+
+
+def test_masked_fill_grad_fns_match_torch(torch):
+    def graph(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        v = lib.tensor(5.0, requires_grad=True)
+        number = x.masked_fill(x > 1.5, 0.0)
+        constant = x.masked_fill(x > 1.5, lib.tensor(0.0))
+        tracked = x.masked_fill(x > 1.5, v)
+        tracked.sum().backward()
+        return ([(type(t.grad_fn).__name__, _edges(t.grad_fn)) for t in (number, constant, tracked)],
+                x.grad.tolist(), v.grad.tolist())
+
+    assert graph(gradlab) == graph(torch)
+
+
+def test_changing_a_saved_mask_in_place_fails_at_backward():
+    x = gradlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = x > 1.5
+    y = x.masked_fill(mask, 0.0)
+    mask.zero_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+# -------------------------------------------------------------- errors
+ERRORS = [
+    ("torch.clamp(torch.tensor([1.]))", RuntimeError, "At least one of 'min' or 'max'"),
+    ("torch.tensor([1.]).clamp(torch.tensor([0.]), 2.0)", TypeError, "both be tensors"),
+    ("torch.maximum(torch.tensor([1.]), 2.0)", TypeError, "must be Tensor"),
+    ("torch.where(torch.tensor([1, 0]), torch.ones(2), torch.zeros(2))", RuntimeError, "boolean"),
+    ("torch.ones(3).masked_fill(torch.tensor([1, 0, 1]), 2.0)", RuntimeError, "boolean masks"),
+    ("torch.ones(3).masked_fill(torch.ones(3) > 0, torch.ones(3))", RuntimeError, "0-dimensional"),
+    ("torch.tensor([True]).abs()", NotImplementedError, "Bool"),
+    ("torch.tensor([1, 2]).round(decimals=1)", NotImplementedError, "Long"),
+    ("torch.maximum(torch.ones(2), torch.ones(3))", RuntimeError, "must match the size"),
+]
+
+
+@pytest.mark.parametrize("code, error, hint", ERRORS, ids=[e[0] for e in ERRORS])
+def test_errors_say_what_to_do(code, error, hint):
+    with pytest.raises(error, match=hint) as info:
+        eval(code, {"torch": gradlab})
+    assert "numpy" not in str(info.value).lower()
+
+
+@pytest.mark.parametrize("code", [e[0] for e in ERRORS])
+def test_torch_raises_the_same_kind_of_error(torch, code):
+    with pytest.raises(Exception) as expected:
+        eval(code, {"torch": torch})
+    with pytest.raises(Exception) as ours:
+        eval(code, {"torch": gradlab})
+    assert isinstance(ours.value, type(expected.value))
+
+
+def test_tensor_methods_reach_the_pointwise_functions():
+    x = gradlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    assert type(x.clamp_min(2).grad_fn).__name__ == "ClampMinBackward0"
+    assert type(x.clamp_max(2).grad_fn).__name__ == "ClampMaxBackward0"
+    assert type(x.trunc().grad_fn).__name__ == "TruncBackward0"
