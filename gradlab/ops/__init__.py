@@ -11,3 +11,15 @@
 - ``comparison``: < == != ... (no gradient: bool results)
 - ``broadcast``: the one place where broadcast gradients are summed back
 """
+
+import warnings as _warnings
+
+# PyTorch computes inf * 0 = nan or 1 / 0 = inf silently; NumPy warns. Silence those
+# floating-point warnings only when they come from gradlab's own op modules (a
+# filter costs nothing per op, unlike np.errstate around every call).
+_warnings.filterwarnings(
+    "ignore",
+    message="(invalid value|divide by zero|overflow) encountered",
+    category=RuntimeWarning,
+    module=r"gradlab\.",
+)

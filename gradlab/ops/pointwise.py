@@ -599,7 +599,10 @@ class SignBackward0(_ZeroGradient):
 
     @staticmethod
     def forward(ctx, a):
-        return np.sign(a) if a.dtype != np.bool_ else a.copy()
+        if a.dtype == np.bool_:
+            return a.copy()
+        out = np.sign(a)
+        return np.nan_to_num(out, nan=0.0) if out.dtype.kind == "f" else out  # sign(nan) = 0
 
 
 # ------------------------------------------------------- where and masked_fill
