@@ -9,6 +9,7 @@ import io
 import re
 import textwrap
 
+import numpy as np
 import pytest
 
 import gradlab
@@ -248,11 +249,37 @@ ERRORS = {
     """,
 }
 
+ONE_LINERS = [
+ "x=torch.tensor([1.,2.,3.],requires_grad=True); print((np.float64(2.0)*x))",
+ "x=torch.tensor([1.,2.,3.],requires_grad=True); print(x*np.float32(2.0), 2**x, x**0.5)",
+ "x=torch.ones(2,3); print(x.view(-1,1).shape, x.sum(dim=[0,1]), x.mean(1, keepdim=True))",
+ "x=torch.arange(6.).reshape(2,3); print(x[x>2], x[:,None].shape, x.max(dim=1))",
+ "x=torch.tensor([[1.,2.],[3.,4.]],requires_grad=True); y=x.pow(2).sum(); y.backward(); print(x.grad, y)",
+ "x=torch.tensor(2.,requires_grad=True); y=torch.tensor(3.,requires_grad=True); z=x*y+y**2; z.backward(); print(x.grad,y.grad,z)",
+ "print(torch.tensor([1.5]).item(), torch.tensor([[1,2],[3,4]]).tolist(), torch.zeros(3).dtype, torch.ones(2,dtype=torch.int32))",
+ "x=torch.linspace(-2,2,5,requires_grad=True); y=torch.relu(x); y.sum().backward(); print(x.grad, y)",
+ "x=torch.tensor([0.,1.,2.],requires_grad=True); y=torch.sigmoid(x); y.backward(torch.ones(3)); print(x.grad)",
+ "x=torch.tensor([3.,4.],requires_grad=True); n=x.norm(); n.backward(); print(n, x.grad)",
+ "a=torch.tensor([1.,2.],requires_grad=True); b=a.detach().clone(); b.requires_grad_(); print(b, b.is_leaf)",
+ "x=torch.tensor([1.,2.]); print(x.numpy(), type(x.numpy()).__name__)",
+ "x=torch.tensor([[1.,2.],[3.,4.]]); print(x @ x, x.T, x.t() @ x, torch.matmul(x, x[0]))",
+ "x=torch.tensor([1.,2.,3.], requires_grad=True); print(x[0], x[1:], x.sum()/3, x.mean())",
+ "print(torch.tensor([[0.1234567, 100.5],[1e-3, 2]]), torch.tensor([1e10, 1.]), torch.tensor(float('inf')))",
+ "w=torch.tensor([0.5],requires_grad=True); print(w.grad_fn, (w*2).grad_fn.next_functions)",
+ "x=torch.tensor([1.,2.],requires_grad=True); print(torch.autograd.grad(x.exp().sum(), x))",
+ "x=torch.tensor([1.,-1.],requires_grad=True); print(torch.where(x>0, x, torch.zeros(2)), torch.abs(x), torch.clamp(x, min=0))",
+ "x=torch.tensor([[1.,2.],[3.,4.]],requires_grad=True); print(torch.softmax(x, dim=1), torch.log_softmax(x,1))",
+ "x=torch.tensor([1, 2, 3]); print(x.float().mean(), x.sum(), x * 1.5, x // 2, x % 2, -x)",
+ "x=torch.ones(3,requires_grad=True); y=x*2; print(y.requires_grad, y.is_leaf, x.is_leaf, y.grad_fn.name())",
+ "print(torch.cat([torch.ones(2), torch.zeros(2)]), torch.stack([torch.ones(2), torch.zeros(2)], dim=1))",
+ "print(torch.eye(3), torch.full((2,2), 7.), torch.zeros_like(torch.ones(2,dtype=torch.int64)))",
+]
+
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
 
 def _run(code, lib):
-    namespace = {"torch": lib}
+    namespace = {"torch": lib, "np": np}
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         exec(textwrap.dedent(code).replace("from torch.", f"from {lib.__name__}."), namespace)
@@ -281,3 +308,8 @@ def test_same_error_meaning_as_pytorch(name, torch):
     assert issubclass(actual_type, expected_type.__mro__[0]) or actual_type is expected_type
     first_sentence = re.split(r"[.(:]", expected_message)[0].strip()
     assert first_sentence.lower() in actual_message.lower(), (expected_message, actual_message)
+
+
+@pytest.mark.parametrize("code", ONE_LINERS)
+def test_one_liners_print_like_pytorch(code, torch):
+    assert _run(code, gradlab) == _run(code, torch)

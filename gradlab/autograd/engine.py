@@ -101,9 +101,11 @@ def iter_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fa
             if not retain_graph:
                 node._release()
         # Send each gradient along its edge; a node is ready once all its edges have reported.
-        for position, (next_node, index) in enumerate(node.next_functions):
+        indices = node._next_indices
+        for position, next_node in enumerate(node._next_nodes):
             if next_node is None:
                 continue
+            index = indices[position] if indices else 0
             grad = grad_inputs[position] if grad_inputs else None
             if grad is not None:
                 buffer = buffers.get(next_node)
@@ -245,7 +247,7 @@ def _count_dependencies(roots):
     seen = set(stack)
     while stack:
         node = stack.pop()
-        for next_node, _ in node.next_functions:
+        for next_node in node._next_nodes:
             if next_node is None:
                 continue
             dependencies[next_node] = dependencies.get(next_node, 0) + 1
@@ -264,14 +266,14 @@ def _needed_nodes(dependencies, roots, targets):
     while stack:
         node = stack.pop()
         order.append(node)
-        for next_node, _ in node.next_functions:
+        for next_node in node._next_nodes:
             if next_node is not None:
                 remaining[next_node] -= 1
                 if remaining[next_node] == 0:
                     stack.append(next_node)
     needed = set()
     for node in reversed(order):
-        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+        if node in targets or any(n in needed for n in node._next_nodes if n is not None):
             needed.add(node)
     return needed
 

@@ -29,7 +29,7 @@ class BackwardCFunction(Node):
     _function = None
 
     def __repr__(self):
-        return f"<torch.autograd.function.{self.name()} object at {hex(id(self))}>"
+        return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
 
     @property
     def needs_input_grad(self):

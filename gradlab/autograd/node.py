@@ -76,7 +76,6 @@ class _SavedOutput:
         self.tensor = weakref.ref(tensor)
 
 
-_NO_EDGE = (None, 0)  # the next_functions slot of an input that needs no gradient
 
 
 class RemovableHandle:
@@ -107,7 +106,11 @@ class Node:
     # Slots keep nodes small; "__dict__" lets an op's forward store extras on ctx.
     # Slots keep nodes small; "__dict__" holds what an op's forward stores on ctx
     # and the rarer fields below, which start from these class defaults.
-    __slots__ = ("next_functions", "_input_meta", "_sequence_nr", "_saved", "__dict__", "__weakref__")
+    # The edges are kept as two flat tuples (nodes, and output indices or None when all are
+    # 0) instead of PyTorch's tuple of pairs: fewer objects per op for the garbage
+    # collector to walk. ``next_functions`` builds the pairs when asked.
+    __slots__ = ("_next_nodes", "_next_indices", "_input_meta", "_sequence_nr", "_saved",
+                 "__dict__", "__weakref__")
     _saved_versions = ()
     _output_data = None  # arrays of the outputs, kept only when forward saved an output
     _freed = False  # set by backward when it released the saved values
@@ -158,24 +161,35 @@ class Node:
         return result
 
     def _link_inputs(self, inputs):
-        next_functions = []
+        next_nodes = []
         input_meta = []
+        indices = None
         for value in inputs:
             if isinstance(value, Tensor) and value._requires_grad:
                 if value.grad_fn is not None:
                     if value._base is not None:
                         check_view_is_current(value)
-                    next_functions.append((value.grad_fn, value._output_nr))
+                    next_nodes.append(value.grad_fn)
+                    if value._output_nr:
+                        indices = indices or {}
+                        indices[len(next_nodes) - 1] = value._output_nr
                 else:
-                    next_functions.append((grad_accumulator(value), 0))
+                    next_nodes.append(grad_accumulator(value))
                 input_meta.append((value._data.shape, value._data.dtype))
             else:
-                next_functions.append(_NO_EDGE)
+                next_nodes.append(None)
                 input_meta.append(None)
-        self.next_functions = tuple(next_functions)
+        self._next_nodes = tuple(next_nodes)
+        self._next_indices = None if indices is None else \
+            tuple(indices.get(position, 0) for position in range(len(next_nodes)))
         self._input_meta = tuple(input_meta)
         self._sequence_nr = _next_sequence_nr()
         self._saved = ()
+
+    @property
+    def next_functions(self):
+        """One ``(node, output index)`` pair per input; ``(None, 0)`` where no gradient flows."""
+        return tuple(zip(self._next_nodes, self._next_indices or (0,) * len(self._next_nodes)))
 
     # ------------------------------------------------------------- ctx interface
     @property
@@ -285,7 +299,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     @property
     def metadata(self):
@@ -337,7 +351,8 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
-        self.next_functions = ()
+        self._next_nodes = ()
+        self._next_indices = None
         self._input_meta = []
         # run as soon as every gradient for the leaf has arrived, as PyTorch does
         self._sequence_nr = _ACCUMULATE_PRIORITY + _next_sequence_nr()
