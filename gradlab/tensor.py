@@ -32,10 +32,22 @@ def _wrap(data, grad_fn=None, output_nr=0):
     tensor._requires_grad = grad_fn is not None
     if output_nr:
         tensor._output_nr = output_nr
+    if observers:
+        announce(tensor)
     return tensor
 
 
 _new_tensor = object.__new__
+
+# Callables told about every tensor made (and every in-place change) while they are
+# listed: ``gradlab.viz.capture`` uses this to record what a notebook cell built. The
+# engine never reads it; with no observer, an op pays one truth test.
+observers = []
+
+
+def announce(tensor):
+    for observer in list(observers):
+        observer(tensor)
 
 
 class Tensor:
@@ -822,6 +834,8 @@ def _init_from(tensor, data):
     tensor._data = data
     tensor.grad_fn = None
     tensor._requires_grad = False
+    if observers:
+        announce(tensor)
 
 
 def _to_nested(data):

@@ -158,6 +158,8 @@ class Node:
             _share_with_base((result,), inputs[0])
         if node is not None and node._saved:
             node._resolve_saved(node._saved, inputs, (output,), (result,))
+        if observers:
+            announce(result)
         return result
 
     def _link_inputs(self, inputs):
@@ -559,6 +561,8 @@ def grad_accumulator(tensor):
     return node
 
 
-from ..tensor import Tensor, _new_tensor, _wrap, bump_version, tensor_from_data, version_of  # noqa: E402
+from ..tensor import (  # noqa: E402
+    Tensor, _new_tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of,
+)
 from ..dtypes import from_numpy, get_default_dtype, result_type  # noqa: E402
 from ..ops.broadcast import sum_to_shape  # noqa: E402

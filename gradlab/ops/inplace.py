@@ -21,7 +21,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
-from ..tensor import Tensor, _wrap, bump_version
+from ..tensor import Tensor, _wrap, announce, bump_version, observers
 from . import arithmetic, pointwise
 
 
@@ -95,8 +95,10 @@ def apply_inplace(tensor, node_class, *operands, casts=False, **params):
         tensor.grad_fn = result.grad_fn
         tensor._output_nr = result._output_nr
         tensor._requires_grad = True
-        return tensor
-    _write(tensor, node_class.apply(tensor, *operands, **params)._data)  # nothing is recorded
+    else:
+        _write(tensor, node_class.apply(tensor, *operands, **params)._data)  # nothing is recorded
+    if observers:
+        announce(tensor)  # the same tensor, changed in place (gradlab.viz.capture records it)
     return tensor
 
 
