@@ -63,6 +63,7 @@ class Tensor:
     _retains_grad = False
     _accumulator = None  # weak reference to the leaf's AccumulateGrad node
     _base = None  # the tensor whose memory this view (or detached tensor) shares
+    _grad_accumulations = 0  # teaching aid: backward passes added into the current .grad
 
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
@@ -138,6 +139,7 @@ class Tensor:
                     f"the grad is {value.dtype}"
                 )
         self._grad = value
+        self._grad_accumulations = 0 if value is None else 1
 
     @property
     def retains_grad(self):

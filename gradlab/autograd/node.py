@@ -378,7 +378,9 @@ def accumulate(tensor, grad, keep_graph):
         result = hook(grad)
         if result is not None:
             grad = _as_tensor(result)
+    tensor._grad_accumulations += 1
     if tensor._grad is None:
+        tensor._grad_accumulations = 1
         tensor._grad = grad if keep_graph else _wrap(np.array(grad._data, copy=True))
     elif keep_graph or tensor._grad._requires_grad:
         tensor._grad = tensor._grad + grad
