@@ -2,6 +2,9 @@
 
 ``import gradlab as torch`` runs ordinary PyTorch teaching code for
 everything gradlab implements and prints what PyTorch prints.
+
+In IPython or Jupyter, ``%load_ext gradlab`` adds the ``%%autograd`` cell
+magic (run a cell and draw the graph it built) and ``%grad_fn EXPR``.
 """
 from . import autograd, cuda, dtypes
 from .autograd.grad_mode import (
@@ -50,5 +53,17 @@ from .random import (
 from .random import get_rng_state, randint_like, set_rng_state
 from .size import Size
 from .tensor import Tensor
+from . import nn, optim, utils
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext gradlab``: register the %%autograd and %grad_fn magics."""
+    from .notebook.magics import load
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .notebook.magics import unload
+    unload(ipython)

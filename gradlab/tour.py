@@ -1,47 +1,24 @@
 """A short guided tour of autograd: ``python -m gradlab``.
 
 It runs the examples every lesson starts from and prints what PyTorch would
-print, then walks a ``grad_fn`` chain by hand through ``next_functions``.
-Everything here uses the public API only (``import gradlab as torch``).
+print, then shows a ``grad_fn`` chain as ``gradlab.viz.to_text`` walks it
+through ``next_functions``. Everything here uses the public API only
+(``import gradlab as torch`` and ``gradlab.viz``).
 """
 import textwrap
 
 import gradlab as torch
+from gradlab.viz import graph, to_text
 
 
-def walk_grad_fn(tensor):
+def walk_grad_fn(tensor, names=None):
     """The grad_fn chain of ``tensor`` as indented lines, found through next_functions.
 
-    An explicit stack instead of recursion, so deep graphs print too; a node
-    reached twice is printed once and then referred to.
+    This is ``gradlab.viz.to_text``: an iterative walk (deep graphs print
+    too) in which a node reached twice is printed once and then referred to.
+    ``names``: a namespace (``globals()``) to label tensors with their names.
     """
-    if tensor.grad_fn is None:
-        return [f"{_describe_leaf(tensor)} (a leaf: grad_fn is None)"]
-    lines = []
-    seen = set()
-    stack = [(tensor.grad_fn, 0)]
-    while stack:
-        node, depth = stack.pop()
-        indent = "    " * depth
-        if node is None:
-            lines.append(f"{indent}None  (an input that needs no gradient)")
-            continue
-        name = type(node).__name__
-        if id(node) in seen:
-            lines.append(f"{indent}{name}  (already shown above: its gradients are added up)")
-            continue
-        seen.add(id(node))
-        if name == "AccumulateGrad":
-            lines.append(f"{indent}AccumulateGrad  → adds into .grad of {_describe_leaf(node.variable)}")
-            continue
-        lines.append(f"{indent}{name}")
-        for next_node, _ in reversed(node.next_functions):
-            stack.append((next_node, depth + 1))
-    return lines
-
-
-def _describe_leaf(tensor):
-    return " ".join(repr(tensor).split())
+    return to_text(graph(tensor, names=names, accumulate_grad=True)).splitlines()
 
 
 def _section(title):
@@ -60,7 +37,7 @@ def _show(code, namespace):
 
 def main():
     print("gradlab: a tour of PyTorch's autograd (import gradlab as torch)")
-    namespace = {"torch": torch, "walk_grad_fn": walk_grad_fn}
+    namespace = {"torch": torch, "graph": graph, "to_text": to_text}
 
     _section("1. A differentiable function and its derivative")
     _show("""
@@ -84,8 +61,8 @@ def main():
         w = torch.tensor([1.0, -2.0], requires_grad=True)
         loss = ((w * 3).sigmoid() * w).sum()
         print(loss.grad_fn.next_functions)
-        for line in walk_grad_fn(loss):
-            print(line)
+        # from gradlab.viz import graph, to_text: the whole chain, labelled
+        print(to_text(graph(loss, names=globals(), accumulate_grad=True)), end="")
     """, namespace)
 
     _section("4. Backpropagation fills .grad of the leaves")
@@ -101,6 +78,14 @@ def main():
         with torch.no_grad():
             frozen = w * 2
         print(frozen.requires_grad, w.detach().requires_grad)
+    """, namespace)
+
+    _section("6. Why is .grad None, or this value? Ask explain()")
+    _show("""
+        from gradlab.viz import explain
+        h = w * 3
+        print(explain(h))
+        print(explain(w, loss))
     """, namespace)
 
     print()

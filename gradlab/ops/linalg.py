@@ -336,3 +336,37 @@ def _batched_matmul(a, b):
     if dim_b == 1:
         product = product.squeeze(-1)
     return UnsafeViewBackward0.apply(product, shape=output_shape)
+
+
+# ============================================ bias + product (F.linear's node)
+class AddmmBackward0(Node):
+    """out = bias + A @ B  (``addmm``; ``F.linear`` with a bias is addmm(b, x, Wᵀ))
+    grad_bias = grad (summed over the rows it was broadcast to),
+    grad_A = grad @ Bᵀ,  grad_B = Aᵀ @ grad"""
+
+    expression = "bias + A @ B"
+    local_derivatives = ("∂out/∂bias = 1", "∂out/∂A: grad @ Bᵀ", "∂out/∂B: Aᵀ @ grad")
+    local_derivatives_latex = (r"\bar{b} = \sum_{rows} \bar{C}", r"\bar{A} = \bar{C} B^\top",
+                               r"\bar{B} = A^\top \bar{C}")
+
+    @staticmethod
+    def forward(ctx, bias, a, b):
+        needs_bias, needs_a, needs_b = ctx.needs_input_grad or (False, False, False)
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
+        # F.linear passes B = Wᵀ, a transposed view; its gradient is then computed as
+        # (gradᵀ A)ᵀ — the same numbers — so that W.grad comes out in W's own memory order
+        ctx.b_is_transposed = b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous
+        out = a @ b
+        out += bias  # in place: the product is a fresh array
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        needs_bias, needs_a, needs_b = ctx.needs_input_grad
+        grad_b = None
+        if needs_b:
+            grad_b = grad_output.t().mm(a).t() if ctx.b_is_transposed else a.t().mm(grad_output)
+        return (grad_output if needs_bias else None,
+                grad_output.mm(b.t()) if needs_a else None,
+                grad_b)

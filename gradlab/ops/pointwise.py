@@ -15,6 +15,7 @@ from ..autograd.node import Node
 from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor, _wrap
 from .arithmetic import _cast, reciprocal  # noqa: F401 - reciprocal is also a pointwise function
+from .workspace import workspace
 
 
 def _float_compute(function, a):
@@ -270,13 +271,22 @@ class ReluBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, np.zeros((), a.dtype))  # keeps NaN, like PyTorch
+        # keeps NaN, like PyTorch; big activations reuse memory (see workspace.py)
+        out = np.maximum(a, np.zeros((), a.dtype), out=workspace.empty(a.shape, a.dtype))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
+        if not grad_output.requires_grad and np.isfinite(grad_output._data).all():
+            # The same numbers as the rule below, without recording: grad · [out > 0]
+            # (+ 0.0 turns -0.0 into PyTorch's 0.0). Several times faster than where(),
+            # which branches on every element of a big activation.
+            grad = np.multiply(grad_output._data, out._data > 0,
+                               out=workspace.empty(out._data.shape, grad_output._data.dtype))
+            grad += 0.0
+            return _wrap(grad)
         return where(out <= 0, grad_output.new_zeros(()), grad_output)
 
 

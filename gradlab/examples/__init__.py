@@ -1,0 +1,1 @@
+"""Complete programs built on gradlab, which the lessons call (``examples.digits``)."""

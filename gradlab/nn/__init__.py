@@ -1,0 +1,16 @@
+"""``gradlab.nn``: layers, losses and containers for building networks, as ``torch.nn``.
+
+- ``nn.functional`` (``F``): the operations themselves (``F.linear``, ``F.conv2d``,
+  ``F.cross_entropy``, ...), each one ``grad_fn`` node;
+- ``nn.Module`` and the layers built on it (``nn.Linear``, ``nn.Conv2d``,
+  ``nn.ReLU``, ``nn.Sequential``, ``nn.CrossEntropyLoss``, ...), which hold
+  ``nn.Parameter`` weights and call ``F``;
+- ``nn.init``: the starting values of the weights.
+"""
+from . import functional, init
+from .modules import (
+    GELU, AvgPool2d, BCELoss, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss, Dropout, Flatten,
+    Identity, L1Loss, LeakyReLU, Linear, LogSoftmax, MaxPool2d, Module, ModuleList, MSELoss,
+    NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+)
+from .parameter import Parameter

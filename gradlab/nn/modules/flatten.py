@@ -1,0 +1,17 @@
+"""``Flatten``: merge dimensions ``start_dim`` … ``end_dim`` into one (images → vectors)."""
+from .module import Module
+
+
+class Flatten(Module):
+    """Keeps the batch dimension by default: (N, C, H, W) → (N, C·H·W)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

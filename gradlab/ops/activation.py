@@ -1,0 +1,260 @@
+"""Activations that ``torch.nn.functional`` adds to the element-wise ones of
+``pointwise`` (relu, sigmoid, tanh live there): leaky_relu, gelu, and dropout.
+
+GELU weighs its input by the probability that a standard normal variable is
+smaller: gelu(x) = x·Φ(x).  Its derivative Φ(x) + x·φ(x) is itself an op
+(``GeluBackwardBackward0``, PyTorch's name for it), so a second derivative
+(``create_graph=True``) is one more rule, not a re-derivation.
+
+Dropout has no node of its own: on the CPU PyTorch multiplies the input by a
+random mask of 0 and 1/(1-p), so its grad_fn is ``MulBackward0`` — and so is
+gradlab's.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.node import Node
+from ..random import default_generator
+from ..tensor import Tensor, _wrap
+from .reduction import _dtype_name
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_SCALE = math.sqrt(2.0 / math.pi)  # the tanh approximation: tanh(√(2/π)(x + 0.044715 x³))
+_TANH_CUBIC = 0.044715
+
+
+def _refuse_integers(kernel, a):
+    if a.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_dtype_name(a.dtype)}' "
+            "(this activation needs a floating-point tensor: convert with .float())")
+
+
+# ---------------------------------------------------------------- leaky_relu
+class LeakyReluBackward0(Node):
+    """out = a if a > 0 else slope·a          d/da = 1 if a > 0 else slope"""
+
+    expression = "leaky_relu(a, negative_slope)"
+    local_derivatives = ("∂out/∂a = 1 if a > 0 else negative_slope",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1 \text{ if } a > 0 "
+                               r"\text{ else } \alpha",)
+
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        _refuse_integers("leaky_relu_cpu", a)
+        ctx.negative_slope = negative_slope
+        ctx.save_for_backward(a)
+        return a * _slopes(a, negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        return LeakyReluBackwardBackward0.apply(grad_output, a, negative_slope=ctx.negative_slope)
+
+
+class LeakyReluBackward1(LeakyReluBackward0):
+    """leaky_relu_ (in place): the same rule, read from the result (out > 0 exactly where a > 0,
+    which needs negative_slope >= 0, as in PyTorch)"""
+
+    expression = "leaky_relu_(a, negative_slope)"
+
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        _refuse_integers("leaky_relu_cpu", a)
+        ctx.negative_slope = negative_slope
+        out = a * _slopes(a, negative_slope)
+        ctx.save_for_backward(out)  # the input is overwritten: keep the result instead
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        if ctx.negative_slope < 0:
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope which "
+                "is not supported. This is caused by calling in-place forward function with a "
+                "negative slope, please call out-of-place version instead.")
+        (out,) = ctx.saved_tensors
+        return LeakyReluBackwardBackward0.apply(grad_output, out, negative_slope=ctx.negative_slope)
+
+
+class LeakyReluBackwardBackward0(Node):
+    """out = grad if a > 0 else slope·grad  (leaky_relu's backward as an op, for double backward)
+    d/dgrad = 1 if a > 0 else slope,  d/da = 0"""
+
+    expression = "grad · leaky_relu'(a)"
+    local_derivatives = ("∂out/∂grad = 1 if a > 0 else negative_slope", "∂out/∂a = 0")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial g} = 1 \text{ if } a > 0 "
+                               r"\text{ else } \alpha", r"\frac{\partial out}{\partial a} = 0")
+
+    @staticmethod
+    def forward(ctx, grad, a, negative_slope):
+        ctx.negative_slope = negative_slope
+        ctx.save_for_backward(a)
+        return grad * _slopes(a, negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        needs_grad, needs_a = ctx.needs_input_grad
+        return (LeakyReluBackwardBackward0.apply(grad_output, a, negative_slope=ctx.negative_slope)
+                if needs_grad else None,
+                grad_output.new_zeros(a.shape) if needs_a else None)
+
+
+def _slopes(a, negative_slope):
+    """1 where a > 0, negative_slope elsewhere: a lookup in [slope, 1] (np.where is several
+    times slower when the signs are random)."""
+    return np.take(np.array([negative_slope, 1], a.dtype), (a > 0).view(np.uint8))
+
+
+# ---------------------------------------------------------------------- gelu
+def _erf(values):
+    """erf, element by element: NumPy has none, the standard library's is exact."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    out = np.fromiter(map(math.erf, flat.tolist()), dtype=np.float64, count=flat.size)
+    return out.reshape(np.shape(values))
+
+
+def _gelu_values(a, approximate):
+    if approximate == "tanh":
+        inner = _TANH_SCALE * (a + _TANH_CUBIC * a * a * a)
+        return 0.5 * a * (1 + np.tanh(inner))
+    cdf = 0.5 * (1 + _erf(a.astype(np.float64) * _SQRT_HALF))  # Φ(a), computed in float64
+    return (a * cdf).astype(a.dtype, copy=False)
+
+
+def _gelu_derivative(a, approximate):
+    """d gelu / da as a NumPy array."""
+    if approximate == "tanh":
+        inner = _TANH_SCALE * (a + _TANH_CUBIC * a * a * a)
+        tanh = np.tanh(inner)
+        inner_slope = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * a * a)
+        return 0.5 * (1 + tanh) + 0.5 * a * (1 - tanh * tanh) * inner_slope
+    wide = a.astype(np.float64)
+    cdf = 0.5 * (1 + _erf(wide * _SQRT_HALF))
+    pdf = _INV_SQRT_2PI * np.exp(-0.5 * wide * wide)
+    return (cdf + wide * pdf).astype(a.dtype, copy=False)
+
+
+def _gelu_second_derivative(a, approximate):
+    """d² gelu / da², written with tensor ops so that it can be differentiated again."""
+    if approximate == "tanh":
+        inner = (a + a * a * a * _TANH_CUBIC) * _TANH_SCALE
+        tanh = inner.tanh()
+        inner_slope = (a * a * (3 * _TANH_CUBIC) + 1) * _TANH_SCALE
+        inner_curvature = a * (6 * _TANH_CUBIC * _TANH_SCALE)
+        return (1 - tanh * tanh) * (inner_slope - a * tanh * inner_slope * inner_slope
+                                    + a * inner_curvature * 0.5)
+    pdf = (a * a * -0.5).exp() * _INV_SQRT_2PI
+    return pdf * (2 - a * a)  # d/da [Φ(a) + a·φ(a)] = φ + φ - a²φ
+
+
+class GeluBackward0(Node):
+    """out = a·Φ(a)  (Φ: the standard normal CDF)          d/da = Φ(a) + a·φ(a)
+
+    ``approximate='tanh'`` uses Φ(a) ≈ ½(1 + tanh(√(2/π)(a + 0.044715 a³))).
+    """
+
+    expression = "gelu(a)"
+    local_derivatives = ("∂out/∂a = Φ(a) + a·φ(a)",)
+    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \Phi(a) + a\,\varphi(a)",)
+
+    @staticmethod
+    def forward(ctx, a, approximate):
+        _refuse_integers("GeluKernelImpl", a)
+        ctx.approximate = approximate
+        ctx.save_for_backward(a)
+        return _gelu_values(a, approximate)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (a,) = ctx.saved_tensors
+        return GeluBackwardBackward0.apply(grad_output, a, approximate=ctx.approximate)
+
+
+class GeluBackwardBackward0(Node):
+    """out = grad · gelu'(a)  (GELU's backward as an op, for double backward)
+    d/dgrad = gelu'(a),  d/da = grad · gelu''(a)"""
+
+    expression = "grad · gelu'(a)"
+    local_derivatives = ("∂out/∂grad = gelu'(a)", "∂out/∂a = grad·gelu''(a)")
+    local_derivatives_latex = (r"\frac{\partial out}{\partial g} = \mathrm{gelu}'(a)",
+                               r"\frac{\partial out}{\partial a} = g\,\mathrm{gelu}''(a)")
+
+    @staticmethod
+    def forward(ctx, grad, a, approximate):
+        ctx.approximate = approximate
+        ctx.save_for_backward(grad, a)
+        return grad * _gelu_derivative(a, approximate)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad, a = ctx.saved_tensors
+        needs_grad, needs_a = ctx.needs_input_grad
+        return (GeluBackwardBackward0.apply(grad_output, a, approximate=ctx.approximate)
+                if needs_grad else None,
+                grad_output * grad * _gelu_second_derivative(a, ctx.approximate)
+                if needs_a else None)
+
+
+# ------------------------------------------------------------------ functions
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002 - PyTorch's names
+    """x where x > 0, ``negative_slope``·x elsewhere (a small slope keeps gradients alive)."""
+    if inplace:
+        from .inplace import apply_inplace
+
+        return apply_inplace(input, LeakyReluBackward1, negative_slope=negative_slope)
+    return LeakyReluBackward0.apply(input, negative_slope=negative_slope)
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    """x·Φ(x), Φ the standard normal CDF (``approximate='tanh'``: the tanh formula)."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return GeluBackward0.apply(input, approximate=approximate)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p), so the
+    expected value is unchanged; the identity (the same tensor) when not training.
+
+    The mask comes from gradlab's generator: ``gradlab.manual_seed`` makes it
+    reproducible, but the pattern differs from PyTorch's (another generator).
+    """
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not training or input._data.size == 0:
+        return input
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_dtype_name(dtype)} (dropout scales by 1/(1-p): it needs a "
+                           "floating-point tensor, e.g. x.float())")
+    if p == 1:
+        mask = np.zeros((), dtype)
+    else:
+        keep = default_generator._rng.random(input._data.shape) < 1 - p
+        mask = keep.astype(dtype) / np.asarray(1 - p, dtype)  # 0 or 1/(1-p), in the input's dtype
+    mask = _wrap(mask)
+    if inplace:
+        return input.mul_(mask)
+    return input * mask
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (int64) → rows of 0/1 with a 1 at each index (int64, no gradient)."""
+    if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor. "
+                           "(convert class indices with .long())")
+    values = tensor._data
+    if num_classes == -1:
+        if values.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(values.max()) + 1
+    if values.size and values.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if values.size and values.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return _wrap((values[..., None] == np.arange(num_classes)).astype(np.int64))

@@ -1,0 +1,86 @@
+"""RMSprop: divide each gradient by a running root-mean-square of its recent values.
+
+For each parameter p with gradient g::
+
+    g ← g + weight_decay · p
+    v ← α · v + (1 − α) · g²                      (square_avg)
+    ḡ ← α · ḡ + (1 − α) · g;  v̂ = v − ḡ²           (centered only: a variance, not a raw mean)
+    b ← momentum · b + g / (√v̂ + eps);  p ← p − lr · b      (momentum > 0)
+    p ← p − lr · g / (√v̂ + eps)                              (otherwise)
+"""
+import numpy as np
+
+from ..autograd.grad_mode import no_grad
+from ..creation import tensor, zeros_like
+from ..tensor import bump_version
+from .optimizer import Optimizer, _check_flags
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_flags("RMSprop", differentiable, None, capturable)
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                    "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
+                    "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = self._evaluate(closure)
+        with no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param._grad is not None:
+                        self._update(param, group)
+        return loss
+
+    def _update(self, param, group):
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        state = self.state[param]
+        if not state:
+            state["step"] = tensor(0.0)
+            state["square_avg"] = zeros_like(param)
+            if momentum > 0:
+                state["momentum_buffer"] = zeros_like(param)
+            if group["centered"]:
+                state["grad_avg"] = zeros_like(param)
+        p = param._data
+        grad = param._grad._data
+        if group["maximize"]:
+            grad = -grad
+        state["step"]._data += 1
+        if weight_decay != 0:
+            grad = grad + weight_decay * p
+        square_avg = state["square_avg"]._data
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = state["grad_avg"]._data
+            grad_avg += (1 - alpha) * (grad - grad_avg)  # PyTorch: grad_avg.lerp_(grad, 1 - alpha)
+            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            avg = np.sqrt(square_avg)
+        avg += eps
+        if momentum > 0:
+            buffer = state["momentum_buffer"]._data
+            buffer *= momentum
+            buffer += grad / avg
+            p -= lr * buffer
+        else:
+            p -= lr * (grad / avg)
+        for name in state:
+            bump_version(state[name])
+        bump_version(param)

@@ -1,0 +1,467 @@
+"""Capture: record the tensors a piece of code creates, in order, with the op and line that made each.
+
+::
+
+    with capture() as cap:
+        x = torch.tensor([2.0, 3.0], requires_grad=True)
+        y = x ** 2
+    cap.records        # [Record(tensor, op="tensor", line 2), Record(tensor, op="__pow__", line 3)]
+    cap.name_tensors(globals())   # {id(x): ["x"], id(y): ["y"]}
+
+How it works: ``gradlab.tensor.observers`` holds callables that the engine
+calls with every tensor it makes (and with a tensor changed in place). While
+a capture is active its observer is in that list. For each tensor it walks
+up the call stack (``sys._getframe``, only while capturing) to the first
+frame outside gradlab: that frame is the user's line, and the gradlab frame
+just below it is the public op they called (``__pow__``, ``detach``,
+``argmax``), whose arguments are the op's input tensors. Knowing the op, the
+grad mode and the inputs of tensors that have *no* grad_fn is what lets the
+graph say where and why it is cut (``no_grad``, ``detach()``, a comparison).
+
+Tensors the backward engine makes (gradients) are not recorded: a tensor
+made while the engine's ``iter_backward`` is on the stack is skipped, and the
+``backward()``/``grad()`` call itself is noted in ``cap.backward_calls``.
+
+A capture keeps the tensors it recorded alive (so a cell's temporaries can be
+drawn with their values) up to ``keep_bytes`` of tensor data; past that it
+keeps weak references only. Records themselves hold weak references, and
+the last few captures stay findable by ``explain`` (``recent_records``).
+"""
+import collections
+import linecache
+import os
+import sys
+import weakref
+
+from ..autograd import engine as _engine
+from ..autograd.grad_mode import _state as _grad_state
+from ..ops import inplace as _inplace
+from ..tensor import Tensor, observers
+
+_GRADLAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_OUTSIDE, _GRADLAB, _ENGINE = 0, 1, 2
+_code_kinds = {}  # code object -> _OUTSIDE / _GRADLAB / _ENGINE (cached: the walk runs per tensor)
+_ENGINE_CODE = _engine.iter_backward.__code__
+_INPLACE_CODE = _inplace.apply_inplace.__code__
+_MODULE_CALLS = {"__call__", "_call_impl", "_wrapped_call_impl"}
+_MAX_INPUTS = 64  # tensors read from one op's arguments (torch.cat of a long list)
+_RECENT = collections.deque(maxlen=8)  # the last captures' _Provenance, for explain()
+
+
+def _kind_of(code):
+    kind = _code_kinds.get(code)
+    if kind is None:
+        if code is _ENGINE_CODE:
+            kind = _ENGINE
+        elif code.co_filename.startswith(_GRADLAB_DIR):
+            kind = _GRADLAB
+        else:
+            kind = _OUTSIDE
+        _code_kinds[code] = kind
+    return kind
+
+
+class Change:
+    """One in-place change of a recorded tensor (``w -= lr * w.grad``, ``y.add_(1)``):
+    the op, the user's line, the grad mode and the other tensors the op read (``inputs``)."""
+
+    __slots__ = ("op", "filename", "lineno", "grad_enabled", "_input_refs")
+
+    def __init__(self, op, filename, lineno, grad_enabled, inputs=()):
+        self.op, self.filename, self.lineno, self.grad_enabled = op, filename, lineno, grad_enabled
+        self._input_refs = tuple(weakref.ref(t) for t in inputs)
+
+    @property
+    def inputs(self):
+        return tuple(t for t in (ref() for ref in self._input_refs) if t is not None)
+
+    def __repr__(self):
+        return f"Change(op={self.op!r}, line={self.lineno})"
+
+
+class Record:
+    """What a capture knows about one tensor.
+
+    ``tensor`` (None once the tensor is gone), ``op``: the public operation
+    the user called (``"__mul__"``, ``"pow"``, ``"tensor"``, ``"detach"``,
+    ``"gt"``, ``"argmax"``, or a module class name such as ``"Linear"``);
+    ``filename`` / ``lineno``: the user's line; ``grad_enabled``: the grad
+    mode when it was made; ``inputs``: the tensors passed to that op and
+    ``inputs_required_grad`` whether each required grad at that moment;
+    ``created``: False for a tensor made before the capture and only changed
+    in place during it; ``changes``: its in-place changes; ``index``: its
+    position in creation order; ``shape`` / ``dtype`` when recorded;
+    ``part_of``: for a tensor an in-place op made internally (the tensor's
+    old value, kept for backward, or the raw result before it was written
+    back), the record of the tensor that was changed.
+    """
+
+    __slots__ = ("_ref", "op", "filename", "lineno", "grad_enabled", "_input_refs",
+                 "inputs_required_grad", "created", "changes", "index", "shape", "dtype",
+                 "part_of")
+
+    def __init__(self, tensor, op, filename, lineno, grad_enabled, inputs, created, index):
+        self._ref = weakref.ref(tensor)
+        self.op = op
+        self.filename = filename
+        self.lineno = lineno
+        self.grad_enabled = grad_enabled
+        self._input_refs = tuple(weakref.ref(t) for t in inputs)
+        self.inputs_required_grad = tuple(t._requires_grad for t in inputs)
+        self.created = created
+        self.changes = []
+        self.index = index
+        self.shape = tuple(tensor._data.shape)
+        self.dtype = tensor._data.dtype.name
+        self.part_of = None  # for the old value / raw result an in-place op makes inside
+
+    @property
+    def tensor(self):
+        return self._ref()
+
+    @property
+    def inputs(self):
+        """The op's input tensors that are still alive."""
+        return tuple(t for t in (ref() for ref in self._input_refs) if t is not None)
+
+    @property
+    def source(self):
+        """The text of the user's line (from linecache; IPython registers its cells there)."""
+        if self.filename is None or self.lineno is None:
+            return ""
+        return linecache.getline(self.filename, self.lineno).strip()
+
+    def __repr__(self):
+        return f"Record(op={self.op!r}, line={self.lineno}, shape={list(self.shape)})"
+
+
+class BackwardCall:
+    """A ``backward()`` / ``autograd.grad()`` call seen while capturing."""
+
+    __slots__ = ("function", "_output_refs", "filename", "lineno")
+
+    def __init__(self, function, outputs, filename, lineno):
+        self.function = function
+        self._output_refs = tuple(weakref.ref(t) for t in outputs)
+        self.filename, self.lineno = filename, lineno
+
+    @property
+    def outputs(self):
+        return tuple(t for t in (ref() for ref in self._output_refs) if t is not None)
+
+    def __repr__(self):
+        return f"BackwardCall({self.function}, line={self.lineno})"
+
+
+class _Provenance:
+    """What explain() may still look up after a capture is dropped: records (weak
+    references to tensors), backward calls and names, without keeping tensors alive."""
+
+    __slots__ = ("by_id", "backward_calls", "names", "name_refs")
+
+    def __init__(self):
+        self.by_id = {}
+        self.backward_calls = []
+        self.names = {}
+        self.name_refs = {}
+
+    def record_of(self, tensor):
+        record = self.by_id.get(id(tensor))
+        return record if record is not None and record._ref() is tensor else None
+
+    def prune(self):
+        for key in [key for key, record in self.by_id.items() if record._ref() is None]:
+            del self.by_id[key]
+
+    def names_of(self, tensor):
+        ref = self.name_refs.get(id(tensor))
+        return self.names.get(id(tensor), []) if ref is not None and ref() is tensor else []
+
+
+class Capture:
+    """Records tensors created (or changed in place) while the ``with`` block runs.
+
+    ``records``: one ``Record`` per tensor, in the order first seen;
+    ``tensors``: those tensors (still alive), same order, no duplicates;
+    ``backward_calls``: the ``backward()``/``grad()`` calls made meanwhile;
+    ``names``: the last result of ``name_tensors``; ``dropped``: tensors
+    not recorded because ``limit`` was reached.
+    """
+
+    def __init__(self, keep_bytes=64 * 2**20, limit=100_000):
+        self.records = []
+        self.limit = limit
+        self.dropped = 0  # tensors not recorded because ``limit`` was reached
+        self._provenance = _Provenance()
+        self.backward_calls = self._provenance.backward_calls
+        self.keep_bytes = keep_bytes
+        self._kept = []  # strong references, up to keep_bytes of data
+        self._kept_bytes = 0
+        self._by_id = self._provenance.by_id
+        self._last_backward_frame = None
+
+    # ------------------------------------------------------------- the context
+    def __enter__(self):
+        observers.append(self._observe)
+        if self._provenance not in _RECENT:
+            _RECENT.append(self._provenance)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._observe in observers:
+            observers.remove(self._observe)
+        self._last_backward_frame = None
+        for provenance in _RECENT:  # records of tensors that are gone cannot be asked about
+            if provenance is not self._provenance:
+                provenance.prune()
+        return False
+
+    # ------------------------------------------------------------- recording
+    def _observe(self, tensor):
+        if len(self.records) >= self.limit and id(tensor) not in self._by_id:
+            self.dropped += 1
+            return
+        try:
+            self._record(tensor)
+        except Exception:  # noqa: BLE001 - drawing must never break the user's computation
+            self.dropped += 1
+
+    def _record(self, tensor):
+        frame = sys._getframe(2)
+        inplace = frame.f_back is not None and frame.f_back.f_code is _INPLACE_CODE
+        below = user = None
+        while frame is not None:
+            kind = _kind_of(frame.f_code)
+            if kind == _ENGINE:
+                if user is None:
+                    self._note_backward(frame)
+                return  # a gradient made by the engine (or by a hook it runs)
+            if user is None:
+                if kind == _OUTSIDE:
+                    user = frame
+                else:
+                    below = frame
+            frame = frame.f_back
+        op, inputs = _op_and_inputs(below)
+        filename = user.f_code.co_filename if user is not None else None
+        lineno = user.f_lineno if user is not None else None
+        enabled = _grad_state.enabled
+        record = self._by_id.get(id(tensor))
+        if record is not None and record._ref() is tensor:
+            if inplace:
+                others = [t for t in inputs if t is not tensor]
+                record.changes.append(Change(op, filename, lineno, enabled, others))
+                self._mark_parts(record)
+            return
+        others = [t for t in inputs if t is not tensor]
+        record = Record(tensor, op, filename, lineno, enabled, () if inplace else inputs,
+                        not inplace, len(self.records))
+        if inplace:
+            record.changes.append(Change(op, filename, lineno, enabled, others))
+            self._mark_parts(record)
+        self.records.append(record)
+        self._by_id[id(tensor)] = record
+        size = tensor._data.nbytes
+        if self._kept_bytes + size <= self.keep_bytes:
+            self._kept.append(tensor)
+            self._kept_bytes += size
+
+    def _mark_parts(self, changed):
+        """The tensors the in-place op just made for ``changed`` belong to that change."""
+        change = changed.changes[-1]
+        for record in reversed(self.records[-3:]):
+            if record is changed or record.part_of is not None or not record.created \
+                    or record.op != change.op or record.lineno != change.lineno \
+                    or record.filename != change.filename:
+                break
+            record.part_of = changed
+
+    def _note_backward(self, engine_frame):
+        """Record the user's backward()/grad() call once (the first tensor it makes)."""
+        frame, below = engine_frame, None
+        while frame is not None and _kind_of(frame.f_code) != _OUTSIDE:
+            below, frame = frame, frame.f_back
+        if below is None or below is self._last_backward_frame:
+            return
+        self._last_backward_frame = below
+        local = below.f_locals
+        outputs = local.get("self", local.get("tensors", local.get("outputs")))
+        outputs = _tensors_in(outputs)
+        self.backward_calls.append(BackwardCall(
+            below.f_code.co_name, outputs,
+            frame.f_code.co_filename if frame is not None else None,
+            frame.f_lineno if frame is not None else None))
+
+    # ------------------------------------------------------------- reading
+    @property
+    def tensors(self):
+        result = []
+        for record in self.records:
+            tensor = record._ref()
+            if tensor is not None:
+                result.append(tensor)
+        return result
+
+    def record_of(self, tensor):
+        """The record of ``tensor`` in this capture, or None."""
+        return self._provenance.record_of(tensor)
+
+    @property
+    def names(self):
+        """The last result of ``name_tensors`` (``{id(tensor): [names]}``)."""
+        return self._provenance.names
+
+    def name_tensors(self, namespace):
+        """``{id(tensor): [names...]}`` for the tensors a namespace (e.g. ``globals()``) holds.
+
+        Top-level names, items of lists/tuples/dicts (``params[0]``), fields of
+        named results (``result.indices``) and parameters of modules
+        (``model.fc1.weight``). Names starting with ``_`` (IPython's output
+        history) are skipped. The result is also kept as ``self.names``.
+        """
+        refs = {}
+        names = name_tensors(namespace, refs)
+        self._provenance.names, self._provenance.name_refs = names, refs
+        return names
+
+    def _named_tensors(self, name_map):
+        """The live tensors ``name_tensors`` found that ``name_map`` names (in namespace order)."""
+        found = []
+        for key, ref in self._provenance.name_refs.items():
+            tensor = ref()
+            if tensor is not None and key in name_map:
+                found.append(tensor)
+        return found
+
+    def __len__(self):
+        return len(self.records)
+
+    def __repr__(self):
+        return f"<Capture of {len(self.records)} tensors>"
+
+
+def capture(keep_bytes=64 * 2**20, limit=100_000):
+    """A context that records the tensors created while it is active: ``with capture() as cap:``.
+
+    ``keep_bytes``: how much tensor data the capture keeps alive (temporaries
+    beyond it may be freed, and are then left out of the graph); ``limit``:
+    at most this many tensors are recorded (``cap.dropped`` counts the rest).
+    """
+    return Capture(keep_bytes=keep_bytes, limit=limit)
+
+
+# ------------------------------------------------------------------ helpers
+def _op_and_inputs(frame):
+    """The public op a gradlab frame belongs to, and the tensors among its arguments."""
+    if frame is None:
+        return None, ()
+    code = frame.f_code
+    local = frame.f_locals
+    op = code.co_name
+    count = code.co_argcount + code.co_kwonlyargcount + (1 if code.co_flags & 0x04 else 0)
+    inputs = []
+    seen = set()
+    for name in code.co_varnames[:count]:
+        for tensor in _tensors_in(local.get(name)):
+            if id(tensor) not in seen and len(inputs) < _MAX_INPUTS:
+                seen.add(id(tensor))
+                inputs.append(tensor)
+    if op in _MODULE_CALLS:
+        owner = local.get("self")
+        if owner is not None and not isinstance(owner, Tensor):
+            op = type(owner).__name__
+            inputs = [t for t in inputs if t is not owner]
+    return op, tuple(inputs)
+
+
+def _tensors_in(value):
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(item for item in value[:_MAX_INPUTS] if isinstance(item, Tensor))
+    return ()
+
+
+def name_tensors(namespace, refs=None):
+    """``{id(tensor): sorted names}`` for the tensors in ``namespace`` (see ``Capture.name_tensors``).
+
+    ``refs``, when given, is filled with ``{id(tensor): weakref}`` (to check an id later).
+    """
+    found = {}
+
+    def add(tensor, name):
+        found.setdefault(id(tensor), set()).add(name)
+        if refs is not None and id(tensor) not in refs:
+            refs[id(tensor)] = weakref.ref(tensor)
+
+    for name in sorted(namespace):
+        if not isinstance(name, str) or name.startswith("_"):
+            continue
+        value = namespace[name]
+        if isinstance(value, Tensor):
+            add(value, name)
+            if value._grad is not None:
+                add(value._grad, f"{name}.grad")
+        elif isinstance(value, tuple) and hasattr(value, "_fields") \
+                and len(value._fields) == len(value):
+            for field, item in zip(value._fields, value):
+                if isinstance(item, Tensor):
+                    add(item, f"{name}.{field}")
+        elif isinstance(value, (list, tuple)):
+            for position, item in enumerate(value[:_MAX_INPUTS]):
+                if isinstance(item, Tensor):
+                    add(item, f"{name}[{position}]")
+        elif isinstance(value, dict):
+            for key in list(value)[:_MAX_INPUTS]:
+                if isinstance(value[key], Tensor) and isinstance(key, (str, int)):
+                    add(value[key], f"{name}[{key!r}]")
+        elif not isinstance(value, type) and _is_gradlab_module(value):
+            for parameter_name, parameter in value.named_parameters():
+                if isinstance(parameter, Tensor):
+                    add(parameter, f"{name}.{parameter_name}")
+    return {key: sorted(names, key=_name_order) for key, names in found.items()}
+
+
+def _is_gradlab_module(value):
+    """A gradlab ``nn.Module`` (or a user's subclass of one): its parameters get names."""
+    return callable(getattr(value, "named_parameters", None)) and any(
+        cls.__module__.startswith("gradlab.") for cls in type(value).__mro__[:-1])
+
+
+def _name_order(name):
+    """Plain variable names first (``x`` before ``params[0]``), then alphabetical."""
+    return ("[" in name or "." in name, name)
+
+
+def recent_records(tensor):
+    """The records of ``tensor`` in the last few captures (newest first)."""
+    result = []
+    for provenance in reversed(_RECENT):
+        record = provenance.record_of(tensor)
+        if record is not None:
+            result.append(record)
+    return result
+
+
+def recent_backward_calls():
+    """The backward()/grad() calls seen by the last few captures, newest first."""
+    return [call for provenance in reversed(_RECENT) for call in reversed(provenance.backward_calls)]
+
+
+def recent_names(tensor):
+    """Names given to ``tensor`` by the last captures' ``name_tensors``."""
+    for provenance in reversed(_RECENT):
+        names = provenance.names_of(tensor)
+        if names:
+            return names
+    return []
+
+
+def recent_captures_records():
+    """Every record of the last few captures whose tensor is alive, oldest first."""
+    result = []
+    for provenance in _RECENT:
+        for record in provenance.by_id.values():
+            if record._ref() is not None:
+                result.append(record)
+    return result

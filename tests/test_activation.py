@@ -1,0 +1,149 @@
+"""Activations (gradlab/ops/activation.py): leaky_relu, gelu, dropout.
+
+Finite differences (float64) for first and second derivatives, PyTorch for values, gradients,
+second-order gradients and grad_fn graphs, and dropout's statistics and edge cases.
+"""
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.nn.functional as F
+from gradlab.autograd import gradcheck, gradgradcheck
+from test_nn_functional import compare_with_torch, double, leaf, raises_like_torch
+
+
+# ================================================================ leaky_relu
+@pytest.mark.parametrize("slope", [0.01, 0.2, 0.0, -0.5, 1.5])
+def test_leaky_relu_matches_torch(torch, slope):
+    compare_with_torch(torch, lambda lib, fn, x: fn.leaky_relu(x, slope), [double(4, 5)],
+                       double=True)
+
+
+def test_leaky_relu_default_slope_and_float32(torch):
+    array = np.array([-2.0, -0.0, 0.0, 1e-3, 3.0, -np.inf, np.inf], dtype=np.float32)
+    out = compare_with_torch(torch, lambda lib, fn, x: fn.leaky_relu(x), [array])
+    assert out["layout"] == ("LeakyReluBackward0", (((("torch::autograd::AccumulateGrad", ()), 0)),))
+
+
+def test_leaky_relu_gradcheck():
+    x = leaf(double(3, 4))
+    assert gradcheck(lambda t: F.leaky_relu(t, 0.1), (x,))
+    assert gradgradcheck(lambda t: F.leaky_relu(t, 0.1), (x,))
+
+
+def test_leaky_relu_gradient_at_zero_is_the_slope(torch):
+    for lib, fn in ((torch, torch.nn.functional), (gradlab, F)):
+        x = lib.tensor([0.0], requires_grad=True)
+        fn.leaky_relu(x, 0.3).sum().backward()
+        assert x.grad.tolist() == pytest.approx([0.3])
+
+
+def test_leaky_relu_inplace_records_leaky_relu(torch):
+    def function(lib, fn, x):
+        y = x * 2
+        out = fn.leaky_relu(y, 0.1, inplace=True)
+        assert out is y
+        return out
+
+    compare_with_torch(torch, function, [double(3, 3)])
+
+
+def test_leaky_relu_refuses_integers(torch):
+    raises_like_torch(torch, lambda lib, fn, x: fn.leaky_relu(x), [np.array([1, -2])],
+                      error=NotImplementedError, match="leaky_relu_cpu")
+
+
+# ====================================================================== gelu
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_matches_torch_with_second_derivatives(torch, approximate):
+    array = np.concatenate([double(20), [0.0, -8.0, 8.0, 30.0, -30.0]])
+    compare_with_torch(torch, lambda lib, fn, x: fn.gelu(x, approximate=approximate), [array],
+                       double=True, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_matches_torch(torch, approximate):
+    array = double(6, 7).astype(np.float32) * 3
+    compare_with_torch(torch, lambda lib, fn, x: fn.gelu(x, approximate=approximate), [array])
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_gradcheck_and_gradgradcheck(approximate):
+    x = leaf(double(2, 3) * 2)
+    assert gradcheck(lambda t: F.gelu(t, approximate=approximate), (x,))
+    assert gradgradcheck(lambda t: F.gelu(t, approximate=approximate), (x,))
+
+
+def test_gelu_third_derivative_matches_torch(torch):
+    results = []
+    for lib, fn in ((torch, torch.nn.functional), (gradlab, F)):
+        x = lib.tensor([-1.5, 0.3, 2.0], dtype=lib.float64, requires_grad=True)
+        (first,) = lib.autograd.grad(fn.gelu(x).sum(), x, create_graph=True)
+        (second,) = lib.autograd.grad(first.sum(), x, create_graph=True)
+        (third,) = lib.autograd.grad(second.sum(), x)
+        results.append(third.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-10)
+
+
+def test_gelu_graph_names_its_double_backward_node():
+    x = leaf(double(3))
+    (grad,) = gradlab.autograd.grad(F.gelu(x).sum(), x, create_graph=True)
+    assert F.gelu(x).grad_fn.name() == "GeluBackward0"
+    assert grad.grad_fn.name() == "GeluBackwardBackward0"
+
+
+def test_gelu_errors(torch):
+    raises_like_torch(torch, lambda lib, fn, x: fn.gelu(x, approximate="fast"), [double(3)],
+                      match="approximate argument must be either none or tanh.")
+    raises_like_torch(torch, lambda lib, fn, x: fn.gelu(x), [np.array([1, 2])],
+                      error=NotImplementedError, match="GeluKernelImpl")
+
+
+# =================================================================== dropout
+def test_dropout_is_a_multiplication_by_a_scaled_mask(torch):
+    for lib, fn in ((torch, torch.nn.functional), (gradlab, F)):
+        x = lib.ones(2000, 50, requires_grad=True)
+        out = fn.dropout(x, 0.2)
+        assert out.grad_fn.name() == "MulBackward0"
+        edges = out.grad_fn.next_functions
+        assert edges[0][0].variable is x and edges[1] == (None, 0)
+        values = out.detach().numpy()
+        assert set(np.unique(values)) <= {0.0, np.float32(1 / 0.8)}
+        assert abs((values == 0).mean() - 0.2) < 0.01
+        out.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), values)  # the gradient is the mask
+
+
+def test_dropout_is_reproducible_with_manual_seed():
+    x = gradlab.ones(10, 10)
+    gradlab.manual_seed(3)
+    first = F.dropout(x, 0.5).numpy()
+    gradlab.manual_seed(3)
+    second = F.dropout(x, 0.5).numpy()
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, F.dropout(x, 0.5).numpy())
+
+
+@pytest.mark.parametrize("p,training", [(0.0, True), (0.5, False), (1.0, False)])
+def test_dropout_returns_the_input_itself_when_it_does_nothing(torch, p, training):
+    for lib, fn in ((torch, torch.nn.functional), (gradlab, F)):
+        x = lib.ones(3, requires_grad=True)
+        assert fn.dropout(x, p, training=training) is x
+
+
+def test_dropout_with_p_one_zeros_everything_like_torch(torch):
+    compare_with_torch(torch, lambda lib, fn, x: fn.dropout(x, 1.0), [double(3, 4)])
+
+
+def test_dropout_keeps_dtype_and_inplace(torch):
+    x = gradlab.ones(4, 4, dtype=gradlab.float64)
+    assert F.dropout(x, 0.3).dtype == gradlab.float64
+    y = gradlab.ones(100)
+    assert F.dropout(y, 0.5, inplace=True) is y
+    assert (y.numpy() == 0).any() and (y.numpy() == 2).any()
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_dropout_probability_out_of_range(torch, p):
+    raises_like_torch(torch, lambda lib, fn, x: fn.dropout(x, p), [double(3)], error=ValueError,
+                      match="dropout probability has to be between 0 and 1, but got")
