@@ -68,10 +68,19 @@ def conv_block_table(repeats=REPEATS):
     return result
 
 
-if __name__ == "__main__":
+def main():
     table = conv_block_table()
-    print("conv block (conv2d 3→16 3×3 pad 1 on 32×3×32×32, relu, max_pool2d 2, sum, backward)")
-    print(f"  gradlab: {table['gradlab_ms']:.2f} ms")
-    if table["torch_ms"] is not None:
-        print(f"  PyTorch: {table['torch_ms']:.2f} ms  (gradlab / PyTorch = "
-              f"{table['gradlab_ms'] / table['torch_ms']:.2f}×)")
+    print("Conv block: conv2d 3→16 3×3 pad 1 on 32×3×32×32, relu, max_pool2d 2, sum, backward "
+          "(best of %d; target ≤ 2× PyTorch)" % REPEATS)
+    print()
+    print("| library | ms per step | vs PyTorch |")
+    print("|---|---:|---:|")
+    torch_ms = table["torch_ms"]
+    ratio = f"{table['gradlab_ms'] / torch_ms:.2f}×" if torch_ms else "–"
+    print(f"| gradlab | {table['gradlab_ms']:.2f} | {ratio} |")
+    if torch_ms:
+        print(f"| PyTorch CPU | {torch_ms:.2f} | 1.00× |")
+
+
+if __name__ == "__main__":
+    main()

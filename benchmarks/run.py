@@ -6,6 +6,9 @@
    same forward arithmetic, no graph, no backward).
 2. A 1,000,000-node chain: backward time, and memory before the graph is
    built, with the graph alive, and after backward and ``del``.
+3. The scripts in ``SECTIONS``: an MLP training step and a conv block against
+   NumPy and PyTorch, the graph drawing, the ``%%autograd`` overhead and the
+   backprop stepper.
 
 Each library runs in its own fresh Python process, so no library pays for
 another's imported objects in Python's garbage collector (importing torch
@@ -15,6 +18,7 @@ Prints a Markdown table (paste it into the README).
 """
 import argparse
 import json
+import pathlib
 import subprocess
 import sys
 
@@ -155,7 +159,27 @@ def main(argv=None):
                   f"{million['rss_released_mb']:.0f} MB |")
     if arguments.json:
         print(json.dumps({"chain": rows, "million": million}, indent=2))
+    if not arguments.quick:
+        for script in SECTIONS:
+            print()
+            print(_run_script(script))
     return 0
+
+
+# The other benchmarks, each a script that prints its own Markdown table; each runs in a
+# fresh process, like the per-op chain above.
+SECTIONS = ["nn_mlp.py", "nn_conv.py", "viz.py", "magic.py", "stepper.py"]
+
+
+def _run_script(name):
+    path = pathlib.Path(__file__).with_name(name)
+    if not path.exists():
+        return f"({name} is not there)"
+    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "failed"
+        return f"{name} failed: {last}"
+    return result.stdout.strip()
 
 
 if __name__ == "__main__":

@@ -503,3 +503,13 @@ def test_layer_attributes_match_pytorch(torch):
                      "dilation", "groups", "in_features", "out_features", "ceil_mode"):
             if hasattr(theirs, name):
                 assert getattr(ours, name) == getattr(theirs, name), name
+
+
+def test_errors_name_the_layer_that_failed():
+    model = gradlab.nn.Sequential(gradlab.nn.Linear(4, 8), gradlab.nn.ReLU(), gradlab.nn.Linear(6, 2))
+    with pytest.raises(RuntimeError, match="cannot be multiplied") as info:
+        model(gradlab.ones(2, 4))
+    assert info.value.__notes__ == ["This happened in the layer Linear(in_features=6, out_features=2, bias=True)"]
+    with pytest.raises(RuntimeError) as info:
+        gradlab.nn.Conv2d(3, 16, 3)(gradlab.ones(2, 4, 8, 8))
+    assert "Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1))" in info.value.__notes__[0]

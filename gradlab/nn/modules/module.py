@@ -120,9 +120,13 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
+        try:
+            if self._forward_pre_hooks or self._forward_hooks:
+                return self._call_with_hooks(args, kwargs)
+            return self.forward(*args, **kwargs)
+        except Exception as error:
+            _name_the_layer(error, self)
+            raise
 
     def _call_with_hooks(self, args, kwargs):
         for hook in list(self._forward_pre_hooks.values()):
@@ -600,3 +604,16 @@ def _parse_to(args, kwargs):
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
     return device, dtype
+
+
+def _name_the_layer(error, module):
+    """Say which layer failed (the innermost one), e.g. in a Sequential of several Linears."""
+    if getattr(error, "_gradlab_layer_named", False):
+        return
+    try:
+        error._gradlab_layer_named = True
+        description = " ".join(repr(module).split()) if not module._modules else \
+            f"{type(module).__name__}({module.extra_repr()})"
+        error.add_note(f"This happened in the layer {description}")
+    except (AttributeError, TypeError):
+        pass  # some exception types take no attributes; the message alone must do
