@@ -11,7 +11,6 @@ For each parameter p with gradient g, at step t::
 """
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
 from ..creation import tensor, zeros_like
 from ..tensor import bump_version
 from .optimizer import Optimizer, _check_flags
@@ -37,16 +36,6 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._evaluate(closure)
-        with no_grad():
-            for group in self.param_groups:
-                for param in group["params"]:
-                    if param._grad is not None:
-                        self._update(param, group)
-        return loss
 
     def _update(self, param, group):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]

@@ -19,7 +19,7 @@ import warnings
 from collections import defaultdict
 from itertools import chain
 
-from ..autograd.grad_mode import enable_grad
+from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
 
@@ -112,7 +112,22 @@ class Optimizer:
                     grad.zero_()
 
     def step(self, closure=None):
-        raise NotImplementedError(f"{type(self).__name__} must define step()")
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given.
+
+        Parameters whose ``.grad`` is None (not used by this loss) are skipped, as in PyTorch.
+        Updates happen in place under ``no_grad``, so parameters stay the same leaf tensors.
+        """
+        loss = self._evaluate(closure)
+        with no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param._grad is not None:
+                        self._update(param, group)
+        return loss
+
+    def _update(self, param, group):
+        """Change ``param`` in place from its ``.grad``: each optimizer's own rule."""
+        raise TypeError(f"{type(self).__name__} must define _update(param, group)")
 
     @staticmethod
     def _evaluate(closure):

@@ -10,7 +10,6 @@ For each parameter p with gradient g::
 """
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
 from ..creation import tensor, zeros_like
 from ..tensor import bump_version
 from .optimizer import Optimizer, _check_flags
@@ -35,16 +34,6 @@ class RMSprop(Optimizer):
                     "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
                     "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._evaluate(closure)
-        with no_grad():
-            for group in self.param_groups:
-                for param in group["params"]:
-                    if param._grad is not None:
-                        self._update(param, group)
-        return loss
 
     def _update(self, param, group):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]

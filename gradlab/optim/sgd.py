@@ -8,7 +8,6 @@ For each parameter p with gradient g (all optional parts off by default)::
     g ← g + momentum · b   (nesterov)   or   g ← b
     p ← p − lr · g
 """
-from ..autograd.grad_mode import no_grad
 from ..tensor import _wrap, bump_version
 from .optimizer import Optimizer, _check_flags
 
@@ -30,31 +29,22 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = self._evaluate(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-                weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-                for param in group["params"]:
-                    if param._grad is None:
-                        continue  # not used in this loss: PyTorch skips it too
-                    grad = param._grad._data
-                    if group["maximize"]:
-                        grad = -grad
-                    if weight_decay != 0:
-                        grad = grad + weight_decay * param._data
-                    if momentum != 0:
-                        state = self.state[param]
-                        buffer = state.get("momentum_buffer")
-                        if buffer is None:
-                            buffer = state["momentum_buffer"] = _wrap(grad.copy())
-                        else:
-                            buffer._data *= momentum
-                            buffer._data += (1 - dampening) * grad
-                            bump_version(buffer)
-                        grad = grad + momentum * buffer._data if nesterov else buffer._data
-                    param._data -= lr * grad
-                    bump_version(param)
-        return loss
+    def _update(self, param, group):
+        grad = param._grad._data
+        if group["maximize"]:
+            grad = -grad
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param._data
+        momentum = group["momentum"]
+        if momentum != 0:
+            state = self.state[param]
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = _wrap(grad.copy())
+            else:
+                buffer._data *= momentum
+                buffer._data += (1 - group["dampening"]) * grad
+                bump_version(buffer)
+            grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
+        param._data -= group["lr"] * grad
+        bump_version(param)
