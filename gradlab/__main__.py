@@ -9,11 +9,20 @@ def main(argv=None):
     )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("tour", help="print the guided tour of autograd (the default)")
+    from . import lessons
+
+    lessons.add_arguments(commands.add_parser(
+        "lessons", help="copy the lessons to ./gradlab-lessons and open them in JupyterLab",
+        description="Copy the lessons into a working folder (only the missing ones: your own "
+                    "copies are never overwritten) and start JupyterLab there.",
+    ))
     arguments = parser.parse_args(argv)
     if arguments.command in (None, "tour"):
         from .tour import main as tour
 
         tour()
+    elif arguments.command == "lessons":
+        return lessons.main(arguments)
     return 0
 
 

@@ -637,6 +637,18 @@ class Tensor:
     def amin(self, dim=(), keepdim=False):
         return _reduction.amin(self, dim, keepdim)
 
+    def nonzero(self, *, as_tuple=False):
+        """Indices of the non-zero elements: one row per element, or one tensor per dim."""
+        if self._data.ndim == 0:  # a 0-d tensor: PyTorch treats it as one element
+            count = int(bool(self._data))
+            if as_tuple:
+                return (_wrap(np.zeros(count, np.int64)),)
+            return _wrap(np.zeros((count, 0), np.int64))
+        indices = np.nonzero(self._data)
+        if as_tuple:
+            return tuple(_wrap(i.astype(np.int64)) for i in indices)
+        return _wrap(np.stack(indices, axis=1).astype(np.int64))
+
     def argmax(self, dim=None, keepdim=False):
         return _reduction.argmax(self, dim, keepdim)
 
@@ -721,6 +733,12 @@ class Tensor:
     def expand(self, *sizes):
         return _shape.expand(self, *sizes)
 
+    def sum_to_size(self, *size):
+        """Sum over broadcast dimensions down to ``size`` (how broadcast gradients are reduced)."""
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        return _broadcast.sum_to_shape(self, tuple(size), "sum_to_size")
+
     def expand_as(self, other):
         return _shape.expand(self, other.shape)
 
@@ -792,6 +810,9 @@ class Tensor:
 
     def clamp_(self, min=None, max=None):  # noqa: A002
         return _inplace.clamp_(self, min, max)
+
+    def round_(self, *, decimals=0):
+        return _inplace.round_(self, decimals=decimals)
 
     def zero_(self):
         return _inplace.zero_(self)
@@ -901,6 +922,7 @@ def _contains_str(items):
 
 # The op modules import Tensor, so they are imported after it is defined.
 from .ops import arithmetic as _arith  # noqa: E402
+from .ops import broadcast as _broadcast  # noqa: E402
 from .ops import comparison as _compare  # noqa: E402
 from .ops import pointwise as _pointwise  # noqa: E402
 from .ops import reduction as _reduction  # noqa: E402

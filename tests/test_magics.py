@@ -314,3 +314,90 @@ def test_unload_removes_both_magics(shell):
 def test_import_gradlab_does_not_import_ipython():
     code = "import sys, gradlab; assert 'IPython' not in sys.modules, 'IPython imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------- --step
+
+STEP = """\
+%%autograd --step{options}
+x = torch.tensor([2.0, 3.0], requires_grad=True)
+w = torch.tensor([1.0, -1.0], requires_grad=True)
+y = x ** 2
+loss = (y * w).sum()
+"""
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def test_step_opens_a_stepper_for_the_last_scalar(shell):
+    pytest.importorskip("ipywidgets")
+    ran = run(shell, STEP.format(options=""))
+    assert ran.error is None, ran.stdout
+    bundle = ran.graph
+    assert set(bundle) == {WIDGET, HTML, TEXT}
+    assert bundle[TEXT].startswith("BackpropStepper: backward step 1 of 5")
+    assert "gradient arriving at loss: grad_out = 1." in bundle[TEXT]
+    assert "<svg" in bundle[HTML] and "SumBackward0" in bundle[HTML]
+    assert shell.user_ns["x"].grad.tolist() == [4.0, -6.0]  # the stepper ran backward once
+    assert shell.user_ns["w"].grad.tolist() == [4.0, 9.0]
+
+
+def test_step_forward_mode_replays_the_cells_lines(shell, monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from gradlab.notebook import magics
+
+    shown = []
+    monkeypatch.setattr(magics, "display", shown.append)
+    assert run(shell, STEP.format(options="")).error is None
+    stepper, = shown
+    stepper.mode = "forward"
+    titles = [record.lines[0].text for record in stepper.forward_steps]
+    assert titles[:3] == [
+        "forward op 1 of 5 (line 2): x = torch.tensor([2.0, 3.0], requires_grad=True)",
+        "forward op 2 of 5 (line 3): w = torch.tensor([1.0, -1.0], requires_grad=True)",
+        "forward op 3 of 5 (line 4): y = x ** 2",
+    ]
+    assert stepper.text().startswith("forward op 1 of 5 (line 2)")
+
+
+def test_step_with_backward_names_the_tensor(shell):
+    pytest.importorskip("ipywidgets")
+    ran = run(shell, STEP.format(options=" --backward loss") + "other = x.sum()\n")
+    assert ran.error is None, ran.stdout
+    assert "gradient arriving at loss" in ran.graph[TEXT]
+    assert shell.user_ns["x"].grad.tolist() == [4.0, -6.0]
+
+
+def test_step_is_deterministic(shell):
+    pytest.importorskip("ipywidgets")
+    first = run(shell, STEP.format(options="")).graph
+    second = run(shell, STEP.format(options="")).graph
+    assert first[HTML] == second[HTML] and first[TEXT] == second[TEXT]
+    assert not re.search(r"0x[0-9a-fA-F]{6,}", first[TEXT] + first[HTML])
+
+
+def test_step_without_a_scalar_says_so_and_shows_the_graph(shell):
+    ran = run(shell, "%%autograd --step\n"
+                     "x = torch.tensor([2.0, 3.0], requires_grad=True)\n"
+                     "y = x ** 2\n")
+    assert ran.error is None
+    assert "--step: the cell assigned no one-element tensor" in ran.stdout
+    assert "PowBackward0" in ran.graph[TEXT] and WIDGET not in ran.graph
+
+
+@pytest.mark.parametrize("body, error, words", [
+    ("loss = (x ** 2).sum()\nloss.backward()", RuntimeError, "runs the backward pass itself"),
+    ("y = x ** 2", RuntimeError, "scalar outputs"),
+])
+def test_step_refuses_in_plain_words(shell, body, error, words):
+    name = "loss" if "loss" in body else "y"
+    ran = run(shell, f"%%autograd --step --backward {name}\n"
+                     "x = torch.tensor([2.0, 3.0], requires_grad=True)\n" + body + "\n")
+    assert isinstance(ran.error, error)
+    assert words in str(ran.error)
+    assert ran.graph and WIDGET not in ran.graph  # the graph built so far is shown instead
+
+
+def test_step_and_text_do_not_combine(shell):
+    ran = run(shell, STEP.format(options=" --text"))
+    assert isinstance(ran.error, UsageError)
+    assert "x" not in shell.user_ns

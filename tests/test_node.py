@@ -105,3 +105,11 @@ def test_mixed_dtype_gradient_is_cast_back(torch):
         (a * b).sum().backward()
         assert str(a.grad.dtype) == "torch.float32"
         assert str(b.grad.dtype) == "torch.float64"
+
+
+def test_single_input_node_call_returns_the_tensor_like_pytorch(torch):
+    for lib in (gradlab, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        result = x.exp().grad_fn(lib.ones(2))
+        assert type(result).__name__ == "Tensor"
+        np.testing.assert_allclose(result.detach().numpy(), np.exp([1.0, 2.0]), rtol=1e-6)

@@ -135,3 +135,11 @@ def test_isinstance_and_module_functions():
     assert gradlab.sqrt(x).tolist() == [1.0, 2.0]
     assert gradlab.exp(gradlab.tensor(0.0)).item() == 1.0
     assert gradlab.sum(x).item() == 5.0 and gradlab.mean(x).item() == 2.5
+
+
+def test_nonzero_like_pytorch(torch):
+    for data in ([[0, 1], [2, 0]], [0.0, 3.0, 0.0], 3, 0):
+        mine, reference = gradlab.tensor(data), torch.tensor(data)
+        assert repr(mine.nonzero()) == repr(reference.nonzero())
+        assert [t.tolist() for t in mine.nonzero(as_tuple=True)] == \
+            [t.tolist() for t in reference.nonzero(as_tuple=True)]

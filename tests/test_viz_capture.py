@@ -192,3 +192,21 @@ def test_limit_and_failures_never_break_the_computation(monkeypatch):
     with capture() as cap:
         z = torch.ones(2) * 3  # still computed
     assert z.tolist() == [3.0, 3.0] and cap.dropped == 2 and not cap.records
+
+
+def test_tensors_made_inside_a_custom_function_forward_are_not_recorded():
+    class Double(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            inner = x * 2  # internal to forward: PyTorch records no node for it
+            return inner
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    with capture() as cap:
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = Double.apply(x)
+    assert [record.op for record in cap.records] == ["tensor", "apply"]
+    assert cap.tensors[-1] is y

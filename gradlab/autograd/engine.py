@@ -300,7 +300,9 @@ def _root_edge(tensor, position):
     if not tensor._requires_grad:
         raise RuntimeError(
             f"element {position} of tensors does not require grad and does not have a grad_fn "
-            "(make the leaf with requires_grad=True, and compute outside no_grad)"
+            "(nothing it was computed from is tracked: either no input had requires_grad=True, "
+            "or the graph was cut on the way — by torch.no_grad(), detach(), or an operation "
+            "without a gradient such as a comparison or argmax)"
         )
     if tensor._base is not None and tensor.grad_fn is not None:
         check_view_is_current(tensor)

@@ -294,7 +294,8 @@ class Node:
         grads = [None if g is None else _as_tensor(g) for g in grad_outputs]
         if len(grads) != self._num_outputs:
             raise TypeError(f"{self.name()} expects {self._num_outputs} output gradient(s)")
-        return self._run_backward(grads)
+        result = self._run_backward(grads)
+        return result[0] if len(result) == 1 else result  # PyTorch returns a lone tensor bare
 
     # ------------------------------------------------------------------ identity
     def name(self):

@@ -9,7 +9,9 @@
 runs the cell as IPython would (same namespace, tracebacks that point at the
 cell's own lines, Run All stops on an error), records the tensors it creates
 with ``gradlab.viz.capture``, runs ``loss.backward()``, and shows the graph:
-SVG in a notebook, text in a terminal. ``%grad_fn y`` prints the chain of
+SVG in a notebook, text in a terminal. With ``--step`` it shows a
+``gradlab.widgets.BackpropStepper`` instead, which runs the backward pass
+itself and steps through it node by node. ``%grad_fn y`` prints the chain of
 backward nodes behind ``y``, as walking ``y.grad_fn.next_functions`` by hand
 would.
 
@@ -30,6 +32,8 @@ from ..tensor import Tensor
 from ..viz import capture, graph, save_svg, to_svg, to_text
 
 NO_TENSORS = "this cell created no tensors — nothing to draw"
+NO_STEP_TARGET = ("--step: the cell assigned no one-element tensor that requires grad (a loss) to "
+                  "step through; name one with --backward NAME. Showing the graph instead.")
 AFTER_ERROR = "the graph the cell built before the error:"
 
 
@@ -103,6 +107,12 @@ def _cell_number(shell):
 def run_backward(namespace, name):
     """``NAME.backward()`` for ``%%autograd --backward NAME``, with plain-words errors."""
     __tracebackhide__ = True  # noqa: F841
+    backward_target(namespace, name).backward()
+
+
+def backward_target(namespace, name):
+    """The one-element tensor ``--backward NAME`` names; plain-words errors otherwise."""
+    __tracebackhide__ = True  # noqa: F841
     if name not in namespace:
         raise NameError(f"--backward {name}: the cell did not assign a variable named {name!r}")
     output = namespace[name]
@@ -113,7 +123,35 @@ def run_backward(namespace, name):
             f"--backward {name}: grad can be implicitly created only for scalar outputs, and "
             f"{name} has shape {tuple(output.shape)}; reduce it to one number first "
             f"(e.g. loss = {name}.sum()) and pass --backward loss")
-    output.backward()
+    return output
+
+
+def step_target(captured, namespace, name=None):
+    """The tensor ``--step`` steps through: ``--backward NAME``, else the cell's last scalar.
+
+    None when the cell assigned no such tensor. Refuses a tensor the cell already ran
+    backward on: the stepper runs the backward pass itself, a second one would add the
+    gradients twice (or find the graph freed).
+    """
+    __tracebackhide__ = True  # noqa: F841
+    output = backward_target(namespace, name) if name is not None else last_scalar(captured, namespace)
+    for call in captured.backward_calls if output is not None else ():
+        if any(tensor is output for tensor in call.outputs):
+            where = f" (line {call.lineno})" if call.lineno is not None else ""
+            raise RuntimeError(
+                f"--step runs the backward pass itself, but the cell already called "
+                f"{call.function}(){where} on the same tensor; remove that call and run the cell "
+                "again")
+    return output
+
+
+def last_scalar(captured, namespace):
+    """The one-element tensor requiring grad that the cell made last and assigned, or None."""
+    assigned = {id(value) for value in namespace.values() if isinstance(value, Tensor)}
+    for tensor in reversed(captured.tensors):
+        if id(tensor) in assigned and tensor.numel() == 1 and tensor.requires_grad:
+            return tensor
+    return None
 
 
 def _user_variables(shell):
@@ -220,6 +258,11 @@ class AutogradMagics(Magics):
               help="draw at most N nodes; a larger graph is summarised (default 300)")
     @argument("--save", metavar="PATH",
               help="also save the picture as an SVG file at PATH (when the cell succeeds)")
+    @argument("--step", action="store_true",
+              help="step through the backward pass node by node (a BackpropStepper widget) for "
+                   "the tensor named by --backward NAME, else the last one-element tensor the cell "
+                   "assigned; the stepper runs the backward pass itself (--direction and "
+                   "--max-nodes apply to its picture)")
     @cell_magic
     def autograd(self, line, cell):
         """Run the cell, then show the autograd graph it built.
@@ -235,23 +278,29 @@ class AutogradMagics(Magics):
         if options.backward is not None and not options.backward.isidentifier():
             raise UsageError(f"--backward expects a variable name, got {options.backward!r}\n"
                              "usage: %%autograd --backward NAME")
+        if options.step and options.text:
+            raise UsageError("--step shows a widget, --text only text: choose one\n"
+                             "usage: %%autograd --step [--backward NAME]")
         captured = None
         try:
             with capture() as captured:
                 last_value = run_cell_body(self.shell, cell)
             if last_value is not None:
                 sys.displayhook(last_value)  # Out[7], as the cell would show
-            if options.backward is not None:
+            step_output = None
+            if options.step:  # the stepper runs the backward pass itself
+                step_output = step_target(captured, _user_variables(self.shell), options.backward)
+            elif options.backward is not None:
                 run_backward(self.shell.user_ns, options.backward)
         except BaseException:
             if captured is not None:
                 self._after_traceback(lambda: self._show(captured, options, failed=True))
             raise
-        self._show(captured, options)
+        self._show(captured, options, step_output=step_output)
 
-    def _show(self, captured, options, failed=False):
+    def _show(self, captured, options, failed=False, step_output=None):
         """Display the cell's graph (after a failure: what it built before the error)."""
-        view = self._view(captured, options) if captured.tensors else None
+        view = self._view(captured, options, step_output, failed) if captured.tensors else None
         if view is None or view.graph.is_empty:
             if not failed:
                 print(NO_TENSORS)
@@ -262,9 +311,19 @@ class AutogradMagics(Magics):
         if options.save and not failed:
             save_svg(view.graph, options.save, direction=options.direction)
 
-    def _view(self, captured, options):
-        """What to display for a captured cell (a ``--step`` stepper would be chosen here)."""
-        cell_graph = graph(captured, names=captured.name_tensors(_user_variables(self.shell)),
+    def _view(self, captured, options, step_output=None, failed=False):
+        """What to display for a captured cell: its graph, or with ``--step`` a backprop stepper.
+
+        ``step_output``: the tensor ``--step`` steps through (``step_target``), None if none.
+        """
+        namespace = _user_variables(self.shell)
+        if options.step and not failed:
+            if step_output is not None:
+                from ..widgets.stepper import BackpropStepper  # ipywidgets only for a stepper
+                return BackpropStepper(step_output, names=namespace, capture=captured,
+                                       direction=options.direction, max_nodes=options.max_nodes)
+            print(NO_STEP_TARGET)
+        cell_graph = graph(captured, names=captured.name_tensors(namespace),
                            values=options.values, grads=options.grads,
                            accumulate_grad=options.accumulate_grad, max_nodes=options.max_nodes)
         return GraphDisplay(cell_graph, direction=options.direction, text_only=options.text)

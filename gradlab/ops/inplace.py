@@ -278,3 +278,9 @@ def copy_(tensor, source, non_blocking=False):
         source = tensor_from_data(source)
     _check_shape(tensor, (source,))
     return apply_inplace(tensor, CopyBackwards, source, casts=True)
+
+
+def round_(tensor, *, decimals=0):
+    if decimals:
+        return apply_inplace(tensor, pointwise.RoundBackward1, decimals=decimals)
+    return apply_inplace(tensor, pointwise.RoundBackward0)

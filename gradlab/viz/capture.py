@@ -34,6 +34,7 @@ import sys
 import weakref
 
 from ..autograd import engine as _engine
+from ..autograd import function as _function
 from ..autograd.grad_mode import _state as _grad_state
 from ..ops import inplace as _inplace
 from ..tensor import Tensor, observers
@@ -43,6 +44,7 @@ _OUTSIDE, _GRADLAB, _ENGINE = 0, 1, 2
 _code_kinds = {}  # code object -> _OUTSIDE / _GRADLAB / _ENGINE (cached: the walk runs per tensor)
 _ENGINE_CODE = _engine.iter_backward.__code__
 _INPLACE_CODE = _inplace.apply_inplace.__code__
+_FUNCTION_APPLY_CODE = _function.Function.apply.__func__.__code__
 _MODULE_CALLS = {"__call__", "_call_impl", "_wrapped_call_impl"}
 _MAX_INPUTS = 64  # tensors read from one op's arguments (torch.cat of a long list)
 _RECENT = collections.deque(maxlen=8)  # the last captures' _Provenance, for explain()
@@ -238,6 +240,8 @@ class Capture:
                 return  # a gradient made by the engine (or by a hook it runs)
             if user is None:
                 if kind == _OUTSIDE:
+                    if frame.f_back is not None and frame.f_back.f_code is _FUNCTION_APPLY_CODE:
+                        return  # made inside a custom Function's forward: not part of the graph
                     user = frame
                 else:
                     below = frame

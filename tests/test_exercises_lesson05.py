@@ -1,0 +1,165 @@
+"""gradlab.exercises.lesson05: each checker accepts its solution and explains typical slips."""
+import pytest
+
+import gradlab as torch
+from gradlab.exercises import lesson05 as exercises
+from gradlab.exercises.core import CORRECT, NOT_ANSWERED, NOT_YET
+
+SOLUTION_NAMES = {"straight_through_round": "round_ste"}
+
+
+def solution_answer(exercise):
+    """Run the written solution, as a student pasting it would, and take its answer."""
+    namespace = {"torch": torch}
+    exec(exercise.solution_text, namespace)
+    return namespace[SOLUTION_NAMES.get(exercise.name, "answer")]
+
+
+def verdict(exercise, answer):
+    exercise.reset()
+    return exercise.evaluate(answer)
+
+
+def assert_wrong(exercise, answer, *phrases):
+    feedback = verdict(exercise, answer)
+    assert feedback.status == "wrong", str(feedback)
+    assert str(feedback).startswith(NOT_YET)
+    for phrase in phrases:
+        assert phrase in str(feedback), str(feedback)
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+def test_the_written_solution_is_correct(exercise):
+    feedback = verdict(exercise, solution_answer(exercise))
+    assert feedback.correct, str(feedback)
+    assert str(feedback).startswith(CORRECT)
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+def test_placeholder_is_not_answered_yet(exercise):
+    assert str(verdict(exercise, ...)).startswith(NOT_ANSWERED)
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+@pytest.mark.parametrize("odd_answer", [{"x": 1}, object(), [0.0, 2.0]])
+def test_a_wrong_type_gets_a_plain_sentence(exercise, odd_answer):
+    feedback = verdict(exercise, odd_answer)
+    assert feedback.status == "wrong", str(feedback)
+    assert "Traceback" not in str(feedback)
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+def test_hints_come_one_at_a_time_then_the_solution(exercise, capsys):
+    exercise.reset()
+    assert len(exercise.hints) >= 2
+    for number in range(1, len(exercise.hints) + 1):
+        exercise.hint()
+        assert capsys.readouterr().out.startswith(f"Hint {number} of {len(exercise.hints)}:")
+    exercise.hint()
+    assert "No more hints" in capsys.readouterr().out
+    exercise.solution()
+    assert capsys.readouterr().out.startswith("Solution:\n")
+    exercise.reset()
+
+
+def test_the_stated_answers_are_what_autograd_computes():
+    x = torch.tensor(list(exercises.ROUND_INPUT), requires_grad=True)
+    (x.round() * x).sum().backward()
+    assert verdict(exercises.round_in_a_product, x.grad).correct
+
+    x = torch.tensor(2.0, requires_grad=True)
+    (x.detach() * x ** 2).backward()
+    assert verdict(exercises.detached_factor, x.grad).correct
+
+
+def test_the_lesson_loop_really_does_not_learn():
+    """The claim behind why_no_learning: w.grad is exactly 0 through round."""
+    w = torch.tensor(0.3, requires_grad=True)
+    ((torch.round(w * 4) - 3) ** 2).backward()
+    assert w.grad.item() == 0.0
+
+
+# ---------------------------------------------------------------- round_in_a_product
+@pytest.mark.parametrize("answer, says", [
+    (torch.tensor([0.8, 3.2]), "gradient of x · x"),
+    (torch.tensor([0.4, 3.6]), "slope of 1"),
+    (torch.tensor([0.4, 1.6]), "round(x) · 1, that survives"),
+    (torch.tensor([0.0, 0.0]), "still carries a gradient"),
+    (torch.tensor(2.0), "shape"),
+    ([0.0, 2.0], "should be a tensor"),
+])
+def test_round_in_a_product_slips(answer, says):
+    assert_wrong(exercises.round_in_a_product, answer, says)
+
+
+# ---------------------------------------------------------------- why_no_learning
+@pytest.mark.parametrize("answer, says", [
+    ("a", "learning rate"),
+    ("b", "round is in the graph"),
+    ("d", "Resetting w.grad"),
+    ("e", "not one of the choices"),
+    (3, "not one of the choices"),
+])
+def test_why_no_learning_wrong_choices_are_explained(answer, says):
+    assert_wrong(exercises.why_no_learning, answer, says)
+
+
+@pytest.mark.parametrize("answer", ["c", "C", " c ", "c)", "c."])
+def test_why_no_learning_accepts_the_letter_however_written(answer):
+    assert verdict(exercises.why_no_learning, answer).correct
+
+
+# ---------------------------------------------------------------- detached_factor
+@pytest.mark.parametrize("answer, says", [
+    (12.0, "as if detach did nothing"),
+    (4.0, "still multiplies"),
+    (0.0, "cuts only the factor"),
+    (16.0, "twice"),
+])
+def test_detached_factor_slips(answer, says):
+    assert_wrong(exercises.detached_factor, answer, says)
+
+
+# ---------------------------------------------------------------- straight_through_round (code)
+def test_straight_through_round_template_is_not_answered_yet():
+    def round_ste(x):
+        return ...
+    assert verdict(exercises.straight_through_round, round_ste).status == "not answered"
+
+
+@pytest.mark.parametrize("round_ste, says", [
+    (lambda x: x.round(), "round's own derivative"),
+    (lambda x: x, "values of x itself"),
+    (lambda x: x.round().detach(), "no grad_fn"),
+    (lambda x: (x.round() - x).detach() + x.detach(), "no grad_fn"),
+    (lambda x: 2 * x + (x.round() - 2 * x).detach(), "twice what it should be"),
+    (lambda x: 3 * x + (x.round() - 3 * x).detach(), "pass through unchanged"),
+    (lambda x: torch.floor(x) + 0 * x, "not rounded"),
+    (lambda x: x.round().sum(), "keep the shape"),
+    (lambda x: x.detach().numpy().round(), "should return a tensor"),
+])
+def test_straight_through_round_slips(round_ste, says):
+    assert_wrong(exercises.straight_through_round, round_ste, says)
+
+
+def test_straight_through_round_accepts_other_correct_forms():
+    assert verdict(exercises.straight_through_round,
+                   lambda x: (x.round() - x).detach() + x).correct
+    assert verdict(exercises.straight_through_round,
+                   lambda x: x - (x - torch.round(x)).detach()).correct
+
+
+def test_straight_through_round_that_raises_gets_a_sentence():
+    def round_ste(x):
+        return x + undefined_name  # noqa: F821
+    feedback = verdict(exercises.straight_through_round, round_ste)
+    assert feedback.status == "error"
+    assert "NameError" in str(feedback) and "Traceback" not in str(feedback)
+
+
+def test_straight_through_round_leaves_the_students_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    verdict(exercises.straight_through_round, solution_answer(exercises.straight_through_round))
+    assert torch.equal(torch.rand(3), expected)

@@ -1,0 +1,136 @@
+"""gradlab.exercises.lesson08: activations, losses and second derivatives."""
+import math
+
+import numpy as np
+import pytest
+
+import gradlab as torch
+from gradlab.exercises import lesson08
+from gradlab.exercises.core import CORRECT, NOT_ANSWERED, NOT_YET
+from gradlab.nn import functional as F
+
+
+def feedback(exercise, answer):
+    exercise.reset()
+    return str(exercise.evaluate(answer))
+
+
+def solution_answer(exercise):
+    namespace = {"torch": torch, "F": F}
+    exec(exercise.solution_text, namespace)  # the solution a student is shown must itself pass
+    return namespace["answer"]
+
+
+def pieces():
+    logits = torch.tensor(lesson08.LOGITS)
+    probabilities = torch.softmax(logits, dim=1)
+    one_hot = F.one_hot(torch.tensor(lesson08.TARGETS), num_classes=3).float()
+    return probabilities, one_hot
+
+
+# ---------------------------------------------------------------------------
+# cross_entropy_gradient
+# ---------------------------------------------------------------------------
+
+def test_cross_entropy_solution_and_autograd_agree():
+    assert feedback(lesson08.cross_entropy_gradient,
+                    solution_answer(lesson08.cross_entropy_gradient)).startswith(CORRECT)
+    logits = torch.tensor(lesson08.LOGITS, requires_grad=True)
+    F.cross_entropy(logits, torch.tensor(lesson08.TARGETS)).backward()
+    assert feedback(lesson08.cross_entropy_gradient, logits.grad).startswith(CORRECT)
+
+
+def test_cross_entropy_float64_answer_counts():
+    probabilities, one_hot = pieces()
+    answer = ((probabilities - one_hot) / 2).double()
+    assert feedback(lesson08.cross_entropy_gradient, answer).startswith(CORRECT)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p, h: p - h, "divide by N = 2"),
+    (lambda p, h: (h - p) / 2, "sign is flipped"),
+    (lambda p, h: p / 2, "Subtract the one-hot"),
+    (lambda p, h: p, "divide by N = 2 for the mean"),
+    (lambda p, h: torch.softmax(torch.tensor(lesson08.LOGITS), dim=0) - h, "dim=1"),
+    (lambda p, h: ((p - h) / 2).T, "transposed"),
+    (lambda p, h: torch.zeros(2, 3), "all zeros"),
+    (lambda p, h: (p - h) / 2 + 0.1, "entries"),
+])
+def test_cross_entropy_typical_mistakes(make, words):
+    probabilities, one_hot = pieces()
+    text = feedback(lesson08.cross_entropy_gradient, make(probabilities, one_hot))
+    assert text.startswith(NOT_YET) and words in text, text
+
+
+@pytest.mark.parametrize("answer, words", [([[0.1, 0.2, 0.3]], "should be a tensor"),
+                                           ("softmax - one_hot", "should be a tensor")])
+def test_cross_entropy_wrong_types(answer, words):
+    text = feedback(lesson08.cross_entropy_gradient, answer)
+    assert text.startswith(NOT_YET) and words in text and "Traceback" not in text
+
+
+def test_cross_entropy_placeholder():
+    assert feedback(lesson08.cross_entropy_gradient, ...).startswith(NOT_ANSWERED)
+
+
+# ---------------------------------------------------------------------------
+# sigmoid_max_slope
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", [0.25, 0.2499, torch.tensor(0.25), torch.tensor([0.25])])
+def test_sigmoid_max_slope_correct(answer):
+    assert feedback(lesson08.sigmoid_max_slope, answer).startswith(CORRECT)
+
+
+def test_sigmoid_max_slope_solution():
+    assert feedback(lesson08.sigmoid_max_slope,
+                    solution_answer(lesson08.sigmoid_max_slope)).startswith(CORRECT)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (0.5, "VALUE of sigmoid"), (1, "tanh"), (0, "flat tails"), (0.3, "not right"),
+    (torch.ones(3), "single number"), ("0.25", "text"), (True, "boolean"),
+])
+def test_sigmoid_max_slope_wrong(answer, words):
+    text = feedback(lesson08.sigmoid_max_slope, answer)
+    assert text.startswith(NOT_YET) and words in text, text
+
+
+def test_sigmoid_max_slope_placeholder():
+    assert feedback(lesson08.sigmoid_max_slope, None).startswith(NOT_ANSWERED)
+
+
+# ---------------------------------------------------------------------------
+# tanh_second_derivative
+# ---------------------------------------------------------------------------
+
+def test_tanh_second_derivative_solution_and_formula():
+    assert feedback(lesson08.tanh_second_derivative,
+                    solution_answer(lesson08.tanh_second_derivative)).startswith(CORRECT)
+    t = math.tanh(0.5)
+    assert feedback(lesson08.tanh_second_derivative, -2 * t * (1 - t * t)).startswith(CORRECT)
+
+
+def test_tanh_second_derivative_matches_autograd_in_float64():
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    (first,) = torch.autograd.grad(torch.tanh(x), x, create_graph=True)
+    (second,) = torch.autograd.grad(first, x)
+    assert np.isclose(second.item(), lesson08._tanh_derivatives()[1])
+    assert feedback(lesson08.tanh_second_derivative, second).startswith(CORRECT)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (1 - math.tanh(0.5) ** 2, "FIRST derivative"),
+    (math.tanh(0.5), "tanh(0.5) itself"),
+    (0.0, "create_graph=True"),
+    (0.5, "not right"),
+    (torch.ones(2), "one number"),
+    ("-0.73", "a number"),
+])
+def test_tanh_second_derivative_wrong(answer, words):
+    text = feedback(lesson08.tanh_second_derivative, answer)
+    assert text.startswith(NOT_YET) and words in text, text
+
+
+def test_tanh_second_derivative_placeholder():
+    assert feedback(lesson08.tanh_second_derivative, ...).startswith(NOT_ANSWERED)
