@@ -3,63 +3,22 @@ import pytest
 
 import gradlab as torch
 from gradlab.exercises import lesson05 as exercises
-from gradlab.exercises.core import CORRECT, NOT_ANSWERED, NOT_YET
+from lesson_exercise_checks import assert_wrong, generic_tests, verdict
+from lesson_exercise_checks import solution_answer as shared_solution_answer
 
 SOLUTION_NAMES = {"straight_through_round": "round_ste"}
 
 
+(
+    test_the_written_solution_is_correct,
+    test_placeholder_is_not_answered_yet,
+    test_a_wrong_type_gets_a_plain_sentence,
+    test_hints_come_one_at_a_time_then_the_solution,
+) = generic_tests(exercises, SOLUTION_NAMES, odd_answers=[{"x": 1}, object(), [0.0, 2.0]])
+
+
 def solution_answer(exercise):
-    """Run the written solution, as a student pasting it would, and take its answer."""
-    namespace = {"torch": torch}
-    exec(exercise.solution_text, namespace)
-    return namespace[SOLUTION_NAMES.get(exercise.name, "answer")]
-
-
-def verdict(exercise, answer):
-    exercise.reset()
-    return exercise.evaluate(answer)
-
-
-def assert_wrong(exercise, answer, *phrases):
-    feedback = verdict(exercise, answer)
-    assert feedback.status == "wrong", str(feedback)
-    assert str(feedback).startswith(NOT_YET)
-    for phrase in phrases:
-        assert phrase in str(feedback), str(feedback)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_the_written_solution_is_correct(exercise):
-    feedback = verdict(exercise, solution_answer(exercise))
-    assert feedback.correct, str(feedback)
-    assert str(feedback).startswith(CORRECT)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_placeholder_is_not_answered_yet(exercise):
-    assert str(verdict(exercise, ...)).startswith(NOT_ANSWERED)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-@pytest.mark.parametrize("odd_answer", [{"x": 1}, object(), [0.0, 2.0]])
-def test_a_wrong_type_gets_a_plain_sentence(exercise, odd_answer):
-    feedback = verdict(exercise, odd_answer)
-    assert feedback.status == "wrong", str(feedback)
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_hints_come_one_at_a_time_then_the_solution(exercise, capsys):
-    exercise.reset()
-    assert len(exercise.hints) >= 2
-    for number in range(1, len(exercise.hints) + 1):
-        exercise.hint()
-        assert capsys.readouterr().out.startswith(f"Hint {number} of {len(exercise.hints)}:")
-    exercise.hint()
-    assert "No more hints" in capsys.readouterr().out
-    exercise.solution()
-    assert capsys.readouterr().out.startswith("Solution:\n")
-    exercise.reset()
+    return shared_solution_answer(exercise, SOLUTION_NAMES)
 
 
 def test_the_stated_answers_are_what_autograd_computes():
