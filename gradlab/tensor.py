@@ -12,7 +12,6 @@ Everything that computes lives in ``gradlab/ops/`` as one ``Node`` subclass per
 operation; the methods here only forward to those functions, so this file
 reads as the list of what a tensor can do.
 """
-import numbers
 import warnings
 
 import numpy as np
@@ -20,9 +19,6 @@ import numpy as np
 from . import dtypes as _dtypes
 from .device import CPU, check_device
 from .size import Size
-
-_ScalarTypes = (numbers.Number, np.number, np.bool_)
-
 
 def _wrap(data, grad_fn=None, output_nr=0):
     """Make a tensor around ``data`` (no copy). The single constructor the ops use."""
@@ -721,8 +717,14 @@ class Tensor:
 
     swapaxes = swapdims = transpose
 
-    def permute(self, *dims, **kwargs):
-        return _shape.permute(self, *dims, *kwargs.values()) if kwargs else _shape.permute(self, *dims)
+    def permute(self, *dims, **keyword):
+        """``permute(2, 0, 1)``, ``permute((2, 0, 1))`` or ``permute(dims=(2, 0, 1))``."""
+        if keyword:
+            if set(keyword) != {"dims"} or dims:
+                raise TypeError("permute() takes the new order of dimensions, e.g. permute(1, 0) "
+                                "or permute(dims=(1, 0))")
+            dims = (keyword["dims"],)
+        return _shape.permute(self, *dims)
 
     def unsqueeze(self, dim):
         return _shape.unsqueeze(self, dim)

@@ -1,5 +1,4 @@
 """The Tensor class (gradlab/tensor.py): attributes, conversions, errors, printing."""
-import numpy as np
 import pytest
 
 import gradlab
