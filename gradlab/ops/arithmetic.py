@@ -459,16 +459,15 @@ def _fmod_values(a, b):
         return np.fmod(a, b)
 
 
-class RemainderBackward0(Node):
-    """out = a mod c  (c a number)          d/da = 1"""
+class _ModuloByNumber(Node):
+    """out = a mod c with c a number: a shifted copy of a, so d/da = 1."""
 
-    expression = "a % c"
     local_derivatives = ("∂out/∂a = 1",)
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
 
-    @staticmethod
-    def forward(ctx, a, other):
-        return _remainder_values(a, other)
+    @classmethod
+    def forward(cls, ctx, a, other):
+        return cls._values(a, other)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -479,72 +478,59 @@ class RemainderBackward0(Node):
         return super().apply(a, other=other)
 
 
-class RemainderBackward1(Node):
+class _ModuloByTensor(Node):
+    """out = a - round(a / b) * b (floor or trunc rounding): d/da = 1, d/db = -round(a / b)."""
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        if (ctx.needs_input_grad or (False, False))[1]:
+            ctx.save_for_backward(a, b)
+        return cls._values(a, b)
+
+    @classmethod
+    def backward(cls, ctx, grad_output):
+        needs_a, needs_b = ctx.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = ctx.saved_tensors
+            grad_b = -grad_output * div(a, b, rounding_mode=cls._rounding)
+        return grad_output if needs_a else None, grad_b
+
+
+class RemainderBackward0(_ModuloByNumber):
+    """out = a mod c  (c a number)          d/da = 1"""
+
+    expression = "a % c"
+    _values = staticmethod(_remainder_values)
+
+
+class RemainderBackward1(_ModuloByTensor):
     """out = a - floor(a / b) * b          d/da = 1,  d/db = -floor(a / b)"""
 
     expression = "a % b"
     local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -⌊a / b⌋")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
                                r"\frac{\partial out}{\partial b} = -\left\lfloor a / b \right\rfloor")
-
-    @staticmethod
-    def forward(ctx, a, b):
-        if (ctx.needs_input_grad or (False, False))[1]:
-            ctx.save_for_backward(a, b)
-        return _remainder_values(a, b)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        needs_a, needs_b = ctx.needs_input_grad
-        grad_b = None
-        if needs_b:
-            a, b = ctx.saved_tensors
-            grad_b = -grad_output * div(a, b, rounding_mode="floor")
-        return grad_output if needs_a else None, grad_b
+    _values = staticmethod(_remainder_values)
+    _rounding = "floor"
 
 
-class FmodBackward0(Node):
+class FmodBackward0(_ModuloByNumber):
     """out = fmod(a, c)  (c a number)          d/da = 1"""
 
     expression = "fmod(a, c)"
-    local_derivatives = ("∂out/∂a = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
-
-    @staticmethod
-    def forward(ctx, a, other):
-        return _fmod_values(a, other)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output
-
-    @classmethod
-    def apply(cls, a, other):
-        return super().apply(a, other=other)
+    _values = staticmethod(_fmod_values)
 
 
-class FmodBackward1(Node):
+class FmodBackward1(_ModuloByTensor):
     """out = a - trunc(a / b) * b          d/da = 1,  d/db = -trunc(a / b)"""
 
     expression = "fmod(a, b)"
     local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -trunc(a / b)")
     local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
                                r"\frac{\partial out}{\partial b} = -\operatorname{trunc}(a / b)")
-
-    @staticmethod
-    def forward(ctx, a, b):
-        if (ctx.needs_input_grad or (False, False))[1]:
-            ctx.save_for_backward(a, b)
-        return _fmod_values(a, b)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        needs_a, needs_b = ctx.needs_input_grad
-        grad_b = None
-        if needs_b:
-            a, b = ctx.saved_tensors
-            grad_b = -grad_output * div(a, b, rounding_mode="trunc")
-        return grad_output if needs_a else None, grad_b
+    _values = staticmethod(_fmod_values)
+    _rounding = "trunc"
 
 
 class NotImplementedBackward(Node):

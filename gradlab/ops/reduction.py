@@ -306,15 +306,22 @@ class _GradientToIndex(Node):
         positions = _wrap(np.arange(ctx.shape[ctx.dim]).reshape(position_shape))
         return grad * (indices == positions)
 
+    _arg_function = None  # np.argmax or np.argmin, set by the subclass
+
     @classmethod
-    def _reduce(cls, a, dim, keepdim, arg_function):
+    def forward(cls, ctx, a, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         if a.ndim == 0:
-            return a.copy(), np.zeros((), np.int64)
-        indices = np.asarray(arg_function(a, axis=dim, keepdims=True))
-        values = np.take_along_axis(a, indices, axis=dim)
-        if not keepdim:
-            values, indices = values.squeeze(dim), indices.squeeze(dim)
-        return values, indices.astype(np.int64)
+            values, indices = a.copy(), np.zeros((), np.int64)
+        else:
+            indices = np.asarray(cls._arg_function(a, axis=dim, keepdims=True))
+            values = np.take_along_axis(a, indices, axis=dim)
+            if not keepdim:
+                values, indices = values.squeeze(dim), indices.squeeze(dim)
+            indices = indices.astype(np.int64)
+        ctx.save_for_backward(indices)
+        ctx.mark_non_differentiable(indices)
+        return values, indices
 
 
 class MaxBackward0(_GradientToIndex):
@@ -324,13 +331,7 @@ class MaxBackward0(_GradientToIndex):
     local_derivatives = ("∂values/∂a_i = 1 at the index of the max, else 0",)
     local_derivatives_latex = (r"\frac{\partial v}{\partial a_i} = \mathbb{1}[i = \mathrm{indices}]",)
 
-    @staticmethod
-    def forward(ctx, a, dim, keepdim):
-        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        values, indices = MaxBackward0._reduce(a, dim, keepdim, np.argmax)
-        ctx.save_for_backward(indices)
-        ctx.mark_non_differentiable(indices)
-        return values, indices
+    _arg_function = staticmethod(np.argmax)
 
 
 class MinBackward0(_GradientToIndex):
@@ -340,13 +341,7 @@ class MinBackward0(_GradientToIndex):
     local_derivatives = ("∂values/∂a_i = 1 at the index of the min, else 0",)
     local_derivatives_latex = (r"\frac{\partial v}{\partial a_i} = \mathbb{1}[i = \mathrm{indices}]",)
 
-    @staticmethod
-    def forward(ctx, a, dim, keepdim):
-        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        values, indices = MinBackward0._reduce(a, dim, keepdim, np.argmin)
-        ctx.save_for_backward(indices)
-        ctx.mark_non_differentiable(indices)
-        return values, indices
+    _arg_function = staticmethod(np.argmin)
 
 
 class _TiesShareGradientAlongDims(Node):
