@@ -6,6 +6,11 @@ everything gradlab implements and prints what PyTorch prints.
 In IPython or Jupyter, ``%load_ext gradlab`` adds the ``%%autograd`` cell
 magic (run a cell and draw the graph it built) and ``%grad_fn EXPR``.
 """
+# The one import cycle in gradlab: Tensor's methods call the ops, and the ops make
+# Tensors. tensor.py defines Tensor first and imports the modules its methods call
+# at its end; every other module imports what it needs at its top. So the package
+# starts here, from tensor.py.
+from .tensor import Tensor
 from . import autograd, cuda, dtypes
 from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
@@ -41,10 +46,10 @@ from .ops.reduction import (
     sum, var,
 )
 from .ops.shape import (
-    cat, chunk, concat, concatenate, flatten, narrow, permute, reshape, split, squeeze, stack,
+    cat, chunk, concat, concatenate, flatten, permute, reshape, split, squeeze, stack,
     swapaxes, swapdims, t, transpose, unbind, unsqueeze,
 )
-from .ops.indexing import gather, index_select
+from .ops.indexing import gather, index_select, narrow
 from .printing import get_printoptions, set_printoptions
 from .random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
@@ -52,7 +57,6 @@ from .random import (
 )
 from .random import get_rng_state, randint_like, set_rng_state
 from .size import Size
-from .tensor import Tensor
 from . import nn, optim, utils
 
 __version__ = "0.1.0"

@@ -23,11 +23,11 @@ class dtype:
     """A tensor element type; prints as PyTorch does (``torch.float32``)."""
 
     __slots__ = ("name", "numpy_dtype", "is_floating_point", "is_signed", "itemsize", "category",
-                 "_type_name")
+                 "_type_name", "_cpp_name")
 
     is_complex = False
 
-    def __init__(self, name, numpy_dtype, category, type_name):
+    def __init__(self, name, numpy_dtype, category, type_name, cpp_name):
         self.name = name
         self.numpy_dtype = np.dtype(numpy_dtype)
         self.category = category  # 0 bool, 1 integer, 2 floating point
@@ -35,6 +35,7 @@ class dtype:
         self.is_signed = self.numpy_dtype.kind in "if"
         self.itemsize = self.numpy_dtype.itemsize
         self._type_name = type_name  # "Float" as in "torch.FloatTensor" and PyTorch's messages
+        self._cpp_name = cpp_name  # "float": how PyTorch's C++ core names it in some messages
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -46,15 +47,16 @@ class dtype:
         return self
 
 
-float16 = dtype("float16", np.float16, 2, "Half")
-float32 = dtype("float32", np.float32, 2, "Float")
-float64 = dtype("float64", np.float64, 2, "Double")
-uint8 = dtype("uint8", np.uint8, 1, "Byte")
-int8 = dtype("int8", np.int8, 1, "Char")
-int16 = dtype("int16", np.int16, 1, "Short")
-int32 = dtype("int32", np.int32, 1, "Int")
-int64 = dtype("int64", np.int64, 1, "Long")
-bool = dtype("bool", np.bool_, 0, "Bool")  # noqa: A001 - PyTorch's name
+# PyTorch's dtypes, with the two other names its messages use (the only place they are written)
+float16 = dtype("float16", np.float16, 2, "Half", "c10::Half")
+float32 = dtype("float32", np.float32, 2, "Float", "float")
+float64 = dtype("float64", np.float64, 2, "Double", "double")
+uint8 = dtype("uint8", np.uint8, 1, "Byte", "unsigned char")
+int8 = dtype("int8", np.int8, 1, "Char", "signed char")
+int16 = dtype("int16", np.int16, 1, "Short", "short int")
+int32 = dtype("int32", np.int32, 1, "Int", "int")
+int64 = dtype("int64", np.int64, 1, "Long", "long int")
+bool = dtype("bool", np.bool_, 0, "Bool", "bool")  # noqa: A001 - PyTorch's name
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
@@ -70,9 +72,26 @@ def _by_name(name):
     return _BY_NAME[name]
 
 
+def _lookup(d):
+    return d if isinstance(d, dtype) else _FROM_NUMPY.get(np.dtype(d))
+
+
 def type_name(d):
-    """PyTorch's short name of a dtype, as in its messages: Float, Double, Long, Bool, ..."""
-    return d._type_name
+    """PyTorch's short name of a dtype (gradlab's or NumPy's), as in its messages: Float, Long, Bool, ..."""
+    found = _lookup(d)
+    return found._type_name if found is not None else np.dtype(d).name
+
+
+def cpp_type_name(d):
+    """How PyTorch's C++ core names a dtype in some messages: float, double, long int, ..."""
+    found = _lookup(d)
+    return found._cpp_name if found is not None else np.dtype(d).name
+
+
+def tensor_type_name(d):
+    """The legacy tensor type: torch.FloatTensor, torch.LongTensor; CPUBoolType for bool."""
+    name = type_name(d)
+    return "CPUBoolType" if name == "Bool" else f"torch.{name}Tensor"
 
 
 def from_numpy(numpy_dtype):

@@ -748,7 +748,7 @@ class Tensor:
         return _shape.repeat(self, *sizes)
 
     def narrow(self, dim, start, length):
-        return _shape.narrow(self, dim, start, length)
+        return _indexing.narrow(self, dim, start, length)
 
     def select(self, dim, index):
         return _indexing.select(self, dim, index)
@@ -922,7 +922,8 @@ def _contains_str(items):
     return any(isinstance(i, str) or (isinstance(i, (list, tuple)) and _contains_str(i)) for i in items)
 
 
-# The op modules import Tensor, so they are imported after it is defined.
+# The one import cycle (see gradlab/__init__.py): the modules Tensor's methods call
+# import Tensor themselves, so they are imported once it is defined.
 from .ops import arithmetic as _arith  # noqa: E402
 from .ops import broadcast as _broadcast  # noqa: E402
 from .ops import comparison as _compare  # noqa: E402

@@ -1,4 +1,8 @@
-"""gradlab.widgets.BackpropStepper (gradlab/widgets/stepper.py), driven from Python (no browser)."""
+"""gradlab.widgets.BackpropStepper (gradlab/widgets/stepper.py), driven from Python (no browser).
+
+The recording it shows and its chain-rule text have their own tests: test_viz_recording.py,
+test_viz_chain_rule.py.
+"""
 import re
 import subprocess
 import sys
@@ -10,38 +14,15 @@ pytest.importorskip("ipywidgets")
 import gradlab  # noqa: E402
 from gradlab.viz import capture  # noqa: E402
 from gradlab.widgets import BackpropStepper  # noqa: E402
-from gradlab.widgets.stepper import input_symbols, values_text  # noqa: E402
 from gradlab.widgets._fallback import static_bundle  # noqa: E402
+from recording_checks import line, mixed, record_of  # noqa: E402
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 HTML, TEXT = "text/html", "text/plain"
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
-def mixed(lib):
-    """A graph with every op the chain-rule text covers, a broadcast and a leaf used three times."""
-    a = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    b = lib.tensor([[0.5, -1.0], [2.0, 1.0]], requires_grad=True)
-    x = lib.tensor([1.0, -2.0], requires_grad=True)
-    h = (a @ b).relu() * x + x ** 2
-    loss = (h * x).sum()
-    return loss, {"a": a, "b": b, "x": x, "h": h, "loss": loss}
-
-
-def line(record, start):
-    """The one line of a record's text that starts (after indentation) with ``start``."""
-    found = [text.strip() for text in record.text.splitlines() if text.strip().startswith(start)]
-    assert len(found) == 1, (start, record.text)
-    return found[0]
-
-
-def record_of(stepper, name):
-    found = [record for record in stepper.steps if record.name == name]
-    assert len(found) == 1, name
-    return found[0]
-
-
-# ---------------------------------------------------------------- the records are the engine's
+# ---------------------------------------------------------------- the records it shows are the engine's
 
 def test_after_creation_the_grads_are_those_of_backward():
     loss, leaves = mixed(gradlab)
@@ -51,30 +32,6 @@ def test_after_creation_the_grads_are_those_of_backward():
     for name in ("a", "b", "x"):
         assert np.array_equal(leaves[name].grad.numpy(), reference_leaves[name].grad.numpy()), name
     assert stepper.position == 0  # the student sees step 1, the walk is already complete
-
-
-def test_the_records_replay_to_the_grads_of_backward():
-    loss, leaves = mixed(gradlab)
-    stepper = BackpropStepper(loss, names=leaves)
-    last = len(stepper.steps) - 1
-    for row in stepper._recording.rows:
-        assert np.array_equal(row.grad_after(last), row.tensor.grad.numpy())
-    # every leaf received exactly the gradient its AccumulateGrad record carried
-    for record in stepper.steps:
-        if record.name == "AccumulateGrad":
-            (row, before, after), = record.changed
-            assert before is None
-            assert np.array_equal(after, record.step.grad_outputs[0].numpy())
-
-
-def test_the_grads_match_pytorch(torch):
-    loss, leaves = mixed(gradlab)
-    BackpropStepper(loss, names=leaves)
-    torch_loss, torch_leaves = mixed(torch)
-    torch_loss.backward()
-    for name in ("a", "b", "x"):
-        np.testing.assert_allclose(leaves[name].grad.numpy(), torch_leaves[name].grad.numpy(),
-                                   rtol=1e-6, err_msg=name)
 
 
 def test_a_partial_walk_shows_leaves_partly_filled():
@@ -184,102 +141,7 @@ def test_buttons_slider_and_play_drive_the_stepper():
     assert stepper._slider.max == len(stepper.steps)
 
 
-# ---------------------------------------------------------------- the chain-rule text
-
-@pytest.fixture
-def reused():
-    x = gradlab.tensor([1.0, 2.0], requires_grad=True)
-    w = gradlab.tensor([3.0, 4.0], requires_grad=True)
-    y = x * w
-    z = y + x ** 2
-    loss = z.relu().sum()
-    return BackpropStepper(loss, names={"x": x, "w": w, "y": y, "z": z, "loss": loss})
-
-
-def test_chain_rule_of_sum_relu_add_pow_mul(reused):
-    assert line(record_of(reused, "SumBackward0"), "gradient arriving") == \
-        "gradient arriving at loss: grad_out = 1.   (backward starts from d(output)/d(output) = 1)"
-    assert line(record_of(reused, "SumBackward0"), "grad_a") == \
-        "grad_a = expand(grad_out, shape) = expand(1., [2]) = [1., 1.]   → ReluBackward0"
-    assert line(record_of(reused, "ReluBackward0"), "grad_a") == \
-        "grad_a = grad_out × 1[out > 0] = [1., 1.] × 1[[ 4., 12.] > 0] = [1., 1.]   → z"
-    add = record_of(reused, "AddBackward0")
-    assert line(add, "grad_a") == "grad_a = grad_out × 1 = [1., 1.] × 1 = [1., 1.]   → y"
-    assert line(add, "grad_b") == "grad_b = grad_out × 1 = [1., 1.] × 1 = [1., 1.]   → PowBackward0"
-    assert line(record_of(reused, "PowBackward0"), "grad_a") == \
-        "grad_a = grad_out × e · a^(e - 1) = [1., 1.] × 2 · [1., 2.]^(2 - 1) = [2., 4.]   → x"
-    mul = record_of(reused, "MulBackward0")
-    assert line(mul, "grad_a") == "grad_a = grad_out × b = [1., 1.] × [3., 4.] = [3., 4.]   → x"
-    assert line(mul, "grad_b") == "grad_b = grad_out × a = [1., 1.] × [1., 2.] = [1., 2.]   → w"
-    assert line(mul, "local derivatives") == "local derivatives: ∂out/∂a = b;  ∂out/∂b = a"
-    assert mul.text.startswith("backward step 5 of 7: MulBackward0   out = a * b   (a = x, b = w)")
-
-
-def test_a_reused_tensor_shows_its_contributions_added(reused):
-    x_step = [r for r in reused.steps if r.name == "AccumulateGrad"
-              and r.changed[0][0].label == "x"][0]
-    assert line(x_step, "gradient arriving") == (
-        "gradient arriving at x: grad = [2., 4.] (from PowBackward0, as a) + "
-        "[3., 4.] (from MulBackward0, as a) = [5., 8.]")
-    assert "x is used 2 times" in x_step.text
-    assert line(x_step, "x.grad") == "x.grad was None, so it becomes the gradient: x.grad = [5., 8.]"
-
-
-def test_grad_plus_equals_shows_before_added_after():
-    x = gradlab.tensor([1.0, 2.0], requires_grad=True)
-    loss = (x * x).sum()
-    loss.backward(retain_graph=True)  # x.grad = [2., 4.] already
-    stepper = BackpropStepper(loss, names={"x": x})
-    assert x.grad.tolist() == [4.0, 8.0]  # accumulated, as a second loss.backward() would
-    leaf = stepper.steps[-1]
-    assert line(leaf, "gradient arriving") == (
-        "gradient arriving at x: grad = [1., 2.] (from MulBackward0, as a) + "
-        "[1., 2.] (from MulBackward0, as b) = [2., 4.]")
-    assert line(leaf, "x.grad +=") == \
-        "x.grad += grad:  [2., 4.] + [2., 4.] = [4., 8.]   (before + added = after)"
-
-
-def test_chain_rule_of_matmul():
-    a = gradlab.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    b = gradlab.tensor([[0.5, -1.0], [2.0, 1.0]], requires_grad=True)
-    loss = (a @ b).sum()
-    stepper = BackpropStepper(loss, names={"a": a, "b": b})
-    mm = record_of(stepper, "MmBackward0")
-    assert line(mm, "grad_A") == ("grad_A = grad_out @ Bᵀ = [[1., 1.], [1., 1.]] @ "
-                                  "[[ 0.5000, -1.0000], [ 2.0000, 1.0000]]ᵀ = "
-                                  "[[-0.5000, 3.0000], [-0.5000, 3.0000]]   → a")
-    assert line(mm, "grad_B") == ("grad_B = Aᵀ @ grad_out = [[1., 2.], [3., 4.]]ᵀ @ "
-                                  "[[1., 1.], [1., 1.]] = [[4., 4.], [6., 6.]]   → b")
-    assert line(mm, "local derivatives") == \
-        "local derivatives: ∂out/∂A: grad @ Bᵀ;  ∂out/∂B: Aᵀ @ grad"
-
-
-def test_the_numbers_after_the_last_equals_sign_are_the_engines(reused):
-    for record in reused.steps:
-        for position, grad in enumerate(record.step.grad_inputs):
-            if grad is None:
-                continue
-            symbol = input_symbols(record.node)[position]
-            assert line(record, f"grad_{symbol} ").split("   → ")[0].endswith(f"= {values_text(grad)}")
-
-
-def test_a_broadcast_input_says_it_was_summed_back():
-    x = gradlab.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    bias = gradlab.tensor([10.0, 20.0], requires_grad=True)
-    loss = (x * bias).sum()
-    stepper = BackpropStepper(loss, names={"x": x, "bias": bias})
-    assert line(record_of(stepper, "MulBackward0"), "grad_b") == (
-        "grad_b = grad_out × a = [[1., 1.], [1., 1.]] × [[1., 2.], [3., 4.]], summed over the "
-        "broadcast dimensions to b's shape [2] = [4., 6.]   → bias")
-
-
-def test_an_op_without_a_written_rule_gets_the_general_line():
-    x = gradlab.tensor([0.5, 1.0], requires_grad=True)
-    loss = x.abs().sum()
-    stepper = BackpropStepper(loss, names={"x": x})
-    abs_step = record_of(stepper, "AbsBackward0")
-    assert line(abs_step, "grad_a") == "grad_a = grad_out · ∂out/∂a = [1., 1.]   → x"
-
+# ---------------------------------------------------------------- the gradient table
 
 def test_retained_grads_are_in_the_table():
     x = gradlab.tensor([1.0, 2.0], requires_grad=True)
@@ -362,18 +224,6 @@ def test_forward_mode_replays_a_capture_in_creation_order():
     assert stepper.text().startswith("backward step 1 of")
 
 
-def test_forward_mode_without_a_capture_follows_creation_order():
-    x = gradlab.tensor([2.0, 3.0], requires_grad=True)
-    y = x ** 2
-    loss = (y * x).sum()
-    stepper = BackpropStepper(loss, names={"x": x, "y": y, "loss": loss})
-    stepper.mode = "forward"
-    titles = [record.lines[0].text for record in stepper.forward_steps]
-    assert titles == ["forward op 1 of 3: y = a ** e   (a = x)",
-                      "forward op 2 of 3: a * b   (a = y, b = x)",
-                      "forward op 3 of 3: loss = sum(a)   (a from MulBackward0)"]
-
-
 # ---------------------------------------------------------------- what a saved notebook shows
 
 def test_the_static_fallback_is_deterministic_and_has_no_addresses():
@@ -432,3 +282,14 @@ def test_imports_stay_light():
             "from gradlab.widgets import BackpropStepper\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported by the stepper'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_names_moved_to_viz_still_import_from_the_stepper():
+    from gradlab.viz import chain_rule, recording
+    from gradlab.widgets import stepper
+
+    for name in ("StepRecord", "ForwardRecord"):
+        assert getattr(stepper, name) is getattr(recording, name)
+    for name in ("values_text", "input_symbols", "chain_rule", "CHAIN_RULES", "ELEMENTWISE",
+                 "SHOWN_ELEMENTS"):
+        assert getattr(stepper, name) is getattr(chain_rule, name)

@@ -18,6 +18,7 @@ import weakref
 
 import numpy as np
 
+from ..tensor import Tensor, _wrap, tensor_from_data
 from .grad_mode import _state as _grad_state
 from .node import AccumulateGrad, check_view_is_current, grad_accumulator
 
@@ -344,4 +345,3 @@ def _initial_grads(tensors, grad_tensors):
     return result
 
 
-from ..tensor import Tensor, _wrap, tensor_from_data  # noqa: E402

@@ -19,6 +19,7 @@ forward (None for arguments that need none).  Because backward is written
 with tensor operations, it is recorded when ``create_graph=True``, so custom
 Functions can be differentiated twice.
 """
+from ..tensor import Tensor, _wrap
 from .grad_mode import _state as _grad_state
 from .node import Node
 
@@ -134,4 +135,3 @@ class once_differentiable:  # noqa: N801 - PyTorch's name
         return function
 
 
-from ..tensor import Tensor, _wrap  # noqa: E402

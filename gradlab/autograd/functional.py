@@ -7,6 +7,8 @@ Hessian is the Jacobian of the gradient (so the gradient is computed with
 """
 import numpy as np
 
+from ..ops.shape import stack
+from ..tensor import _wrap
 from .engine import grad as _grad
 from .grad_mode import enable_grad
 
@@ -130,6 +132,3 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 
 hvp = vhp  # the Hessian of a scalar function is symmetric, so vᵀH = Hv
 
-
-from ..ops.shape import stack  # noqa: E402
-from ..tensor import _wrap  # noqa: E402

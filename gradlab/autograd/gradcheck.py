@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ..tensor import Tensor, _wrap
 from .engine import grad as _grad
 from .grad_mode import enable_grad, no_grad
 
@@ -151,4 +152,3 @@ def _show(matrix):
     return repr(_wrap(matrix))
 
 
-from ..tensor import Tensor, _wrap  # noqa: E402

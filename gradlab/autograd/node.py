@@ -30,6 +30,11 @@ import weakref
 
 import numpy as np
 
+from ..dtypes import from_numpy, get_default_dtype, result_type, tensor_type_name
+from ..ops.broadcast import sum_to_shape
+from ..tensor import (
+    Tensor, _new_tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of,
+)
 from .grad_mode import _state as _grad_state
 
 _next_sequence_nr = itertools.count().__next__
@@ -98,19 +103,23 @@ class Node:
     pairs, one per input), ``register_hook``, ``register_prehook``,
     ``metadata`` and calling the node on output gradients.
 
-    gradlab's teaching additions (names PyTorch does not use):
-    ``expression`` (the forward formula), ``local_derivatives`` and
-    ``local_derivatives_latex`` (one entry per input), ``saved_values``.
+    gradlab's teaching additions (names PyTorch does not use): ``derivatives``
+    (the class's one record of its forward formula and the derivative for each
+    input, see ``derivative.py``), ``expression`` and ``local_derivatives``
+    (read from it), ``saved_values`` and ``saved_named``.
+
+    A subclass states ``derivatives = Derivatives("a * b", a="b", b="a")``: its
+    keys are the node's tensor inputs, in order, so ``apply(a, b, *params)``
+    links the first two arguments as inputs and passes the rest to forward.
     """
 
-    # Slots keep nodes small; "__dict__" lets an op's forward store extras on ctx.
     # Slots keep nodes small; "__dict__" holds what an op's forward stores on ctx
     # and the rarer fields below, which start from these class defaults.
     # The edges are kept as two flat tuples (nodes, and output indices or None when all are
     # 0) instead of PyTorch's tuple of pairs: fewer objects per op for the garbage
     # collector to walk. ``next_functions`` builds the pairs when asked.
     __slots__ = ("_next_nodes", "_next_indices", "_input_meta", "_sequence_nr", "_saved",
-                 "__dict__", "__weakref__")
+                 "_saved_sources", "__dict__", "__weakref__")
     _saved_versions = ()
     _output_data = None  # arrays of the outputs, kept only when forward saved an output
     _freed = False  # set by backward when it released the saved values
@@ -118,21 +127,42 @@ class Node:
     _pre_hooks = None
     _tensor_pre_hooks = None
 
-    expression = None
-    local_derivatives = ()
-    local_derivatives_latex = ()
+    derivatives = None  # the Derivatives record (gradlab.autograd.derivative)
+    expression = None  # its forward formula, e.g. "a * b"
+    _input_count = None  # how many leading arguments of apply are inputs (None: all)
     is_view = False  # output shares memory (and version counter) with input 0
     promotes_dtypes = False  # output dtype follows PyTorch's promotion of the inputs
     _num_outputs = 1
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        record = cls.__dict__.get("derivatives")
+        if record is not None:
+            cls.expression = record.expression
+            cls._input_count = None if record.variadic else len(record.inputs)
+
+    @property
+    def local_derivatives(self):
+        """gradlab addition: the derivative for each input, as text (from ``derivatives``)."""
+        return () if self.derivatives is None else self.derivatives.texts
+
     # ----------------------------------------------------------------- recording
     @classmethod
-    def apply(cls, *inputs, **params):
+    def apply(cls, *args, **params):
         """Run ``forward`` on the inputs' arrays and return the output tensor(s).
 
-        A node is created only when grad mode is on and some input requires grad.
+        The first ``len(derivatives.inputs)`` arguments are the inputs (the
+        edges of the graph); further ones are parameters for ``forward``. A
+        node is created only when grad mode is on and some input requires grad.
         """
+        count = cls._input_count
+        if count is not None and len(args) > count:
+            inputs, extra = args[:count], args[count:]
+        else:
+            inputs, extra = args, ()
         raw = [value._data if isinstance(value, Tensor) else value for value in inputs]
+        if extra:
+            raw.extend(extra)
         node = None
         if _grad_state.enabled:
             for value in inputs:
@@ -186,7 +216,7 @@ class Node:
             tuple(indices.get(position, 0) for position in range(len(next_nodes)))
         self._input_meta = tuple(input_meta)
         self._sequence_nr = _next_sequence_nr()
-        self._saved = ()
+        self._saved = self._saved_sources = ()
 
     @property
     def next_functions(self):
@@ -245,6 +275,24 @@ class Node:
     def saved_values(self):
         """gradlab addition: what this node keeps for backward, as a tuple of tensors."""
         return self.saved_tensors
+
+    def saved_named(self):
+        """gradlab addition: the names a derivative formula reads, with their values.
+
+        Saved inputs under their names in ``derivatives`` (``a``, ``b``), a saved
+        output as ``out``, and what forward stored on ctx (``alpha``, ``dim``).
+        """
+        named = {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
+        names = self.derivatives.input_names(len(self._next_nodes)) if self.derivatives else []
+        for value, source in zip(self.saved_tensors, self._saved_sources):
+            if source is None or value is None:
+                continue
+            kind, index = source
+            if kind == "input" and index < len(names):
+                named[names[index]] = value
+            elif kind == "output":
+                named["out" if self._num_outputs == 1 else f"out{index}"] = value
+        return named
 
     # ------------------------------------------------------------ running backward
     def _run_backward(self, grad_outputs):
@@ -339,7 +387,7 @@ class Node:
 
     @property
     def local_derivative(self):
-        """gradlab addition: the local derivative with respect to each input, as text."""
+        """gradlab addition: the local derivative with respect to each input, as one line."""
         return "; ".join(self.local_derivatives)
 
 
@@ -359,7 +407,7 @@ class AccumulateGrad(Node):
         self._input_meta = []
         # run as soon as every gradient for the leaf has arrived, as PyTorch does
         self._sequence_nr = _ACCUMULATE_PRIORITY + _next_sequence_nr()
-        self._saved = ()
+        self._saved = self._saved_sources = ()
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name() for this C++ node
@@ -463,11 +511,12 @@ def _resolve_saved(self, values, inputs, forward_outputs, output_tensors):
     """Map each saved array back to what it is: an input tensor, an output, or a constant."""
     saved = []
     versions = []
+    sources = []  # ("input", i), ("output", i) or None: names for derivative formulas
     for value in values:
-        entry, version = value, 0  # an intermediate array, a number or None
-        for item in inputs:
+        entry, version, source = value, 0, None  # an intermediate array, a number or None
+        for position, item in enumerate(inputs):
             if isinstance(item, Tensor) and (value is item._data or value is item):
-                entry, version = item, version_of(item)
+                entry, version, source = item, version_of(item), ("input", position)
                 break
         else:
             for index, produced in enumerate(forward_outputs):
@@ -476,14 +525,17 @@ def _resolve_saved(self, values, inputs, forward_outputs, output_tensors):
                         self._output_data = tuple(t._data for t in output_tensors)
                     entry = _SavedOutput(index, output_tensors[index])
                     version = version_of(output_tensors[index])
+                    source = ("output", index)
                     break
             else:
                 if isinstance(value, Tensor):
                     entry, version = value, version_of(value)
         saved.append(entry)
         versions.append(version)
+        sources.append(source)
     self._saved = tuple(saved)
     self._saved_versions = tuple(versions)
+    self._saved_sources = tuple(sources)
 
 
 Node._resolve_saved = _resolve_saved
@@ -526,10 +578,7 @@ def _explain_forward_error(cls, error, inputs):
 
 def _modified_message(node, tensor, version, producer=None):
     """PyTorch's message for a saved value changed in place, plus what to do about it."""
-    if tensor._data.dtype == np.bool_:
-        kind = "CPUBoolType"
-    else:
-        kind = "torch." + _TENSOR_TYPE_NAMES.get(tensor.dtype.name, "") + "Tensor"
+    kind = tensor_type_name(tensor._data.dtype)
     shape = ", ".join(str(n) for n in tensor._data.shape)
     producer = producer if producer is not None else tensor.grad_fn
     source = ""
@@ -547,9 +596,6 @@ def _modified_message(node, tensor, version, producer=None):
     )
 
 
-_TENSOR_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte",
-                      "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long"}
-
 
 def _as_tensor(value):
     return value if isinstance(value, Tensor) else tensor_from_data(value)
@@ -563,9 +609,3 @@ def grad_accumulator(tensor):
         tensor._accumulator = weakref.ref(node)
     return node
 
-
-from ..tensor import (  # noqa: E402
-    Tensor, _new_tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of,
-)
-from ..dtypes import from_numpy, get_default_dtype, result_type  # noqa: E402
-from ..ops.broadcast import sum_to_shape  # noqa: E402

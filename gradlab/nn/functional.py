@@ -19,7 +19,8 @@ from ..ops import pointwise as _pointwise
 from ..ops import reduction as _reduction
 from ..ops.activation import dropout, gelu, leaky_relu, one_hot
 from ..ops.convolution import conv2d, pad
-from ..ops.linalg import _CPP_TYPE_NAMES, _TYPE_NAMES, AddmmBackward0, matmul
+from ..dtypes import cpp_type_name, type_name
+from ..ops.linalg import AddmmBackward0, matmul
 from ..ops.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
     nll_loss,
@@ -128,12 +129,12 @@ def _check_linear_shapes(input, weight):  # noqa: A002
 def _check_linear_dtypes(input, weight, bias):  # noqa: A002
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_CPP_TYPE_NAMES[input.dtype.name]} != "
-                           f"{_CPP_TYPE_NAMES[weight.dtype.name]} "
+                           f"{cpp_type_name(input.dtype)} != "
+                           f"{cpp_type_name(weight.dtype)} "
                            "(linear: convert the input with .to(weight.dtype))")
     if bias._data.dtype != weight._data.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                           f"{_TYPE_NAMES[bias.dtype.name]} and {_TYPE_NAMES[weight.dtype.name]} "
+                           f"{type_name(bias.dtype)} and {type_name(weight.dtype)} "
                            "(linear: the bias must have the weight's dtype)")
 
 

@@ -15,9 +15,9 @@ import math
 import numpy as np
 
 from ..autograd.node import Node
+from ..dtypes import type_name
 from ..random import default_generator
 from ..tensor import Tensor, _wrap
-from .reduction import _dtype_name
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -28,7 +28,7 @@ _TANH_CUBIC = 0.044715
 def _refuse_integers(kernel, a):
     if a.dtype.kind != "f":
         raise NotImplementedError(
-            f"\"{kernel}\" not implemented for '{_dtype_name(a.dtype)}' "
+            f"\"{kernel}\" not implemented for '{type_name(a.dtype)}' "
             "(this activation needs a floating-point tensor: convert with .float())")
 
 
@@ -230,7 +230,7 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     dtype = input._data.dtype
     if dtype.kind != "f":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_dtype_name(dtype)} (dropout scales by 1/(1-p): it needs a "
+                           f"{type_name(dtype)} (dropout scales by 1/(1-p): it needs a "
                            "floating-point tensor, e.g. x.float())")
     if p == 1:
         mask = np.zeros((), dtype)

@@ -27,7 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd.node import Node
 from ..tensor import Tensor
-from .linalg import _CPP_TYPE_NAMES, _TYPE_NAMES
+from ..dtypes import cpp_type_name, type_name
 from .workspace import workspace
 
 
@@ -378,11 +378,11 @@ def _check_kernel_fits(x, weight, padding, dilation):
 def _check_dtypes(x, weight, bias):
     hint = "(conv2d: the input, weight and bias must have one dtype; convert with .float())"
     if weight._data.dtype != x._data.dtype:
-        raise RuntimeError(f"expected scalar type {_TYPE_NAMES[x.dtype.name]} but found "
-                           f"{_TYPE_NAMES[weight.dtype.name]} {hint}")
+        raise RuntimeError(f"expected scalar type {type_name(x.dtype)} but found "
+                           f"{type_name(weight.dtype)} {hint}")
     if bias is not None and bias._data.dtype != x._data.dtype:
-        raise RuntimeError(f"Input type ({_CPP_TYPE_NAMES[x.dtype.name]}) and bias type "
-                           f"({_CPP_TYPE_NAMES[bias.dtype.name]}) should be the same {hint}")
+        raise RuntimeError(f"Input type ({cpp_type_name(x.dtype)}) and bias type "
+                           f"({cpp_type_name(bias.dtype)}) should be the same {hint}")
 
 
 def pad(input, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's names

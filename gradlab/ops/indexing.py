@@ -16,6 +16,7 @@ is the output gradient with the written region zeroed (those values were
 overwritten); the gradient for the value is that region of the output gradient.
 """
 import collections.abc
+import operator
 import warnings
 
 import numpy as np
@@ -144,6 +145,25 @@ def slice_along(input, dim, start=None, stop=None, step=1):  # noqa: A002
     """``input[..., start:stop:step]`` along ``dim`` (a view), bounds clamped as in Python."""
     start, stop, step = slice(start, stop, step).indices(input._data.shape[dim])
     return SliceBackward0.apply(input, dim=dim, start=start, stop=stop, step=step)
+
+
+def narrow(input, dim, start, length):  # noqa: A002
+    """``length`` consecutive positions from ``start`` along ``dim`` (a view, ``SliceBackward0``)."""
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = normalize_dim(dim, input._data.ndim)
+    size = input._data.shape[dim]
+    start, length = operator.index(start), operator.index(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return slice_along(input, dim, start, start + length)
 
 
 # ----------------------------------------------- advanced indices: copies

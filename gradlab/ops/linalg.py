@@ -12,18 +12,10 @@ of ``x @ W`` shows the same nodes as PyTorch's (``MmBackward0`` under an
 import numpy as np
 
 from ..autograd.node import Node
+from ..dtypes import cpp_type_name, type_name
 from ..tensor import Tensor
 from .shape import UnsafeViewBackward0
 
-_CPP_TYPE_NAMES = {  # how PyTorch's C++ core names dtypes in some messages
-    "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-    "bool": "bool",
-}
-_TYPE_NAMES = {
-    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-}
 
 
 # ================================================================= products
@@ -138,9 +130,9 @@ def _check_tensors(op, *values):
 def _check_same_dtype(a, b, message):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(message.format(a=a.dtype.name, b=b.dtype.name,
-                                          A=_TYPE_NAMES[a.dtype.name], B=_TYPE_NAMES[b.dtype.name],
-                                          a_cpp=_CPP_TYPE_NAMES[a.dtype.name],
-                                          b_cpp=_CPP_TYPE_NAMES[b.dtype.name])
+                                          A=type_name(a.dtype), B=type_name(b.dtype),
+                                          a_cpp=cpp_type_name(a.dtype),
+                                          b_cpp=cpp_type_name(b.dtype))
                            + " (convert one with .to(other.dtype))")
 
 

@@ -23,7 +23,7 @@ from ..autograd.node import Node
 from ..tensor import Tensor, _wrap
 from .arithmetic import _common
 from .indexing import ScatterAddBackward0
-from .linalg import _TYPE_NAMES
+from ..dtypes import type_name
 from .pointwise import clamp_max
 from .reduction import log_softmax
 
@@ -365,7 +365,7 @@ def _refuse_non_float(kernel, *tensors):
     for tensor in tensors:
         if tensor._data.dtype.kind != "f":
             raise NotImplementedError(
-                f"\"{kernel}\" not implemented for '{_TYPE_NAMES[tensor.dtype.name]}' "
+                f"\"{kernel}\" not implemented for '{type_name(tensor.dtype)}' "
                 "(losses need floating-point predictions: convert with .float())")
 
 
@@ -421,7 +421,7 @@ def _weighted_elementwise_loss(losses, input, weight, reduction):  # noqa: A002
 
 def _check_class_target(target):
     if target._data.dtype not in (np.int64, np.uint8):
-        name = _TYPE_NAMES.get(target.dtype.name, target.dtype.name)
+        name = type_name(target.dtype)
         hint = (" (class indices must be integers: use target.long(); for class probabilities "
                 "give a float target with the same shape as the input)")
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}{hint}")
@@ -436,8 +436,8 @@ def _check_class_weight(weight, classes, input, prefix=""):  # noqa: A002
             f"{prefix}weight tensor should be defined either for all {classes} classes or no classes "
             f"but got weight tensor of shape: {list(weight.shape)}")
     if weight._data.dtype != input._data.dtype:
-        raise RuntimeError(f"expected scalar type {_TYPE_NAMES[input.dtype.name]} but found "
-                           f"{_TYPE_NAMES[weight.dtype.name]} (the class weights must have the "
+        raise RuntimeError(f"expected scalar type {type_name(input.dtype)} but found "
+                           f"{type_name(weight.dtype)} (the class weights must have the "
                            "input's dtype)")
 
 
@@ -517,7 +517,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if target._data.dtype.kind != "f":
             raise RuntimeError(
                 f"Expected floating point type for target with class probabilities, got "
-                f"{_TYPE_NAMES.get(target.dtype.name, target.dtype.name)} (a target with the "
+                f"{type_name(target.dtype)} (a target with the "
                 "input's shape is read as class probabilities; for class indices give shape "
                 f"{list(input.shape[:1]) + list(input.shape[2:])})")
         if ignore_index >= 0:
@@ -607,8 +607,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if target._data.dtype != input._data.dtype:
         raise RuntimeError(
-            f"Found dtype {_TYPE_NAMES.get(target.dtype.name, target.dtype.name)} but expected "
-            f"{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)} (binary_cross_entropy: the "
+            f"Found dtype {type_name(target.dtype)} but expected "
+            f"{type_name(input.dtype)} (binary_cross_entropy: the "
             "target must have the input's dtype, e.g. target.float())")
     _refuse_non_float("binary_cross_entropy", input)
     if weight is not None:
@@ -650,7 +650,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target._data.dtype.kind != "f":
         raise RuntimeError(
             f"result type Float can't be cast to the desired output type "
-            f"{_TYPE_NAMES.get(target.dtype.name, target.dtype.name)} "
+            f"{type_name(target.dtype)} "
             "(binary_cross_entropy_with_logits needs a floating-point target: use target.float())")
     _refuse_non_float("binary_cross_entropy_with_logits", input)
     for name, extra in (("weight", weight), ("pos_weight", pos_weight)):

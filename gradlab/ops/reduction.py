@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
+from ..dtypes import type_name
 from ..tensor import Tensor, _wrap
 from .shape import normalize_dim
 
@@ -73,14 +74,6 @@ def _numpy_dtype(dtype):
     return as_dtype(dtype).numpy_dtype
 
 
-def _dtype_name(numpy_dtype):
-    from ..dtypes import from_numpy
-
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}[from_numpy(numpy_dtype).name]
-
-
 def _sum_dtype(a, dtype):
     if dtype is not None:
         return dtype
@@ -91,7 +84,7 @@ def _check_differentiable_dtype(input, dtype):  # noqa: A002
     """A float input that requires grad cannot be reduced into an integer result."""
     if (dtype is not None and np.dtype(dtype).kind not in "fc" and input._requires_grad
             and _grad_state.enabled):
-        raise RuntimeError(f"Autograd not support dtype: {_dtype_name(dtype)} "
+        raise RuntimeError(f"Autograd not support dtype: {type_name(dtype)} "
                            "(an integer result cannot carry a gradient; reduce to a float dtype)")
 
 
@@ -203,12 +196,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if dtype is not None and dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Optional dtype must be either a floating point "
-            f"or complex dtype. Got: {_dtype_name(dtype)}"
+            f"or complex dtype. Got: {type_name(dtype)}"
         )
     if input._data.dtype.kind != "f" and dtype is None:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_dtype_name(input._data.dtype)} (convert first with .float())"
+            f"complex dtype. Got: {type_name(input._data.dtype)} (convert first with .float())"
         )
     if dim is None and not keepdim:
         return MeanBackward0.apply(input, dtype=dtype)
@@ -488,7 +481,8 @@ def _exclusive_products(a, dim, from_end):
     ops, so it can be differentiated again.
     """
     from ..creation import ones
-    from .shape import cat, narrow
+    from .indexing import narrow
+    from .shape import cat
 
     n = a.shape[dim]
     if n == 0:
@@ -639,16 +633,16 @@ def _vector_norm(input, ord, dim, keepdim, dtype):  # noqa: A002
     data = input._data
     if data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_dtype_name(data.dtype)} (convert first with .float())")
+                           f"input. Got {type_name(data.dtype)} (convert first with .float())")
     if dtype is not None:
         dtype = _numpy_dtype(dtype)
         if dtype.kind != "f":
             raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, "
-                               f"but got {_dtype_name(dtype)}")
+                               f"but got {type_name(dtype)}")
         if np.promote_types(data.dtype, dtype) != dtype:
             raise RuntimeError(
-                f"linalg.vector_norm: the dtype of the input ({_dtype_name(data.dtype)}) should be "
-                f"convertible without narrowing to the specified dtype ({_dtype_name(dtype)})")
+                f"linalg.vector_norm: the dtype of the input ({type_name(data.dtype)}) should be "
+                f"convertible without narrowing to the specified dtype ({type_name(dtype)})")
         if dtype == data.dtype:
             dtype = None
     dims = _reduction_dims(dim, data.ndim)
@@ -905,7 +899,7 @@ def _softmax_input(name, input, dim, dtype):  # noqa: A002
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
         raise NotImplementedError(
-            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_dtype_name(input._data.dtype)}' "
+            f"\"{name}_lastdim_kernel_impl\" not implemented for '{type_name(input._data.dtype)}' "
             "(softmax needs a floating-point tensor: convert with .float() or pass dtype=)")
     return input, _single_dim(name, dim, input._data.ndim)
 

@@ -1,5 +1,5 @@
 """Shape operations: reshape/view, flatten, transpose, permute, squeeze, expand,
-repeat, split/chunk/unbind, narrow, cat, stack.
+repeat, split/chunk/unbind, cat, stack.
 
 They move or copy values without changing them, so each backward applies
 the inverse movement to the gradient (a transpose of the gradient for a
@@ -592,25 +592,6 @@ def unbind(input, dim=0):  # noqa: A002
     return UnbindBackward0.apply(input, dim=dim)
 
 
-def narrow(input, dim, start, length):  # noqa: A002
-    """``length`` consecutive positions from ``start`` along ``dim`` (a view, ``SliceBackward0``)."""
-    if input._data.ndim == 0:
-        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    dim = normalize_dim(dim, input._data.ndim)
-    size = input._data.shape[dim]
-    start, length = operator.index(start), operator.index(length)
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if not -size <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
-                         f"but got {start})")
-    if start < 0:
-        start += size
-    if start + length > size:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return _indexing.slice_along(input, dim, start, start + length)
-
-
 # ------------------------------------------------------------------ joining
 class CatBackward0(Node):
     """out = [a; b; ...] along dim          each input gets its slice of the gradient"""
@@ -633,7 +614,7 @@ class CatBackward0(Node):
         grads, start = [], 0
         for size, keep in zip(ctx.sizes, ctx.used):
             if keep:
-                grads.append(narrow(grad_output, ctx.dim, start, size))
+                grads.append(grad_output.narrow(ctx.dim, start, size))
             else:
                 grads.append(grad_output.new_zeros(0))
             start += size
@@ -656,7 +637,7 @@ class StackBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         count = grad_output.shape[ctx.dim]
-        return tuple(_indexing.select(grad_output, ctx.dim, i) for i in range(count))
+        return tuple(grad_output.select(ctx.dim, i) for i in range(count))
 
 
 def _check_sequence(name, tensors):
@@ -706,6 +687,3 @@ def stack(tensors, dim=0):
                                f"at entry 0 and {list(item._data.shape)} at entry {i}")
     dim = normalize_dim(dim, len(reference) + 1)
     return StackBackward0.apply(*tensors, dim=dim)
-
-
-from . import indexing as _indexing  # noqa: E402  (cycle: indexing uses normalize_dim)

@@ -13,16 +13,19 @@
     print(explain(x, z))           # why x.grad is what it is
 
 One module per step: ``capture`` (record tensors as they are made),
-``model`` (the graph as plain data, with cuts and summaries), ``layout``
-(a layered drawing), ``svg`` / ``text`` / ``dot`` (renderers) and
-``explain`` (plain-words answers about ``.grad``). Pure Python and NumPy:
+``model`` (the graph as plain data), ``build`` (a tensor or capture → that
+data, with ``cuts``: why no gradient flows back, ``boxes``: what each box
+says, and ``collapse``: summaries of a large graph), ``layout`` (a layered
+drawing), ``svg`` / ``text`` / ``dot`` (renderers) and ``explain``
+(plain-words answers about ``.grad``). Pure Python and NumPy:
 no widgets, no Graphviz needed.
 """
+from .build import graph
 from .capture import Capture, capture
 from .dot import to_dot
 from .explain import explain
 from .layout import layout
-from .model import Cut, Edge, Graph, GraphNode, graph
+from .model import Cut, Edge, Graph, GraphNode
 from .svg import save_svg, to_svg
 from .text import to_text
 

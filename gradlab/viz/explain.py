@@ -22,8 +22,9 @@ import sys
 from ..autograd.node import AccumulateGrad
 from ..printing import printoptions
 from ..tensor import Tensor
+from .boxes import format_values
 from .capture import recent_backward_calls, recent_captures_records, recent_names, recent_records
-from .model import _format, cut_reason, op_text
+from .cuts import cut_reason, op_text
 
 REASONS = ("requires_grad_false", "cut", "non_leaf", "not_used", "no_backward", "accumulated",
            "computed")
@@ -224,7 +225,7 @@ def _where(record):
 
 def _value(grad):
     with printoptions(threshold=24, edgeitems=3, linewidth=80):
-        return " ".join(_format(grad._data).split())
+        return " ".join(format_values(grad._data).split())
 
 
 def _target_node(tensor):

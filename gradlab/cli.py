@@ -1,12 +1,19 @@
-"""The lessons: the numbered notebooks in this folder, and ``gradlab lessons``.
+"""The ``gradlab`` command (``python -m gradlab``): the tour, and ``gradlab lessons``.
 
-The notebooks ship inside the package, so after ``pip install "gradlab[lab]"``
-the command ``gradlab lessons`` works from any directory. It finds the lessons,
-copies them into a working folder (``./gradlab-lessons`` by default) and starts
-JupyterLab there. A student's copy is never overwritten: only missing lessons
-are copied, and ``--reset NAME`` restores one lesson after saving the
-student's copy as ``NAME.backup-<n>.ipynb``.
+``gradlab`` alone prints a short tour of autograd. ``gradlab lessons`` copies
+the lesson notebooks into a working folder (``./gradlab-lessons`` by default)
+and starts JupyterLab there. A student's copy is never overwritten: only
+missing lessons are copied, and ``--reset NAME`` restores one lesson after
+saving the student's copy as ``NAME.backup-<n>.ipynb``.
+
+The lessons are the numbered notebooks in the repository's ``notebooks/``.
+The wheel ships them inside the package as ``gradlab/_lessons/`` (a
+setuptools ``package-dir`` mapping in pyproject.toml), so after
+``pip install "gradlab[lab]"`` the command works from any directory; in a
+source checkout or an editable install it reads ``notebooks/`` itself.
 """
+import argparse
+import importlib.resources
 import importlib.util
 import json
 import os
@@ -17,13 +24,12 @@ import signal
 import subprocess
 import sys
 
-LESSONS_FOLDER = pathlib.Path(__file__).resolve().parent
 DEFAULT_WORKING_FOLDER = "gradlab-lessons"
 
 # The GitHub repository Binder builds from: the ONE place to change when the
 # project's home is known (the README's badges use the same slug).
 BINDER_REPOSITORY = "gradlab/gradlab"
-BINDER_URL = "https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=lab/tree/gradlab/lessons/{name}"
+BINDER_URL = "https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=lab/tree/notebooks/{name}"
 
 INSTALL_HINT = 'pip install "gradlab[lab]"   (from a clone of the repository: pip install ".[lab]")'
 
@@ -31,6 +37,19 @@ INSTALL_HINT = 'pip install "gradlab[lab]"   (from a clone of the repository: pi
 # ---------------------------------------------------------------------------
 # finding the lessons
 # ---------------------------------------------------------------------------
+
+def lessons_folder():
+    """The folder holding the lesson notebooks.
+
+    ``gradlab/_lessons`` inside an installed wheel; otherwise (a source
+    checkout, or an editable install, which maps only the Python code) the
+    repository's ``notebooks/`` next to the package.
+    """
+    installed = importlib.resources.files("gradlab") / "_lessons"
+    if installed.is_dir():
+        return pathlib.Path(str(installed))
+    return pathlib.Path(__file__).resolve().parents[1] / "notebooks"
+
 
 class Lesson:
     """One lesson notebook: ``name`` is its file name, ``title`` its first heading."""
@@ -59,7 +78,7 @@ class Lesson:
 
 def available_lessons(folder=None):
     """The lessons shipped with gradlab (or those in ``folder``), in order: ``01_…``, ``02_…``, …"""
-    folder = pathlib.Path(LESSONS_FOLDER if folder is None else folder)
+    folder = pathlib.Path(lessons_folder() if folder is None else folder)
     return [Lesson(path) for path in sorted(folder.glob("[0-9][0-9]_*.ipynb"))]
 
 
@@ -83,9 +102,7 @@ def notebook_title(path):
 def find_lesson(name, lessons=None):
     """The lesson called ``name``: "3", "03", "03_the_computational_graph" or its file name."""
     lessons = available_lessons() if lessons is None else lessons
-    wanted = name.strip()
-    if wanted.endswith(".ipynb"):
-        wanted = wanted[:-len(".ipynb")]
+    wanted = name.strip().removesuffix(".ipynb")
     if wanted.isdigit():
         wanted = wanted.zfill(2)
     matches = [lesson for lesson in lessons
@@ -185,7 +202,7 @@ def run_jupyterlab(command, folder):
 # the command: gradlab lessons
 # ---------------------------------------------------------------------------
 
-def add_arguments(parser):
+def add_lessons_arguments(parser):
     parser.add_argument("folder", nargs="?", default=DEFAULT_WORKING_FOLDER,
                         help=f"your working folder (default: ./{DEFAULT_WORKING_FOLDER})")
     parser.add_argument("--list", action="store_true", help="list the lessons and stop")
@@ -199,7 +216,7 @@ def add_arguments(parser):
                         help="copy the lessons but do not start JupyterLab")
 
 
-def main(arguments, out=None):
+def lessons_command(arguments, out=None):
     """Run ``gradlab lessons`` with parsed ``arguments``; returns the exit code."""
     out = out or sys.stdout
 
@@ -229,7 +246,7 @@ def main(arguments, out=None):
         return 0
 
     if not lessons:
-        say(f"No lessons found in {LESSONS_FOLDER}: this installation of gradlab is incomplete.")
+        say(f"No lessons found in {lessons_folder()}: this installation of gradlab is incomplete.")
         return 1
     copied, kept = copy_lessons(folder, lessons)
     if copied:
@@ -262,3 +279,28 @@ def main(arguments, out=None):
                                  allow_root=as_root)
     return run_jupyterlab(command, folder)
 
+
+# ---------------------------------------------------------------------------
+# the command: gradlab
+# ---------------------------------------------------------------------------
+
+def main(argv=None):
+    """``gradlab [tour | lessons ...]``; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="gradlab",
+        description="Learn how PyTorch's autograd works. With no command, runs a short tour.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("tour", help="print the guided tour of autograd (the default)")
+    add_lessons_arguments(commands.add_parser(
+        "lessons", help=f"copy the lessons to ./{DEFAULT_WORKING_FOLDER} and open them in JupyterLab",
+        description="Copy the lessons into a working folder (only the missing ones: your own "
+                    "copies are never overwritten) and start JupyterLab there.",
+    ))
+    arguments = parser.parse_args(argv)
+    if arguments.command == "lessons":
+        return lessons_command(arguments)
+    from .tour import main as tour
+
+    tour()
+    return 0

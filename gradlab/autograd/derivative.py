@@ -1,0 +1,358 @@
+"""The derivative record of a grad_fn: each derivative written once, next to its backward.
+
+Every node class states its forward formula and, for each input, one derivative::
+
+    class MulBackward0(Node):
+        derivatives = Derivatives("a * b", a="b", b="a")
+
+A formula is a Python expression over the names the node knows at backward
+time: its inputs (``a``, ``b``, …, when forward saved them), its output
+``out``, what forward stored on ``ctx`` (``alpha``, ``exponent``, ``dim``) and,
+for the gradient form, the arriving gradient ``grad_out``. There are three
+forms, told apart by what they say:
+
+- a **local derivative** (no ``grad_out`` in it): ``a="b"`` reads ∂out/∂a = b,
+  and the gradient is ``grad_out × b``, summed back over broadcast dimensions;
+- a **gradient** (mentions ``grad_out``): ``A="grad_out @ B.T"`` reads
+  grad_A = grad_out @ Bᵀ — for ops that are not element by element;
+- ``Words("…")``: a rule said in words, where no short formula exists
+  (convolution windows, scatter positions).
+
+Everything that shows a derivative reads it from here: the text and LaTeX
+(``Formula.text``, ``Formula.latex``), the stepper's chain-rule lines with the
+numbers filled in (``Formula.chain``), the graph's labels, ``explain()`` and
+``docs/derivatives.md``. ``Formula.evaluate`` computes a formula with NumPy,
+which is how the tests hold every formula to its node's ``backward``.
+"""
+import ast
+
+import numpy as np
+
+GRAD = "grad_out"
+
+
+class Words(str):
+    """A derivative stated in words (not a formula): shown as is, never evaluated."""
+
+    __slots__ = ()
+
+
+class Derivatives:
+    """A node's forward ``expression`` and one ``Formula`` per input, in input order.
+
+    ``variadic=True``: the node takes any number of inputs (``cat``, ``stack``);
+    its one formula, named like ``tensors``, holds for every input ``tensors[i]``.
+    """
+
+    def __init__(self, expression, variadic=False, **inputs):
+        self.expression = expression
+        self.variadic = variadic
+        self.inputs = tuple(inputs)
+        self.formulas = tuple(Formula(name, source) for name, source in inputs.items())
+
+    def input_names(self, count):
+        """The name of each of ``count`` inputs: ``a, b`` or ``tensors[0], tensors[1], …``."""
+        if self.variadic:
+            return [f"{self.inputs[0]}[{i}]" for i in range(count)]
+        names = list(self.inputs[:count])
+        return names + [f"input{i}" for i in range(len(names), count)]
+
+    def formula(self, position):
+        """The formula for input ``position`` (the variadic one for every position)."""
+        if self.variadic:
+            return self.formulas[0]
+        return self.formulas[position] if position < len(self.formulas) else None
+
+    @property
+    def texts(self):
+        return tuple(formula.text for formula in self.formulas)
+
+    @property
+    def latex(self):
+        return tuple(formula.latex for formula in self.formulas)
+
+    def __repr__(self):
+        return f"Derivatives({self.expression!r}, {', '.join(self.texts)})"
+
+
+class Formula:
+    """The derivative of a node's output with respect to one input."""
+
+    def __init__(self, name, source):
+        self.input = name
+        self.source = source
+        self.in_words = isinstance(source, Words)
+        self._tree = None if self.in_words else ast.parse(source, mode="eval").body
+        self.is_gradient = not self.in_words and GRAD in self.names
+
+    @property
+    def names(self):
+        """The value names the formula reads (not the functions it calls)."""
+        if self.in_words:
+            return ()
+        called = {id(node.func) for node in ast.walk(self._tree) if isinstance(node, ast.Call)}
+        found = [node.id for node in ast.walk(self._tree)
+                 if isinstance(node, ast.Name) and id(node) not in called]
+        return tuple(dict.fromkeys(found))
+
+    # ------------------------------------------------------------------ showing
+    @property
+    def text(self):
+        """``∂out/∂a = b``, ``grad_A = grad_out @ Bᵀ`` or ``∂out/∂x: <words>``."""
+        if self.in_words:
+            return f"∂out/∂{self.input}: {self.source}"
+        if self.is_gradient:
+            return f"grad_{self.input} = {_Text().show(self._tree)}"
+        return f"∂out/∂{self.input} = {_Text().show(self._tree)}"
+
+    @property
+    def latex(self):
+        name = _latex_name(self.input)
+        if self.in_words:
+            return rf"\frac{{\partial out}}{{\partial {name}}}: \text{{{_latex_escape(self.source)}}}"
+        body = _Latex().show(self._tree)
+        if self.is_gradient:
+            return rf"\mathrm{{grad}}_{{{name}}} = {body}"
+        return rf"\frac{{\partial out}}{{\partial {name}}} = {body}"
+
+    def chain(self, input_label, values=None):
+        """The chain-rule line for this input, as ``(formula, with numbers)``.
+
+        ``grad_a = grad_out × b`` and ``[1., 1.] × [3., 4.]``; ``values`` maps a
+        name (``grad_out``, ``b``) to the text of its value. Unknown names stay
+        as symbols; a rule in words gives ``(None, None)``.
+        """
+        if self.in_words:
+            return None, None
+        values = values or {}
+        if self.is_gradient:
+            symbolic = _Text().show(self._tree)
+            numeric = _Text(values).show(self._tree)
+        else:
+            symbolic = f"{GRAD} × {_Text().show(self._tree, _MUL)}"
+            numeric = f"{values.get(GRAD, GRAD)} × {_Text(values).show(self._tree, _MUL)}"
+        return f"grad_{input_label} = {symbolic}", numeric
+
+    # ----------------------------------------------------------------- computing
+    def evaluate(self, namespace):
+        """The formula's value with NumPy, names taken from ``namespace`` (arrays or numbers).
+
+        A local derivative returns the derivative itself (not yet times ``grad_out``).
+        """
+        if self.in_words:
+            raise ValueError(f"the derivative for {self.input} is stated in words, not as a formula")
+        tree = ast.Expression(_ToNumPy().visit(ast.parse(self.source, mode="eval").body))
+        code = compile(ast.fix_missing_locations(tree), f"<derivative of {self.input}>", "eval")
+        return eval(code, {"__builtins__": {}, **FUNCTIONS}, dict(namespace))
+
+    def __repr__(self):
+        return self.text
+
+
+# ====================================================================== evaluating
+def _expand(value, shape):
+    return np.broadcast_to(value, tuple(shape))
+
+
+def _sigmoid(value):
+    return 1 / (1 + np.exp(-value))
+
+
+FUNCTIONS = {
+    "exp": np.exp, "log": np.log, "log1p": np.log1p, "sqrt": np.sqrt, "sin": np.sin,
+    "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid, "abs": np.abs,
+    "sign": np.sign, "floor": np.floor, "trunc": np.trunc, "where": np.where,
+    "expand": _expand, "outer": np.outer, "zeros_like": np.zeros_like, "ones_like": np.ones_like,
+    "_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
+}
+
+
+class _ToNumPy(ast.NodeTransformer):
+    """Python's ``x if c else y``, ``and``, ``not`` and chained comparisons, element-wise."""
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        return _call("where", node.test, node.body, node.orelse)
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        result = node.values[0]
+        for value in node.values[1:]:
+            result = _call("_and" if isinstance(node.op, ast.And) else "_or", result, value)
+        return result
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return _call("_not", node.operand) if isinstance(node.op, ast.Not) else node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) == 1:
+            return node
+        operands = [node.left, *node.comparators]
+        parts = [ast.Compare(operands[i], [op], [operands[i + 1]]) for i, op in enumerate(node.ops)]
+        result = parts[0]
+        for part in parts[1:]:
+            result = _call("_and", result, part)
+        return result
+
+
+def _call(name, *args):
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+
+
+# ====================================================================== showing
+# precedence, loosest first: a child looser than its place gets parentheses
+_IF, _OR, _AND, _NOT, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = range(10)
+_BINARY = {ast.Add: (_ADD, "+"), ast.Sub: (_ADD, "-"), ast.Mult: (_MUL, "·"), ast.Div: (_MUL, "/"),
+           ast.MatMult: (_MUL, "@"), ast.Mod: (_MUL, "%"), ast.FloorDiv: (_MUL, "//"),
+           ast.Pow: (_POW, "^")}
+_COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: "≥", ast.LtE: "≤", ast.Eq: "=", ast.NotEq: "≠"}
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SYMBOLS = {"sigmoid": "σ", "alpha": "alpha"}
+
+
+class _Text:
+    """A formula in plain text: ``e · a^(e-1)``, ``-a / b²``, ``grad_out @ Bᵀ``.
+
+    With ``values``, names are replaced by the text of their values.
+    """
+
+    def __init__(self, values=None):
+        self.values = values or {}
+
+    def show(self, node, place=_IF):
+        text, precedence = self._show(node)
+        return f"({text})" if precedence < place else text
+
+    def _show(self, node):
+        if isinstance(node, ast.Name):
+            if node.id in self.values:
+                return self.values[node.id], _ATOM
+            return _SYMBOLS.get(node.id, node.id), _ATOM
+        if isinstance(node, ast.Constant):
+            return _number(node.value), _ATOM
+        if isinstance(node, ast.BinOp):
+            precedence, symbol = _BINARY[type(node.op)]
+            if isinstance(node.op, ast.Pow):
+                return self._power(node), _POW
+            left = self.show(node.left, precedence)
+            right = self.show(node.right, precedence + 1)
+            return f"{left} {symbol} {right}", precedence
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return f"not {self.show(node.operand, _NOT)}", _NOT
+            return f"-{self.show(node.operand, _UNARY)}", _UNARY
+        if isinstance(node, ast.Compare):
+            parts = [self.show(node.left, _CMP + 1)]
+            for op, right in zip(node.ops, node.comparators):
+                parts += [_COMPARE[type(op)], self.show(right, _CMP + 1)]
+            return " ".join(parts), _CMP
+        if isinstance(node, ast.BoolOp):
+            word, precedence = ("and", _AND) if isinstance(node.op, ast.And) else ("or", _OR)
+            return f" {word} ".join(self.show(v, precedence + 1) for v in node.values), precedence
+        if isinstance(node, ast.IfExp):
+            return (f"{self.show(node.body, _OR)} if {self.show(node.test, _OR)} "
+                    f"else {self.show(node.orelse, _IF)}"), _IF
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            return f"{self.show(node.value, _ATOM)}ᵀ", _ATOM
+        if isinstance(node, ast.Call):
+            name = node.func.id
+            args = [self.show(arg) for arg in node.args]
+            if name == "sqrt" and len(args) == 1:
+                return f"√{self.show(node.args[0], _ATOM)}", _POW
+            return f"{_SYMBOLS.get(name, name)}({', '.join(args)})", _ATOM
+        if isinstance(node, ast.Subscript):
+            return f"{self.show(node.value, _ATOM)}[{self.show(node.slice)}]", _ATOM
+        if isinstance(node, ast.Tuple):
+            return ", ".join(self.show(element) for element in node.elts), _ATOM
+        raise ValueError(f"cannot show {ast.dump(node)} in a derivative")
+
+    def _power(self, node):
+        base = self.show(node.left, _ATOM)
+        exponent = node.right
+        if isinstance(exponent, ast.Constant) and isinstance(exponent.value, int) \
+                and not isinstance(exponent.value, bool):
+            return base + str(exponent.value).translate(_SUPERSCRIPT)
+        shown = self.show(exponent, _ATOM).replace(" ", "")
+        return f"{base}^{shown}"
+
+
+def _number(value):
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
+                    "tanh": r"\tanh", "sigmoid": r"\sigma", "sign": r"\operatorname{sign}"}
+_LATEX_COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: r"\ge", ast.LtE: r"\le", ast.Eq: "=",
+                  ast.NotEq: r"\ne"}
+_GREEK = {"alpha": r"\alpha", "beta": r"\beta", "lambda_": r"\lambda"}
+
+
+def _latex_name(name):
+    if name in _GREEK:
+        return _GREEK[name]
+    if name == GRAD:
+        return r"\mathrm{grad}_{out}"
+    head, _, tail = name.partition("_")
+    return f"{head}_{{{tail}}}" if tail else name
+
+
+def _latex_escape(text):
+    return text.replace("\\", r"\backslash ").replace("_", r"\_").replace("{", r"\{") \
+        .replace("}", r"\}").replace("#", r"\#").replace("%", r"\%").replace("&", r"\&")
+
+
+class _Latex:
+    """A formula in LaTeX: fractions, powers and square roots drawn as such."""
+
+    def show(self, node, place=_IF):
+        text, precedence = self._show(node)
+        return rf"\left({text}\right)" if precedence < place else text
+
+    def _show(self, node):
+        if isinstance(node, ast.Name):
+            return _latex_name(node.id), _ATOM
+        if isinstance(node, ast.Constant):
+            return _number(node.value), _ATOM
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Div):
+                return rf"\frac{{{self.show(node.left)}}}{{{self.show(node.right)}}}", _ATOM
+            if isinstance(node.op, ast.Pow):
+                return f"{self.show(node.left, _ATOM)}^{{{self.show(node.right)}}}", _POW
+            precedence, symbol = _BINARY[type(node.op)]
+            symbol = {"·": r"\cdot", "@": r"\,", "%": r"\bmod"}.get(symbol, symbol)
+            return (f"{self.show(node.left, precedence)} {symbol} "
+                    f"{self.show(node.right, precedence + 1)}"), precedence
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return rf"\lnot {self.show(node.operand, _NOT)}", _NOT
+            return f"-{self.show(node.operand, _UNARY)}", _UNARY
+        if isinstance(node, ast.Compare):
+            parts = [self.show(node.left, _CMP + 1)]
+            for op, right in zip(node.ops, node.comparators):
+                parts += [_LATEX_COMPARE[type(op)], self.show(right, _CMP + 1)]
+            return " ".join(parts), _CMP
+        if isinstance(node, ast.BoolOp):
+            word, precedence = (r"\text{ and }", _AND) if isinstance(node.op, ast.And) \
+                else (r"\text{ or }", _OR)
+            return word.join(self.show(v, precedence + 1) for v in node.values), precedence
+        if isinstance(node, ast.IfExp):
+            return (rf"{self.show(node.body, _OR)} \text{{ if }} {self.show(node.test, _OR)} "
+                    rf"\text{{ else }} {self.show(node.orelse, _IF)}"), _IF
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            return rf"{self.show(node.value, _ATOM)}^\top", _ATOM
+        if isinstance(node, ast.Call):
+            name = node.func.id
+            args = ", ".join(self.show(arg) for arg in node.args)
+            if name == "sqrt":
+                return rf"\sqrt{{{args}}}", _ATOM
+            function = _LATEX_FUNCTIONS.get(name, rf"\operatorname{{{_latex_escape(name)}}}")
+            return rf"{function}\left({args}\right)", _ATOM
+        if isinstance(node, ast.Subscript):
+            return f"{self.show(node.value, _ATOM)}[{self.show(node.slice)}]", _ATOM
+        if isinstance(node, ast.Tuple):
+            return ", ".join(self.show(element) for element in node.elts), _ATOM
+        raise ValueError(f"cannot show {ast.dump(node)} in a derivative")
