@@ -1,4 +1,5 @@
-"""``gradlab lessons``: finding, copying (never over a student's copy), resetting, launching."""
+"""The ``gradlab`` command (gradlab/cli.py): the tour, and ``gradlab lessons``: finding, copying
+(never over a student's copy), resetting, launching; and the wheel that ships the lessons."""
 import argparse
 import importlib.util
 import io
@@ -16,8 +17,7 @@ import zipfile
 
 import pytest
 
-from gradlab import lessons
-from gradlab.__main__ import main as gradlab_main
+from gradlab import cli
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -41,8 +41,8 @@ def shipped(tmp_path, monkeypatch):
     folder.mkdir()
     write_notebook(folder / "01_first_steps.ipynb", "Lesson 1 — First steps")
     write_notebook(folder / "02_the_graph.ipynb", "Lesson 2 — The graph")
-    (folder / "__init__.py").write_text("")  # not a lesson
-    monkeypatch.setattr(lessons, "LESSONS_FOLDER", folder)
+    (folder / "README.md").write_text("")  # not a lesson
+    monkeypatch.setattr(cli, "lessons_folder", lambda: folder)
     return folder
 
 
@@ -50,18 +50,18 @@ def shipped(tmp_path, monkeypatch):
 def launched(monkeypatch):
     """Record the JupyterLab command instead of running it (as a user who is not root)."""
     calls = []
-    monkeypatch.setattr(lessons, "jupyterlab_installed", lambda: True)
-    monkeypatch.setattr(lessons, "running_as_root", lambda: False)
-    monkeypatch.setattr(lessons, "run_jupyterlab", lambda command, folder: calls.append((command, folder)) or 0)
+    monkeypatch.setattr(cli, "jupyterlab_installed", lambda: True)
+    monkeypatch.setattr(cli, "running_as_root", lambda: False)
+    monkeypatch.setattr(cli, "run_jupyterlab", lambda command, folder: calls.append((command, folder)) or 0)
     return calls
 
 
 def run(*argv):
     """``gradlab lessons ARGV``: (exit code, what it printed)."""
     parser = argparse.ArgumentParser()
-    lessons.add_arguments(parser)
+    cli.add_lessons_arguments(parser)
     out = io.StringIO()
-    code = lessons.main(parser.parse_args(list(argv)), out=out)
+    code = cli.lessons_command(parser.parse_args(list(argv)), out=out)
     return code, out.getvalue()
 
 
@@ -70,7 +70,7 @@ def run(*argv):
 # ---------------------------------------------------------------------------
 
 def test_available_lessons_in_order_with_titles(shipped):
-    found = lessons.available_lessons()
+    found = cli.available_lessons()
     assert [lesson.name for lesson in found] == ["01_first_steps.ipynb", "02_the_graph.ipynb"]
     assert [lesson.title for lesson in found] == ["Lesson 1 — First steps", "Lesson 2 — The graph"]
     assert found[0].number == "01"
@@ -79,31 +79,31 @@ def test_available_lessons_in_order_with_titles(shipped):
 @pytest.mark.parametrize("title", ["Lesson 4 — The `grad_fn`", "Lesson 04 · The `grad_fn`",
                                    "Lesson 4: The grad_fn", "The grad_fn"])
 def test_short_title_drops_the_lesson_number(tmp_path, title):
-    lesson = lessons.Lesson(write_notebook(tmp_path / "04_x.ipynb", title))
+    lesson = cli.Lesson(write_notebook(tmp_path / "04_x.ipynb", title))
     assert lesson.short_title == "The grad_fn"
 
 
 def test_title_falls_back_to_the_file_name(tmp_path):
     path = tmp_path / "03_x.ipynb"
     path.write_text("not json")
-    assert lessons.notebook_title(path) == "03_x"
+    assert cli.notebook_title(path) == "03_x"
 
 
 @pytest.mark.parametrize("name", ["2", "02", "02_the_graph", "02_the_graph.ipynb", " 02 "])
 def test_find_lesson_by_number_or_name(shipped, name):
-    assert lessons.find_lesson(name).name == "02_the_graph.ipynb"
+    assert cli.find_lesson(name).name == "02_the_graph.ipynb"
 
 
 def test_find_lesson_unknown_names_the_lessons(shipped):
     with pytest.raises(LookupError, match="no lesson called '7'.*01_first_steps, 02_the_graph"):
-        lessons.find_lesson("7")
+        cli.find_lesson("7")
 
 
 def test_binder_url_uses_the_one_repository_constant(shipped, monkeypatch):
-    monkeypatch.setattr(lessons, "BINDER_REPOSITORY", "someone/somewhere")
-    assert lessons.find_lesson("01").binder_url == (
+    monkeypatch.setattr(cli, "BINDER_REPOSITORY", "someone/somewhere")
+    assert cli.find_lesson("01").binder_url == (
         "https://mybinder.org/v2/gh/someone/somewhere/HEAD"
-        "?urlpath=lab/tree/gradlab/lessons/01_first_steps.ipynb")
+        "?urlpath=lab/tree/notebooks/01_first_steps.ipynb")
 
 
 # ---------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_binder_url_uses_the_one_repository_constant(shipped, monkeypatch):
 
 def test_first_run_copies_every_lesson(shipped, tmp_path):
     work = tmp_path / "work"
-    copied, kept = lessons.copy_lessons(work)
+    copied, kept = cli.copy_lessons(work)
     assert [lesson.name for lesson in copied] == ["01_first_steps.ipynb", "02_the_graph.ipynb"]
     assert kept == []
     assert sorted(path.name for path in work.iterdir()) == ["01_first_steps.ipynb", "02_the_graph.ipynb"]
@@ -121,10 +121,10 @@ def test_first_run_copies_every_lesson(shipped, tmp_path):
 
 def test_student_copies_are_never_overwritten(shipped, tmp_path):
     work = tmp_path / "work"
-    lessons.copy_lessons(work)
+    cli.copy_lessons(work)
     (work / "01_first_steps.ipynb").write_text("my answers")
     (work / "02_the_graph.ipynb").unlink()
-    copied, kept = lessons.copy_lessons(work)
+    copied, kept = cli.copy_lessons(work)
     assert [lesson.name for lesson in copied] == ["02_the_graph.ipynb"]
     assert [lesson.name for lesson in kept] == ["01_first_steps.ipynb"]
     assert (work / "01_first_steps.ipynb").read_text() == "my answers"
@@ -132,21 +132,21 @@ def test_student_copies_are_never_overwritten(shipped, tmp_path):
 
 def test_reset_restores_one_lesson_and_backs_up_the_student_copy(shipped, tmp_path):
     work = tmp_path / "work"
-    lessons.copy_lessons(work)
+    cli.copy_lessons(work)
     (work / "02_the_graph.ipynb").write_text("attempt 1")
-    first = lessons.reset_lesson(work, lessons.find_lesson("02"))
+    first = cli.reset_lesson(work, cli.find_lesson("02"))
     assert first == work / "02_the_graph.backup-1.ipynb" and first.read_text() == "attempt 1"
     assert (work / "02_the_graph.ipynb").read_bytes() == (shipped / "02_the_graph.ipynb").read_bytes()
     (work / "02_the_graph.ipynb").write_text("attempt 2")
-    second = lessons.reset_lesson(work, lessons.find_lesson("02"))
+    second = cli.reset_lesson(work, cli.find_lesson("02"))
     assert second.name == "02_the_graph.backup-2.ipynb" and second.read_text() == "attempt 2"
     assert first.read_text() == "attempt 1"
 
 
 def test_reset_of_an_unchanged_or_missing_lesson_makes_no_backup(shipped, tmp_path):
     work = tmp_path / "work"
-    assert lessons.reset_lesson(work, lessons.find_lesson("01")) is None  # missing: just copied
-    assert lessons.reset_lesson(work, lessons.find_lesson("01")) is None  # unchanged
+    assert cli.reset_lesson(work, cli.find_lesson("01")) is None  # missing: just copied
+    assert cli.reset_lesson(work, cli.find_lesson("01")) is None  # unchanged
     assert sorted(path.name for path in work.iterdir()) == ["01_first_steps.ipynb"]
 
 
@@ -167,7 +167,7 @@ def test_command_copies_then_launches(shipped, tmp_path, launched):
 
 
 def test_root_gets_allow_root_and_is_told(shipped, tmp_path, launched, monkeypatch):
-    monkeypatch.setattr(lessons, "running_as_root", lambda: True)
+    monkeypatch.setattr(cli, "running_as_root", lambda: True)
     code, out = run(str(tmp_path / "work"))
     assert launched[0][0][-1] == "--allow-root"
     assert "You are root" in out
@@ -222,7 +222,7 @@ def test_no_launch_only_copies(shipped, tmp_path, launched):
 
 
 def test_missing_jupyterlab_gives_the_install_command(shipped, tmp_path, monkeypatch):
-    monkeypatch.setattr(lessons, "jupyterlab_installed", lambda: False)
+    monkeypatch.setattr(cli, "jupyterlab_installed", lambda: False)
     code, out = run(str(tmp_path / "work"))
     assert code == 1
     assert "JupyterLab is not installed" in out and 'pip install "gradlab[lab]"' in out
@@ -230,17 +230,17 @@ def test_missing_jupyterlab_gives_the_install_command(shipped, tmp_path, monkeyp
 
 
 def test_the_gradlab_command_has_a_lessons_subcommand(shipped, tmp_path, capsys, monkeypatch):
-    assert gradlab_main(["lessons", "--list"]) == 0
+    assert cli.main(["lessons", "--list"]) == 0
     assert "02  The graph" in capsys.readouterr().out
 
 
 def test_tour_is_still_the_default(capsys):
-    assert gradlab_main([]) == 0
+    assert cli.main([]) == 0
     assert "AccumulateGrad" in capsys.readouterr().out
 
 
 def test_jupyterlab_command_defaults():
-    command = lessons.jupyterlab_command("somewhere", python="/usr/bin/python3")
+    command = cli.jupyterlab_command("somewhere", python="/usr/bin/python3")
     assert command == ["/usr/bin/python3", "-m", "jupyterlab",
                        f"--ServerApp.root_dir={pathlib.Path('somewhere').resolve()}"]
 
@@ -250,36 +250,55 @@ def test_jupyterlab_command_defaults():
 # ---------------------------------------------------------------------------
 
 def test_the_package_ships_the_lessons():
-    shipped = lessons.available_lessons()
-    assert shipped, "no lesson notebooks in gradlab/lessons/"
+    shipped = cli.available_lessons()
+    assert shipped, f"no lesson notebooks in {cli.lessons_folder()}"
+    assert cli.lessons_folder() == ROOT / "notebooks"  # a source checkout reads notebooks/ itself
     assert all(lesson.title != lesson.path.stem for lesson in shipped)  # each has a title heading
 
 
-def test_the_wheel_contains_the_lessons_and_the_command_works_from_anywhere(tmp_path):
+def test_the_wheel_ships_the_lessons_and_the_command_works_from_anywhere(tmp_path):
+    """Build the wheel, install it (not editable) and run ``gradlab lessons`` from another folder."""
     source = tmp_path / "source"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "gradlab", source / "gradlab",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(tmp_path / "dist"), str(source)],
-                   check=True, capture_output=True, timeout=300)
+    for folder in ("gradlab", "notebooks"):
+        shutil.copytree(ROOT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+    # With build isolation, as `pip install .` does: pip fetches the setuptools pyproject.toml asks
+    # for. This environment's own may be older (a fresh venv has 65 on Python 3.11) or absent (3.13).
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                            "--wheel-dir", str(tmp_path / "dist"), str(source)],
+                           check=False, capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stdout + build.stderr
     wheel, = (tmp_path / "dist").glob("gradlab-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        archive.extractall(tmp_path / "installed")
-    packaged = sorted(name for name in names if name.startswith("gradlab/lessons/") and name.endswith(".ipynb"))
-    assert packaged == sorted(f"gradlab/lessons/{lesson.name}" for lesson in lessons.available_lessons())
+        names = set(archive.namelist())
+        entry_points = next(archive.read(name).decode() for name in names
+                            if name.endswith(".dist-info/entry_points.txt"))
+    lessons = [lesson.name for lesson in cli.available_lessons()]
+    assert sorted(name for name in names if name.startswith("gradlab/_lessons/")) == [
+        f"gradlab/_lessons/{name}" for name in lessons]
+    code = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "gradlab").rglob("*.py"))
+    missing = [name for name in code if name not in names]
+    assert not missing, f"not in the wheel: {missing}; list their packages in pyproject.toml"
     assert not [name for name in names if name.startswith(("tests/", "scripts/", "notebooks/"))]
+    assert "gradlab = gradlab.cli:main" in entry_points
+
+    installed = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    "--target", str(installed), str(wheel)], check=True, capture_output=True, timeout=300)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "installed")}
-    result = subprocess.run([sys.executable, "-m", "gradlab", "lessons", "--no-launch"], cwd=elsewhere,
-                            env=env, capture_output=True, text=True, check=True, timeout=60)
-    assert "Copied" in result.stdout
-    copied = sorted(path.name for path in (elsewhere / "gradlab-lessons").iterdir())
-    assert copied == [lesson.name for lesson in lessons.available_lessons()]
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    where = subprocess.run([sys.executable, "-c", "from gradlab import cli; print(cli.lessons_folder())"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True, timeout=60)
+    assert pathlib.Path(where.stdout.strip()) == installed / "gradlab" / "_lessons"
+    result = subprocess.run([str(installed / "bin" / "gradlab"), "lessons", "--no-launch"], cwd=elsewhere,
+                            env=env, check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Copied {len(lessons)} lessons" in result.stdout
+    assert sorted(path.name for path in (elsewhere / "gradlab-lessons").iterdir()) == lessons
 
 
 def _free_port():
@@ -294,8 +313,8 @@ def test_the_launch_command_really_starts_jupyterlab(tmp_path):
     folder = tmp_path / "work"
     folder.mkdir()
     settings = tmp_path / "settings"
-    command = lessons.jupyterlab_command(folder, port=port, no_browser=True,
-                                         allow_root=lessons.running_as_root(), extra=[
+    command = cli.jupyterlab_command(folder, port=port, no_browser=True,
+                                     allow_root=cli.running_as_root(), extra=[
         "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", "--IdentityProvider.token=",
         "--ServerApp.password=", "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -337,7 +356,7 @@ def test_interrupt_stops_the_server_and_returns(tmp_path):
     runner.write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from gradlab.lessons import run_jupyterlab\n"
+        "from gradlab.cli import run_jupyterlab\n"
         f"sys.exit(run_jupyterlab([sys.executable, {str(script)!r}], {str(tmp_path)!r}))\n")
     process = subprocess.Popen([sys.executable, str(runner)], stdout=subprocess.PIPE, text=True)
     try:

@@ -5,17 +5,22 @@ nbval replays each lesson and compares outputs, but an IPython ``UsageError``
 passes; a cell saved with ``execution_count: null`` is run but not compared;
 ``raises-exception`` does not check that anything was raised. So this reads
 every stored lesson and rejects those, plus lessons without goals, a summary
-or 2–4 exercises.
+or 2–4 exercises. nbval does not compare the bytes of a matplotlib figure
+either (they change with matplotlib's version: tests/nbval_sanitize.cfg), so
+each lesson's ``DerivativePlot`` is rebuilt here and checked for what it shows.
 """
+import html
 import importlib
 import json
 import re
 
 import nbformat
+import numpy as np
 import pytest
 
+import gradlab
+from gradlab.cli import available_lessons
 from gradlab.exercises.core import NOT_ANSWERED, Exercise
-from gradlab.lessons import available_lessons
 
 LESSONS = available_lessons()
 EXPECTED = [
@@ -183,3 +188,87 @@ def test_execute_lessons_runs_from_a_clean_kernel_in_the_lessons_folder(tmp_path
     assert cells[1]["outputs"][0]["ename"] == "ZeroDivisionError"
     assert source({"source": cells[2]["outputs"][0]["text"]}) == "after\n"
     assert "execution" not in cells[0]["metadata"]  # no timing noise in the diff
+
+
+# ---------------------------------------------------------------------------
+# the plots: what each lesson's DerivativePlot shows (nbval skips its SVG bytes)
+# ---------------------------------------------------------------------------
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+# a plot's title: f and f′ written with NumPy, and the kinks and jumps in the plotted range
+PLOTTED = {
+    "f(x) = x²": (np.square, lambda x: 2 * x, []),
+    "sin": (np.sin, np.cos, []),
+    "sigmoid": (_sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x)), []),
+    "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2, []),
+    "relu": (lambda x: np.maximum(x, 0), lambda x: np.where(x > 0, 1.0, 0.0), [("kink", 0)]),
+    "abs": (np.abs, np.sign, [("kink", 0)]),
+    "round": (np.round, np.zeros_like, [("jump", -1.5), ("jump", -0.5), ("jump", 0.5), ("jump", 1.5)]),
+}
+PLOT_CELLS = [
+    (lesson, cell) for lesson in LESSONS
+    for cell in code_cells(json.loads(lesson.path.read_text(encoding="utf-8")))
+    if source(cell).lstrip().startswith("DerivativePlot(")
+]
+
+
+def _stored_texts(cell):
+    """The words in the SVG picture stored under the cell (title, axis labels, legends, ticks)."""
+    stored = "".join(source({"source": output["data"]["text/html"]}) for output in cell["outputs"]
+                     if "text/html" in output.get("data", {}))
+    return [html.unescape(text) for text in re.findall(r"<text\b[^>]*>([^<]*)</text>", stored)]
+
+
+def test_the_lessons_have_plots():
+    assert len(PLOT_CELLS) >= 5
+
+
+@pytest.mark.parametrize("lesson, cell", PLOT_CELLS,
+                         ids=[f"{lesson.number}-{source(cell).strip()}" for lesson, cell in PLOT_CELLS])
+def test_each_plot_shows_its_function_its_derivative_and_its_kinks(lesson, cell):
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("matplotlib")
+    from gradlab.widgets import DerivativePlot
+
+    plot = eval(source(cell), {"torch": gradlab, "DerivativePlot": DerivativePlot})
+    try:
+        assert plot.title in PLOTTED, f"no reference for the plot {plot.title!r}: add f, f′ and its kinks"
+        f, derivative, special_points = PLOTTED[plot.title]
+        top, bottom = plot.axes
+        assert plot.figure.get_suptitle() == plot.title
+        assert (top.get_ylabel(), bottom.get_ylabel(), bottom.get_xlabel()) == ("f(x)", "f′(x)", "x")
+        assert [(point.kind, point.x) for point in plot.special_points] == special_points
+
+        # the curves (the longest line in each axes), away from the kinks and jumps
+        for axes, expected in ((top, f), (bottom, derivative)):
+            line = max(axes.get_lines(), key=lambda line: len(line.get_xdata()))
+            xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+            assert (xs.min(), xs.max()) == (plot.low, plot.high)
+            away = np.isfinite(ys)
+            for point in plot.special_points:
+                away &= np.abs(xs - point.x) > 1e-9
+            assert away.sum() >= plot.points - 2 * len(plot.special_points)
+            np.testing.assert_allclose(ys[away], expected(xs[away]), rtol=1e-9, atol=1e-12)
+
+        # the point and the tangent through it, with autograd's slope
+        assert plot.value == pytest.approx(f(plot.x), rel=1e-12, abs=1e-12)
+        if plot.special is None:
+            assert plot.slope == pytest.approx(derivative(plot.x), rel=1e-12, abs=1e-12)
+        (x0, y0), (x1, y1) = plot.tangent
+        assert x0 <= plot.x <= x1
+        assert (y1 - y0) / (x1 - x0) == pytest.approx(plot.slope, rel=1e-9, abs=1e-12)
+        assert y0 + plot.slope * (plot.x - x0) == pytest.approx(plot.value, rel=1e-9, abs=1e-12)
+
+        # the picture stored in the lesson shows the same title, labels and legends
+        shown = [plot.title, "f(x)", "f′(x)", "x"] + [
+            text.get_text() for axes in plot.axes for text in axes.get_legend().get_texts()]
+        stored = _stored_texts(cell)
+        missing = [text for text in shown if text not in stored]
+        assert not missing, (f"the stored picture lacks {missing}: it is out of date; "
+                             f"run `python scripts/execute_lessons.py {lesson.number}`")
+    finally:
+        for widget in (*plot.children, plot):
+            widget.close()

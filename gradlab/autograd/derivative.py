@@ -297,7 +297,9 @@ def _latex_name(name):
     if name == GRAD:
         return r"\mathrm{grad}_{out}"
     head, _, tail = name.partition("_")
-    return f"{head}_{{{tail}}}" if tail else name
+    if len(head) == 1:
+        return f"{head}_{{{tail}}}" if tail else head
+    return rf"\mathit{{{_latex_escape(name)}}}"
 
 
 def _latex_escape(text):

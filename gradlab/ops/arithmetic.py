@@ -16,6 +16,7 @@ changing a tensor in place later makes backward fail (see ``inplace.py``).
 """
 import numpy as np
 
+from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor
@@ -96,11 +97,9 @@ def _zeros(grad_output):
 
 # --------------------------------------------------------- + - (linear: nothing saved)
 class AddBackward0(Node):
-    """out = a + alpha * b          d/da = 1,  d/db = alpha"""
+    """``a + b`` (``torch.add(a, b, alpha=2)`` scales b)."""
 
-    expression = "a + b"
-    local_derivatives = ("∂out/∂a = 1", "∂out/∂b = 1")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1", r"\frac{\partial out}{\partial b} = 1")
+    derivatives = Derivatives("a + b", a="1", b="alpha")
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -127,11 +126,9 @@ def _refuse_bool_subtraction(a, b):
 
 
 class SubBackward0(Node):
-    """out = a - alpha * b          d/da = 1,  d/db = -alpha"""
+    """``a - b`` (``torch.sub(a, b, alpha=2)`` scales b)."""
 
-    expression = "a - b"
-    local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -1")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1", r"\frac{\partial out}{\partial b} = -1")
+    derivatives = Derivatives("a - b", a="1", b="-alpha")
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -149,11 +146,9 @@ class SubBackward0(Node):
 
 
 class RsubBackward0(Node):
-    """out = b - alpha * a  (``torch.rsub(a, b)``, both tensors)          d/da = -alpha,  d/db = 1"""
+    """``torch.rsub(a, b)``: b minus a, both tensors."""
 
-    expression = "b - a"
-    local_derivatives = ("∂out/∂a = -1", "∂out/∂b = 1")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -1", r"\frac{\partial out}{\partial b} = 1")
+    derivatives = Derivatives("b - a", a="-alpha", b="1")
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -165,11 +160,9 @@ class RsubBackward0(Node):
 
 
 class RsubBackward1(Node):
-    """out = c - alpha * a  (c a number, ``2 - x``)          d/da = -alpha"""
+    """``2 - x``: a number minus a tensor (the number is a parameter, not an input)."""
 
-    expression = "c - a"
-    local_derivatives = ("∂out/∂a = -1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -1",)
+    derivatives = Derivatives("c - a", a="-alpha")
 
     @staticmethod
     def forward(ctx, a, other, alpha=1):
@@ -179,19 +172,13 @@ class RsubBackward1(Node):
     def backward(ctx, grad_output):
         return -grad_output if ctx.alpha == 1 else grad_output * -ctx.alpha
 
-    @classmethod
-    def apply(cls, a, other, alpha=1):
-        # ``other`` is a parameter here, not an input: RsubBackward1 has one edge.
-        return super().apply(a, other=other, alpha=alpha)
 
 
 # ------------------------------------------------------------------ * and /
 class MulBackward0(Node):
-    """out = a * b          d/da = b,  d/db = a"""
+    """``a * b``, element by element."""
 
-    expression = "a * b"
-    local_derivatives = ("∂out/∂a = b", "∂out/∂b = a")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = b", r"\frac{\partial out}{\partial b} = a")
+    derivatives = Derivatives("a * b", a="b", b="a")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -208,12 +195,9 @@ class MulBackward0(Node):
 
 
 class DivBackward0(Node):
-    """out = a / b          d/da = 1 / b,  d/db = -a / b²"""
+    """``a / b``, element by element."""
 
-    expression = "a / b"
-    local_derivatives = ("∂out/∂a = 1 / b", "∂out/∂b = -a / b²")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \frac{1}{b}",
-                               r"\frac{\partial out}{\partial b} = -\frac{a}{b^2}")
+    derivatives = Derivatives("a / b", a="1 / b", b="-a / b ** 2")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -232,11 +216,9 @@ class DivBackward0(Node):
 
 
 class DivBackward2(Node):
-    """out = a / b rounded (``rounding_mode='floor'`` or ``'trunc'``)          d/da = d/db = 0"""
+    """``a / b`` rounded (``rounding_mode='floor'`` or ``'trunc'``): flat between jumps."""
 
-    expression = "div(a, b, rounding_mode)"
-    local_derivatives = ("∂out/∂a = 0", "∂out/∂b = 0")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0", r"\frac{\partial out}{\partial b} = 0")
+    derivatives = Derivatives("div(a, b, rounding_mode)", a="0", b="0")
 
     @staticmethod
     def forward(ctx, a, b, rounding_mode):
@@ -249,17 +231,12 @@ class DivBackward2(Node):
         needs_a, needs_b = ctx.needs_input_grad
         return (_zeros(grad_output) if needs_a else None, _zeros(grad_output) if needs_b else None)
 
-    @classmethod
-    def apply(cls, a, b, rounding_mode):
-        return super().apply(a, b, rounding_mode=rounding_mode)
 
 
 class NegBackward0(Node):
-    """out = -a          d/da = -1"""
+    """``-a``."""
 
-    expression = "-a"
-    local_derivatives = ("∂out/∂a = -1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -1",)
+    derivatives = Derivatives("-a", a="-1")
 
     @staticmethod
     def forward(ctx, a):
@@ -275,11 +252,9 @@ class NegBackward0(Node):
 
 
 class ReciprocalBackward0(Node):
-    """out = 1 / a          d/da = -1 / a² = -out²"""
+    """``1 / a`` (backward reuses the output: -1/a² = -out²)."""
 
-    expression = "1 / a"
-    local_derivatives = ("∂out/∂a = -1 / a²",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -\frac{1}{a^2}",)
+    derivatives = Derivatives("1 / a", a="-out ** 2")
 
     @staticmethod
     def forward(ctx, a):
@@ -319,11 +294,9 @@ def _power(base, exponent):
 
 
 class PowBackward0(Node):
-    """out = a ** e  (e a number)          d/da = e * a ** (e - 1)"""
+    """``a ** exponent`` with a number as the exponent (a parameter, not an input)."""
 
-    expression = "a ** e"
-    local_derivatives = ("∂out/∂a = e · a^(e-1)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = e\,a^{e-1}",)
+    derivatives = Derivatives("a ** exponent", a="exponent * a ** (exponent - 1)")
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -345,18 +318,12 @@ class PowBackward0(Node):
             return a.new_zeros(a.shape)
         return grad_output * (exponent * a.pow(exponent - 1))
 
-    @classmethod
-    def apply(cls, a, exponent):
-        return super().apply(a, exponent=exponent)
 
 
 class PowBackward1(Node):
-    """out = a ** b  (both tensors)          d/da = b * a ** (b - 1),  d/db = a ** b * log(a)"""
+    """``a ** b`` with two tensors."""
 
-    expression = "a ** b"
-    local_derivatives = ("∂out/∂a = b · a^(b-1)", "∂out/∂b = a^b · ln a")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = b\,a^{b-1}",
-                               r"\frac{\partial out}{\partial b} = a^b \ln a")
+    derivatives = Derivatives("a ** b", a="b * a ** (b - 1)", b="out * log(a)")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -380,11 +347,9 @@ class PowBackward1(Node):
 
 
 class PowBackward2(Node):
-    """out = c ** b  (c a number)          d/db = c ** b * log(c)"""
+    """``base ** b`` with a number as the base (``2 ** x``)."""
 
-    expression = "c ** b"
-    local_derivatives = ("∂out/∂b = c^b · ln c",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial b} = c^b \ln c",)
+    derivatives = Derivatives("base ** b", b="out * log(base)")
 
     @staticmethod
     def forward(ctx, b, base):
@@ -404,9 +369,6 @@ class PowBackward2(Node):
             log_base = float(np.log(float(ctx.base)))
         return grad_output * (out * log_base)
 
-    @classmethod
-    def apply(cls, b, base):
-        return super().apply(b, base=base)
 
 
 def _where_zero(mask, values):
@@ -460,10 +422,9 @@ def _fmod_values(a, b):
 
 
 class _ModuloByNumber(Node):
-    """out = a mod c with c a number: a shifted copy of a, so d/da = 1."""
+    """``a mod c`` with c a number: a shifted copy of a."""
 
-    local_derivatives = ("∂out/∂a = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a mod other", a="1")
 
     @classmethod
     def forward(cls, ctx, a, other):
@@ -473,9 +434,6 @@ class _ModuloByNumber(Node):
     def backward(ctx, grad_output):
         return grad_output
 
-    @classmethod
-    def apply(cls, a, other):
-        return super().apply(a, other=other)
 
 
 class _ModuloByTensor(Node):
@@ -505,12 +463,9 @@ class RemainderBackward0(_ModuloByNumber):
 
 
 class RemainderBackward1(_ModuloByTensor):
-    """out = a - floor(a / b) * b          d/da = 1,  d/db = -floor(a / b)"""
+    """``a % b`` = a - floor(a / b) · b (Python's remainder: the divisor's sign)."""
 
-    expression = "a % b"
-    local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -⌊a / b⌋")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
-                               r"\frac{\partial out}{\partial b} = -\left\lfloor a / b \right\rfloor")
+    derivatives = Derivatives("a % b", a="1", b="-floor(a / b)")
     _values = staticmethod(_remainder_values)
     _rounding = "floor"
 
@@ -523,12 +478,9 @@ class FmodBackward0(_ModuloByNumber):
 
 
 class FmodBackward1(_ModuloByTensor):
-    """out = a - trunc(a / b) * b          d/da = 1,  d/db = -trunc(a / b)"""
+    """``fmod(a, b)`` = a - trunc(a / b) · b (C's fmod: the dividend's sign)."""
 
-    expression = "fmod(a, b)"
-    local_derivatives = ("∂out/∂a = 1", "∂out/∂b = -trunc(a / b)")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
-                               r"\frac{\partial out}{\partial b} = -\operatorname{trunc}(a / b)")
+    derivatives = Derivatives("fmod(a, b)", a="1", b="-trunc(a / b)")
     _values = staticmethod(_fmod_values)
     _rounding = "trunc"
 
@@ -540,9 +492,7 @@ class NotImplementedBackward(Node):
     through it fails.  Its edges are only the inputs that require grad.
     """
 
-    expression = "a // b (no derivative)"
-    local_derivatives = ("∂out/∂input: not implemented (backward raises)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial input}: \text{not implemented}",)
+    derivatives = Derivatives("a // b", variadic=True, inputs=Words("not implemented: backward raises"))
 
     @staticmethod
     def forward(ctx, *tracked, compute, op):

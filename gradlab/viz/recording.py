@@ -43,7 +43,8 @@ from ..tensor import Tensor
 from .capture import name_tensors
 from .chain_rule import Line, explain_step, input_symbols, recorded_lines, shape_text, values_text
 from .layout import layout
-from .model import graph as build_graph, op_text
+from .model import graph as build_graph
+from .model import op_text
 
 
 # ====================================================================== records
@@ -52,7 +53,7 @@ class StepRecord:
 
     ``step``: the engine's ``BackwardStep`` (``node``, ``grad_outputs``,
     ``grad_inputs``, ``leaves``) — every number shown comes from these
-    records; ``index``: position in ``BackpropStepper.steps``; ``name``: the
+    records; ``index``: position in the recording's ``steps``; ``name``: the
     node's class name; ``node_id``: the box highlighted in the picture (None
     when the node is inside a collapsed part); ``arriving``: for each output
     of the node, the earlier steps that sent it a gradient, as ``(step index,
@@ -139,9 +140,9 @@ class BackwardRecording:
     the graph model and its layout. The walk: one ``StepRecord`` per node the engine ran,
     with copies of the ``.grad`` it changed. After: the forward replay.
 
-    The arguments are ``BackpropStepper`` 's (``names``: a namespace dict, or None for none).
-    Read: ``steps``, ``forward``, ``rows`` (the gradient table), ``graph`` and ``placed``
-    (the viz model and its layout), ``saved`` (node -> copies of its saved values).
+    Takes the arguments of ``BackpropStepper`` (``names``: a dict of variables; None: no names).
+    Read ``steps``, ``forward``, ``rows`` (the gradient table), ``graph`` and ``placed`` (the
+    viz model and its layout), ``saved`` (node -> copies of what its forward saved).
     """
 
     def __init__(self, output, gradient=None, *, retain_graph=None, names=None, capture=None,

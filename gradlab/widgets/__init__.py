@@ -4,7 +4,8 @@
   (``stepper.py``);
 - ``GraphView(tensor_or_graph)``: the graph with a node inspector (``graph_view.py``);
 - ``DerivativePlot(f, x_range)``: f, f′ from autograd and the tangent at x
-  (``derivative_plot.py``, uses matplotlib).
+  (``derivative_plot.py``, uses matplotlib; the kinks and jumps it marks are
+  found by ``special_points.py``, NumPy and gradlab only).
 
 Each name is imported on first use, so ``import gradlab.widgets`` loads neither
 ipywidgets nor matplotlib, and ``import gradlab`` does not import this package.

@@ -614,6 +614,10 @@ def _name_the_layer(error, module):
         error._gradlab_layer_named = True
         description = " ".join(repr(module).split()) if not module._modules else \
             f"{type(module).__name__}({module.extra_repr()})"
-        error.add_note(f"This happened in the layer {description}")
+        note = f"This happened in the layer {description}"
+        if hasattr(error, "add_note"):
+            error.add_note(note)
+        else:  # Python 3.10 has no add_note; IPython and pytest show __notes__ all the same
+            error.__notes__ = [*getattr(error, "__notes__", []), note]
     except (AttributeError, TypeError):
         pass  # some exception types take no attributes; the message alone must do
