@@ -7,7 +7,7 @@ Each lesson runs top to bottom in a fresh kernel of this Python (as nbval's
 ``--nbval-current-env`` does), with the lesson's folder as working directory
 and a fixed ``PYTHONHASHSEED``, then is saved with its new outputs. A cell
 that raises stops the run and the lesson is left unchanged, unless the cell is
-tagged ``raises-exception``. Replay afterwards with ``python -m pytest gradlab/lessons``.
+tagged ``raises-exception``. Replay afterwards with ``python -m pytest notebooks``.
 """
 import argparse
 import os
@@ -25,7 +25,7 @@ from nbclient.exceptions import CellExecutionError
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gradlab.lessons import available_lessons, find_lesson  # noqa: E402
+from gradlab.cli import available_lessons, find_lesson  # noqa: E402
 
 HASH_SEED = "0"
 CURRENT_ENV = "gradlab-current-env"

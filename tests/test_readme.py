@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from gradlab import lessons
+from gradlab import cli
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,7 +33,7 @@ BINDER_LINK = re.compile(r"\(https://mybinder\.org/v2/gh/([^/]+/[^/]+)/HEAD\?url
 def test_binder_badge_on_the_first_screen_opens_lesson_01():
     first_screen = "\n".join(README.splitlines()[:45])
     assert "https://mybinder.org/badge_logo.svg" in first_screen
-    assert ("gradlab/lessons/01_differentiable_functions.ipynb"
+    assert ("notebooks/01_differentiable_functions.ipynb"
             in [path for _, path in BINDER_LINK.findall(first_screen)])
 
 
@@ -41,18 +41,18 @@ def test_binder_links_use_the_one_repository_slug_and_existing_lessons():
     links = BINDER_LINK.findall(README)
     assert links
     for slug, path in links:
-        assert slug == lessons.BINDER_REPOSITORY, "change the slug in gradlab/lessons and the README together"
+        assert slug == cli.BINDER_REPOSITORY, "change the slug in gradlab/cli.py and the README together"
         assert (ROOT / path).is_file(), path
 
 
 def test_lessons_table_has_every_lesson_with_its_badge_and_exercises():
     section = README.split("\n## Lessons\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| [")]
-    shipped = lessons.available_lessons()
+    shipped = cli.available_lessons()
     assert len(rows) == len(shipped)
     for row, lesson in zip(rows, shipped):
         assert lesson.binder_url in row, f"{lesson.name}: no Binder badge with its URL"
-        assert f"(gradlab/lessons/{lesson.name})" in row, f"{lesson.name}: no link to the notebook"
+        assert f"(notebooks/{lesson.name})" in row, f"{lesson.name}: no link to the notebook"
         notebook = json.loads(lesson.path.read_text(encoding="utf-8"))
         code = "".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
         for name in dict.fromkeys(re.findall(r"\bexercises\.(\w+)\.check\(", code)):

@@ -43,7 +43,7 @@ def test_forward_replay_without_a_capture_follows_creation_order():
     loss = (y * x).sum()
     recording = BackwardRecording(loss, names={"x": x, "y": y, "loss": loss})
     titles = [record.lines[0].text for record in recording.forward]
-    assert titles == ["forward op 1 of 3: y = a ** e   (a = x)",
+    assert titles == ["forward op 1 of 3: y = a ** exponent   (a = x)",
                       "forward op 2 of 3: a * b   (a = y, b = x)",
                       "forward op 3 of 3: loss = sum(a)   (a from MulBackward0)"]
 

@@ -19,7 +19,7 @@ def test_seed_example_text():
         "z  [non-leaf]  scalar · float32  value 13.\n"
         "└── SumBackward0  (sum(a))\n"
         "    └── y  [non-leaf]  [2] · float32  value [4., 9.]\n"
-        "        └── PowBackward0  (a ** e)\n"
+        "        └── PowBackward0  (a ** exponent)\n"
         "            └── x  [leaf]  [2] · float32  value [2., 3.]  grad [4., 6.]\n"
     )
     assert to_text(_seed()) == to_text(_seed())

@@ -214,8 +214,8 @@ def test_forward_mode_replays_a_capture_in_creation_order():
         "forward op 3 of 4: loss = (y * x).sum()",
         "forward op 4 of 4: loss = (y * x).sum()",
     ]
-    assert "PowBackward0 recorded: out = a ** e" in stepper.forward_steps[1].text
-    assert "kept for backward: a = [2., 3.], e = 2" in stepper.forward_steps[1].text
+    assert "PowBackward0 recorded: out = a ** exponent" in stepper.forward_steps[1].text
+    assert "kept for backward: a = [2., 3.], exponent = 2" in stepper.forward_steps[1].text
     # what the forward pass has not built yet is faded
     assert stepper.svg().count('opacity="0.15"') > 0
     stepper.goto(-1)
@@ -290,6 +290,5 @@ def test_the_names_moved_to_viz_still_import_from_the_stepper():
 
     for name in ("StepRecord", "ForwardRecord"):
         assert getattr(stepper, name) is getattr(recording, name)
-    for name in ("values_text", "input_symbols", "chain_rule", "CHAIN_RULES", "ELEMENTWISE",
-                 "SHOWN_ELEMENTS"):
+    for name in ("values_text", "input_symbols", "SHOWN_ELEMENTS"):
         assert getattr(stepper, name) is getattr(chain_rule, name)

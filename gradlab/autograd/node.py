@@ -280,18 +280,25 @@ class Node:
         """gradlab addition: the names a derivative formula reads, with their values.
 
         Saved inputs under their names in ``derivatives`` (``a``, ``b``), a saved
-        output as ``out``, and what forward stored on ctx (``alpha``, ``dim``).
+        output as ``out``, other saved values as ``saved[i]``, then what forward
+        stored on ctx (``alpha``, ``dim``).
         """
-        named = {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
+        named = {}
         names = self.derivatives.input_names(len(self._next_nodes)) if self.derivatives else []
-        for value, source in zip(self.saved_tensors, self._saved_sources):
-            if source is None or value is None:
+        sources = self._saved_sources or (None,) * len(self._saved)
+        for position, (value, source) in enumerate(zip(self.saved_tensors, sources)):
+            if value is None:
                 continue
-            kind, index = source
+            kind, index = source or ("saved", position)
             if kind == "input" and index < len(names):
                 named[names[index]] = value
             elif kind == "output":
                 named["out" if self._num_outputs == 1 else f"out{index}"] = value
+            else:
+                named[f"saved[{position}]"] = value
+        for key, value in self.__dict__.items():
+            if not key.startswith("_"):
+                named.setdefault(key, value)
         return named
 
     # ------------------------------------------------------------ running backward

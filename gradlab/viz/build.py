@@ -148,7 +148,7 @@ class _Builder:
             live.append((record, tensor))
         # a grad_fn output is drawn as one box: named tensors claim it first, then tensors
         # changed in place, then temporaries (the others become aliases of the box)
-        for record, tensor in live:
+        for _, tensor in live:
             if id(tensor) in name_map:
                 self._claim(tensor)
         for tensor in namespace_tensors:
@@ -156,7 +156,7 @@ class _Builder:
         for record, tensor in live:
             if record.changes:
                 self._claim(tensor)
-        for record, tensor in live:
+        for _, tensor in live:
             self._claim(tensor)
         for record, tensor in live:
             if id(tensor) in self.alias_of:

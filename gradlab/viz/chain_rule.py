@@ -13,17 +13,12 @@ engine (``recording.py`` does) and nothing draws (``gradlab.widgets``).
 
 **No second gradient implementation.** The chain-rule line
 ``grad_a = grad_out × b = [1., 1.] × [3., 4.] = [3., 4.]`` puts together
-the arriving gradient (the engine's ``grad_outputs``), the node's local
-derivative (its own ``local_derivatives``) and the values its forward saved
-(copied before the walk, because backward frees them); the number after
-the last ``=`` is the engine's ``grad_inputs``. Nothing here multiplies.
-
-What is particular to one derivative lives in a few places: the
-``CHAIN_RULES`` table read through ``chain_rule`` and ``input_symbols``,
-``_local_derivatives_line``, ``_chain_lines`` (one ``grad_<input> = ...``
-line per input) and ``_kept_for_backward`` (the forward replay's "kept for
-backward:" line). Everything else (titles, arriving gradients, ``.grad +=``)
-is the same for every node.
+the arriving gradient (the engine's ``grad_outputs``), the node's own
+derivative record (``node.derivatives``: the formula, shown with the values
+the node kept for backward put in place of their names, copied before the
+walk because backward frees them); the number after the last ``=`` is the
+engine's ``grad_inputs``. Nothing here multiplies, and no derivative is
+written here: every op's rule comes from its class in ``gradlab/ops/``.
 
 The explanation functions take the ``BackwardRecording`` (names, saved
 values, the other steps) and one of its ``StepRecord`` s; they only read them.
@@ -76,99 +71,13 @@ class Line:
         self.text, self.latex, self.kind = text, latex, kind
 
 
-# ====================================================================== the chain rule, op by op
-def _saved(position):
-    return lambda node, saved: saved[position] if position < len(saved) else None
-
-
-def _ctx(name):
-    return lambda node, saved: getattr(node, name, None)
-
-
-def _count_of_shape(node, saved):
-    shape = getattr(node, "shape", None)
-    return None if shape is None else int(np.prod(shape, dtype=np.int64))
-
-
-ELEMENTWISE = "elementwise"  # the rule works element by element (broadcast inputs are summed back)
-
-
-def _linear_rule(signs):
-    """Add, Sub, Rsub: each input's local derivative is ±1, or ±alpha (``torch.add(a, b, alpha=2)``)."""
-    def rule(node):
-        alpha = getattr(node, "alpha", 1)
-        templates = tuple(f"{{grad_out}} × {sign}1" if scaled == "" or alpha == 1
-                          else f"{{grad_out}} × {sign}{{alpha}}" for sign, scaled in signs)
-        return templates, ({} if alpha == 1 else {"alpha": _ctx("alpha")}), ELEMENTWISE
-    return rule
-
-
-# For each common op, input by input: how grad_input is the arriving gradient times the local
-# derivative, written with what backward reads. ``{name}`` is replaced by the name itself in
-# the formula and by its value in the numbers; ``grad_out`` is the arriving gradient, the
-# others come from what forward saved (``_saved(i)``) or kept on the node (``_ctx``).
-# An entry is (templates, operands, kind), or a function of the node returning one. Ops
-# missing here get a general line built from their ``local_derivatives``.
-CHAIN_RULES = {
-    "AddBackward0": _linear_rule((("", ""), ("", "alpha"))),
-    "SubBackward0": _linear_rule((("", ""), ("-", "alpha"))),
-    "RsubBackward0": _linear_rule((("-", "alpha"), ("", ""))),
-    "RsubBackward1": _linear_rule((("-", "alpha"),)),
-    "MulBackward0": (("{grad_out} × {b}", "{grad_out} × {a}"),
-                     {"a": _saved(0), "b": _saved(1)}, ELEMENTWISE),
-    "DivBackward0": (("{grad_out} / {b}", "-{grad_out} × {a} / {b}²"),
-                     {"a": _saved(0), "b": _saved(1)}, ELEMENTWISE),
-    "NegBackward0": (("{grad_out} × -1",), {}, ELEMENTWISE),
-    "PowBackward0": (("{grad_out} × {e} · {a}^({e} - 1)",), {"a": _saved(0), "e": _ctx("exponent")},
-                     ELEMENTWISE),
-    "PowBackward1": (("{grad_out} × {b} · {a}^({b} - 1)", "{grad_out} × {out} · ln {a}"),
-                     {"a": _saved(0), "b": _saved(1), "out": _saved(2)}, ELEMENTWISE),
-    "ExpBackward0": (("{grad_out} × {exp(a)}",), {"exp(a)": _saved(0)}, ELEMENTWISE),
-    "LogBackward0": (("{grad_out} / {a}",), {"a": _saved(0)}, ELEMENTWISE),
-    "SinBackward0": (("{grad_out} × cos({a})",), {"a": _saved(0)}, ELEMENTWISE),
-    "CosBackward0": (("{grad_out} × -sin({a})",), {"a": _saved(0)}, ELEMENTWISE),
-    "TanhBackward0": (("{grad_out} × (1 - {tanh(a)}²)",), {"tanh(a)": _saved(0)}, ELEMENTWISE),
-    "SigmoidBackward0": (("{grad_out} × {σ(a)} · (1 - {σ(a)})",), {"σ(a)": _saved(0)}, ELEMENTWISE),
-    "ReluBackward0": (("{grad_out} × 1[{out} > 0]",), {"out": _saved(0)}, ELEMENTWISE),
-    "SqrtBackward0": (("{grad_out} / (2 · {√a})",), {"√a": _saved(0)}, ELEMENTWISE),
-    "SumBackward0": (("expand({grad_out}, {shape})",), {"shape": _ctx("shape")}, None),
-    "MeanBackward0": (("expand({grad_out} / {n}, {shape})",),
-                      {"shape": _ctx("shape"), "n": _count_of_shape}, None),
-    "MmBackward0": (("{grad_out} @ {B}ᵀ", "{A}ᵀ @ {grad_out}"), {"A": _saved(0), "B": _saved(1)}, None),
-    "MvBackward0": (("{grad_out} ⊗ {v}", "{M}ᵀ @ {grad_out}"), {"M": _saved(0), "v": _saved(1)}, None),
-    "DotBackward0": (("{grad_out} × {b}", "{grad_out} × {a}"), {"a": _saved(0), "b": _saved(1)}, None),
-    "AddmmBackward0": (("{grad_out}, summed to the shape of bias", "{grad_out} @ {B}ᵀ",
-                        "{A}ᵀ @ {grad_out}"), {"A": _saved(0), "B": _saved(1)}, None),
-    "TBackward0": (("{grad_out}ᵀ",), {}, None),
-}
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-_SYMBOL = re.compile(r"∂\w*/∂([^\s=:/]+)")  # ∂out/∂a, ∂out_i/∂a, ∂values/∂a_i
-
-
+# ====================================================================== the node's own rule
 def input_symbols(node):
-    """The name of each input in the node's formulas (``a``, ``b``, ``A``), from its local derivatives.
-
-    ``tensors[i]`` (cat, stack) names every input: ``tensors[0]``, ``tensors[1]``, ...
-    """
-    symbols = []
-    for text in node.local_derivatives:
-        found = _SYMBOL.search(text)
-        symbols.append(found.group(1).removesuffix("_i") if found else None)
+    """The name of each input in the node's formulas (``a``, ``b``, ``A``; ``tensors[0]``, …)."""
     count = len(node._next_nodes)
-    if len(symbols) == 1 and symbols[0] and symbols[0].endswith("[i]"):
-        return [symbols[0][:-3] + f"[{position}]" for position in range(count)]
-    symbols = (symbols + [None] * count)[:count]
-    return [symbol or f"input{position}" for position, symbol in enumerate(symbols)]
-
-
-def chain_rule(node):
-    """The ``CHAIN_RULES`` entry for ``node`` (templates, operands, kind), or None."""
-    rule = CHAIN_RULES.get(type(node).__name__)
-    return rule(node) if callable(rule) else rule
-
-
-def _fill(template, values):
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(1)), template)
+    if node.derivatives is None:
+        return [f"input{position}" for position in range(count)]
+    return node.derivatives.input_names(count)
 
 
 # ====================================================================== explaining a backward step
@@ -202,7 +111,7 @@ def explain_step(recording, record):
         lines.append(Line("no gradient arrived here: nothing to send on"))
         return lines
     lines.extend(_arriving_lines(recording, record, "grad_out"))
-    if node.local_derivatives:
+    if node.derivatives is not None:
         lines.append(_local_derivatives_line(node))
     lines.append(Line("chain rule (arriving gradient × local derivative):"))
     lines.extend(_chain_lines(recording, record, symbols))
@@ -261,20 +170,17 @@ def _accumulate_lines(record, grad_outputs):
 
 
 def _local_derivatives_line(node):
-    """``local derivatives: ∂out/∂a = b;  ∂out/∂b = a`` (with the LaTeX when every one has it)."""
-    latex = node.local_derivatives_latex
-    latex = r",\quad ".join(latex) if len(latex) == len(node.local_derivatives) else None
-    return Line("local derivatives: " + ";  ".join(node.local_derivatives), latex)
+    """``local derivatives: ∂out/∂a = b;  ∂out/∂b = a``, from the node's ``derivatives`` record."""
+    record = node.derivatives
+    label = "local derivatives" if not any(f.is_gradient for f in record.formulas) else "derivatives"
+    return Line(f"{label}: " + ";  ".join(record.texts), r",\quad ".join(record.latex))
 
 
 def _chain_lines(recording, record, symbols):
     """One line per input: ``grad_a = <rule> = <its numbers> = <the engine's grad_inputs[i]>``."""
     node, step = record.node, record.step
-    rule = chain_rule(node)
-    saved = recording.saved.get(node, ())
+    saved = recording.saved.get(node, {})
     grad_out = step.grad_outputs[0] if len(step.grad_outputs) == 1 else None
-    if rule is not None and len(rule[0]) != len(symbols):
-        rule = None
     lines = []
     for position, symbol in enumerate(symbols):
         target = recording.input_label(node, position)
@@ -285,26 +191,23 @@ def _chain_lines(recording, record, symbols):
         if result is None:
             lines.append(Line(f"  grad_{symbol} = None (backward sent nothing)   → {target}"))
             continue
-        if rule is not None and grad_out is not None:
-            templates, operands, kind = rule
-            template = templates[position]
-            numbers = {"grad_out": values_text(grad_out)}
-            for key in _PLACEHOLDER.findall(template):
-                if key in operands:
-                    numbers[key] = values_text(operands[key](node, saved))
-            formula = f"grad_{symbol} = {_fill(template, {})} = {_fill(template, numbers)}"
-            note = ""
-            if kind == ELEMENTWISE and tuple(result.shape) != tuple(grad_out.shape):
-                note = (f", summed over the broadcast dimensions to {symbol}'s shape "
-                        f"{shape_text(result._data)}")
-            text = f"  {formula}{note} = {values_text(result)}   → {target}"
+        formula = node.derivatives.formula(position) if node.derivatives is not None else None
+        if formula is None:
+            rule = f"grad_out · ∂out/∂{symbol}"
+        elif formula.in_words:
+            rule = formula.source
+        elif grad_out is None:
+            rule = formula.chain(symbol)[0].split(" = ", 1)[1]
         else:
-            derivative = node.local_derivatives[position] if position < len(node.local_derivatives) \
-                else ""
-            rule_text = derivative.split(":", 1)[1].strip() if ":" in derivative and "=" not in \
-                derivative else f"grad_out · ∂out/∂{symbol}"
-            text = f"  grad_{symbol} = {rule_text} = {values_text(result)}   → {target}"
-        lines.append(Line(text, kind="formula"))
+            values = {name: values_text(saved[name]) for name in formula.names if name in saved}
+            values["grad_out"] = values_text(grad_out)
+            symbolic, numeric = formula.chain(symbol, values)
+            rule = f"{symbolic.split(' = ', 1)[1]} = {numeric}"
+            if not formula.is_gradient and tuple(result.shape) != tuple(grad_out.shape):
+                rule += (f", summed over the broadcast dimensions to {symbol}'s shape "
+                         f"{shape_text(result._data)}")
+        lines.append(Line(f"  grad_{symbol} = {rule} = {values_text(result)}   → {target}",
+                          kind="formula"))
     return lines
 
 
@@ -322,14 +225,9 @@ def recorded_lines(node, saved):
 
 
 def _kept_for_backward(node, saved):
-    """``["a = [2., 3.]", "e = 2"]``: the saved values, named as the chain rule names them."""
-    rule = chain_rule(node)
-    shown = []
-    if rule is not None:
-        for key, source in rule[1].items():
-            value = source(node, saved)
-            if value is not None:
-                shown.append(f"{key} = {values_text(value)}")
-    else:
-        shown = [values_text(value) for value in saved if value is not None]
-    return shown
+    """``["a = [2., 3.]", "exponent = 2"]``: what the node saved, and the ctx values its formulas read."""
+    used = set()
+    for formula in node.derivatives.formulas if node.derivatives is not None else ():
+        used.update(formula.names)
+    return [f"{name} = {values_text(value)}" for name, value in saved.items()
+            if value is not None and (isinstance(value, np.ndarray) or name in used)]

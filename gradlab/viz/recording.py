@@ -317,7 +317,7 @@ class BackwardRecording:
                 if inputs:
                     title += f"   ({', '.join(inputs)})"
                 entries.append((title, [i for i in ids if i is not None],
-                                recorded_lines(node, self.saved.get(node, ()))))
+                                recorded_lines(node, self.saved.get(node, {}))))
         records = []
         self.forward_created = {}  # graph node id -> the forward op that made it
         for index, (title, ids, lines) in enumerate(entries):
@@ -337,7 +337,7 @@ class BackwardRecording:
     def _made_lines(self, tensor):
         node = tensor.grad_fn
         if node is not None:
-            return recorded_lines(node, self.saved.get(node, ()))
+            return recorded_lines(node, self.saved.get(node, {}))
         label = self.leaf_names.get(id(tensor), "this tensor")
         value = values_text(tensor._data)
         if tensor.requires_grad:
@@ -363,9 +363,10 @@ def _reachable(output):
 
 
 def _saved_copies(node):
-    """Copies of what ``node`` saved for backward; explains a graph a backward pass already freed."""
+    """Copies of what ``node`` keeps for backward, by the names its derivative formulas use
+    (``node.saved_named()``); explains a graph a backward pass already freed."""
     try:
-        values = node.saved_values
+        values = node.saved_named()
     except RuntimeError as error:
         if "second time" not in str(error):
             raise
@@ -377,12 +378,11 @@ def _saved_copies(node):
             "loss) and make a new BackpropStepper from the new result; or, if you call backward() "
             "yourself first, call it with retain_graph=True so the saved values are kept."
         ) from None
-    copies = []
-    for value in values:
+    copies = {}
+    for name, value in values.items():
         if isinstance(value, Tensor):
-            copies.append(np.array(value._data, copy=True))
+            value = np.array(value._data, copy=True)
         elif isinstance(value, np.ndarray):
-            copies.append(value.copy())
-        else:
-            copies.append(value)
-    return tuple(copies)
+            value = value.copy()
+        copies[name] = value
+    return copies

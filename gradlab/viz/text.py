@@ -7,7 +7,7 @@ them::
     z  [non-leaf]  scalar · float32  value 13.
     └── SumBackward0  (sum(a))
         └── y  [non-leaf]  [2] · float32  value [4., 9.]
-            └── PowBackward0  (a ** e)
+            └── PowBackward0  (a ** exponent)
                 └── x  [leaf]  [2] · float32  value [2., 3.]  grad [4., 6.]
 
 A node reached a second time is printed once more with "(see above)"; a cut

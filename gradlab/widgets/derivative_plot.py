@@ -45,8 +45,9 @@ from matplotlib.figure import Figure
 
 from ..tensor import Tensor
 from ._fallback import static_bundle
-from .special_points import (check_elementwise, find_special_points, format_number, shape_text,
-                             type_phrase, values_and_slopes)
+from .special_points import (
+    check_elementwise, find_special_points, format_number, shape_text, type_phrase, values_and_slopes,
+)
 
 SVG_SETTINGS = {"svg.hashsalt": "gradlab", "svg.fonttype": "none"}  # same bytes every time
 TANGENT_REACH = 1 / 8  # the tangent spans at most this fraction of x_range on each side

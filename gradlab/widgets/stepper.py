@@ -42,8 +42,8 @@ from ..viz.svg import render
 from ._fallback import static_bundle
 
 # names this module held before the recording and its text moved to gradlab.viz, still importable
-from ..viz.chain_rule import CHAIN_RULES, ELEMENTWISE, SHOWN_ELEMENTS  # noqa: F401 (re-exported)
-from ..viz.chain_rule import chain_rule, input_symbols  # noqa: F401 (re-exported)
+from ..viz.chain_rule import SHOWN_ELEMENTS  # noqa: F401 (re-exported)
+from ..viz.chain_rule import input_symbols  # noqa: F401 (re-exported)
 from ..viz.recording import ForwardRecord  # noqa: F401 (re-exported)
 
 TABLE_ROWS = 40  # rows of the gradient table; the rest are counted

@@ -1,0 +1,198 @@
+"""What the test modules share: one comparison with PyTorch and one way to spell a graph.
+
+``compare_with_torch(function, *inputs)`` runs ``function(library, *tensors)`` once with
+gradlab and once with PyTorch, on tensors made from the same NumPy arrays, and checks what
+a student sees: values, dtype, shape, ``requires_grad``, view or copy, the whole grad_fn
+graph and the input gradients for one random upstream gradient (second-order ones too
+when asked). With ``raises=`` it checks instead that both raise the same error, meaning
+the same. ``graph_edges(node)`` spells a grad_fn and everything below it as nested tuples,
+so a whole graph compares with ``==`` and reads in an assertion.
+
+Test modules import them as ``from helpers import compare_with_torch, graph_edges``:
+pytest puts ``tests/`` on ``sys.path`` (tests/ has no ``__init__.py``), as it does for
+``lesson_exercise_checks``.
+"""
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import gradlab
+from gradlab.autograd import gradcheck, gradgradcheck
+
+
+def graph_edges(node):
+    """``node`` and everything below it as ``(name, ((child, output_nr), ...))``; None for an empty slot.
+
+    ``graph_edges((a * 2).grad_fn)`` for a leaf ``a`` is
+    ``("MulBackward0", ((("AccumulateGrad", ()), 0), (None, 0)))``.
+    """
+    if node is None:
+        return None
+    return (type(node).__name__,
+            tuple((graph_edges(child), output_nr) for child, output_nr in node.next_functions))
+
+
+def compare_with_torch(function, *inputs, requires_grad=None, rtol=None, atol=None,
+                       second_order=False, seed=0, raises=None, match=None, reworded=False):
+    """Run ``function(library, *tensors)`` with gradlab and with PyTorch; assert they agree.
+
+    inputs: NumPy arrays, made into one tensor per library (anything else is passed as is).
+    requires_grad: one flag per input; by default every floating-point array requires grad.
+    rtol, atol: for values and gradients; by default 1e-7 and 1e-12 for float64 results,
+        1e-5 and 1e-6 for other floats; integers and booleans must be equal.
+    second_order: build the gradients with ``create_graph``, compare their graphs, then the
+        gradients of ``sum(grad ** 2)`` with respect to the inputs.
+    seed: of the random upstream gradient.
+    raises: instead of a result, both must raise this type (``Exception``: any), exactly
+        the same type, and gradlab's message must start with PyTorch's first line.
+    match: with ``raises``, a phrase that both messages contain.
+    reworded: with ``raises``, gradlab says it in its own words: its message need not start
+        with PyTorch's (``match`` still holds for both).
+
+    Returns gradlab's result (what ``function`` returned) or, with ``raises``, its exception.
+    Skips the test when PyTorch is not installed; an expected error is still checked in
+    gradlab first, and that check does not skip.
+    """
+    if requires_grad is None:
+        requires_grad = [isinstance(x, np.ndarray) and x.dtype.kind == "f" for x in inputs]
+    if raises is not None:
+        return _compare_errors(function, inputs, requires_grad, raises, match, reworded)
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's own deprecation notes; gradlab's stay visible
+        expected = _run(torch, function, inputs, requires_grad, second_order, seed)
+    actual = _run(gradlab, function, inputs, requires_grad, second_order, seed)
+    assert len(actual.outputs) == len(expected.outputs)
+    for mine, theirs in zip(actual.outputs, expected.outputs):
+        if isinstance(theirs, torch.Tensor):
+            _assert_same_tensor(mine, theirs, rtol, atol)
+        else:
+            assert mine == theirs
+    _assert_same_grads(actual.grads, expected.grads, rtol, atol)
+    if second_order:
+        assert [graph_edges(getattr(g, "grad_fn", None)) for g in actual.grads] == \
+            [graph_edges(getattr(g, "grad_fn", None)) for g in expected.grads]
+        if not actual.second and expected.second:
+            # gradlab's gradient was a constant (no graph); PyTorch's must then be all zeros
+            assert all(g is None or not np.any(g.numpy()) for g in expected.second)
+            expected.second = []
+        _assert_same_grads(actual.second, expected.second, rtol, atol)
+    return actual.result
+
+
+@dataclass
+class _Run:
+    """What one library made of ``function``: its result, outputs and gradients."""
+
+    result: object
+    outputs: tuple
+    grads: list
+    second: list
+
+
+def _tensors(library, inputs, requires_grad):
+    return [library.tensor(x, requires_grad=bool(flag)) if isinstance(x, np.ndarray) else x
+            for x, flag in zip(inputs, requires_grad)]
+
+
+def _run(library, function, inputs, requires_grad, second_order, seed):
+    tensors = _tensors(library, inputs, requires_grad)
+    result = function(library, *tensors)
+    outputs = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    leaves = [t for t in tensors if isinstance(t, library.Tensor) and t.requires_grad]
+    differentiable = [out for out in outputs if isinstance(out, library.Tensor) and out.requires_grad]
+    grads, second = [], []
+    if leaves and differentiable:
+        rng = np.random.default_rng(seed)
+        upstream = [library.tensor(rng.standard_normal(tuple(out.shape)), dtype=out.dtype)
+                    for out in differentiable]
+        if len(differentiable) > 1:  # several outputs: backward from one weighted sum
+            differentiable = [sum((out * up).sum() for out, up in zip(differentiable, upstream))]
+            upstream = None
+        grads = list(library.autograd.grad(differentiable, leaves, upstream,
+                                           create_graph=second_order, allow_unused=True))
+        if second_order:
+            total = sum((g * g).sum() for g in grads if g is not None and g.requires_grad)
+            if isinstance(total, library.Tensor):
+                second = list(library.autograd.grad(total, leaves, allow_unused=True))
+    return _Run(result, outputs, grads, second)
+
+
+def _assert_same_tensor(mine, theirs, rtol, atol):
+    assert isinstance(mine, gradlab.Tensor), type(mine)
+    assert str(mine.dtype) == str(theirs.dtype)
+    assert tuple(mine.shape) == tuple(theirs.shape)
+    _assert_close(mine.detach().numpy(), theirs.detach().numpy(), rtol, atol)
+    assert mine.requires_grad == theirs.requires_grad
+    assert graph_edges(mine.grad_fn) == graph_edges(theirs.grad_fn)
+    assert mine.output_nr == theirs.output_nr
+    assert (mine._base is None) == (theirs._base is None), "one is a view, the other a copy"
+
+
+def _assert_same_grads(mine, theirs, rtol, atol):
+    assert len(mine) == len(theirs)
+    for grad, reference in zip(mine, theirs):
+        assert (grad is None) == (reference is None), (grad, reference)
+        if reference is not None:
+            assert str(grad.dtype) == str(reference.dtype)
+            _assert_close(grad.detach().numpy(), reference.detach().numpy(), rtol, atol)
+
+
+def _assert_close(actual, expected, rtol, atol):
+    assert actual.shape == expected.shape
+    if expected.dtype.kind not in "fc":
+        np.testing.assert_array_equal(actual, expected)
+        return
+    tight = expected.dtype == np.float64
+    np.testing.assert_allclose(actual, expected,
+                               rtol=(1e-7 if tight else 1e-5) if rtol is None else rtol,
+                               atol=(1e-12 if tight else 1e-6) if atol is None else atol)
+
+
+def _compare_errors(function, inputs, requires_grad, raises, match, reworded):
+    with pytest.raises(raises) as ours:
+        function(gradlab, *_tensors(gradlab, inputs, requires_grad))
+    message = str(ours.value)
+    assert "Traceback" not in message, message
+    if match is not None:
+        assert match in message, message
+    try:
+        import torch
+    except ImportError:
+        assert "numpy" not in message.lower(), message
+        return ours.value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as theirs:
+            function(torch, *_tensors(torch, inputs, requires_grad))
+    expected = str(theirs.value)
+    assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+    assert "numpy" not in message.lower() or "numpy" in expected.lower(), message
+    if match is not None:
+        assert match in expected, expected
+    first_line = expected.split("\n")[0]
+    if not reworded and "invalid combination of arguments" not in first_line:  # a parser dump
+        assert message.startswith(first_line), (message, expected)
+    return ours.value
+
+
+# ------------------------------------------------------------- inputs and gradcheck
+def double(*shape, seed=0):
+    """A float64 array of standard-normal values, the same for a given seed."""
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def leaf(array):
+    """A gradlab leaf that requires grad."""
+    return gradlab.tensor(array, requires_grad=True)
+
+
+def check_gradients(function, *shapes, second_order=False, seed=1):
+    """gradcheck (and gradgradcheck with ``second_order``) of ``function`` at random float64 inputs."""
+    rng = np.random.default_rng(seed)
+    inputs = tuple(gradlab.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes)
+    assert gradcheck(function, inputs)
+    if second_order:
+        assert gradgradcheck(function, inputs)
