@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from . import dtypes as _dtypes
+
 __all__ = [
     "format_tensor",
     "format_parameter",
@@ -136,18 +138,6 @@ def printoptions(**kwargs: Any) -> Iterator[None]:
 # --------------------------------------------------------------------------
 
 # The dtype names we understand, and the NumPy dtype holding their data.
-_NUMPY_DTYPES = {
-    "float16": np.float16,
-    "float32": np.float32,
-    "float64": np.float64,
-    "int8": np.int8,
-    "int16": np.int16,
-    "int32": np.int32,
-    "int64": np.int64,
-    "uint8": np.uint8,
-    "bool": np.bool_,
-}
-_FLOAT_DTYPES = {"float16", "float32", "float64"}
 
 # torch leaves out "dtype=..." for the dtypes a tensor literal gets by
 # default: tensor([1.]) is float32, tensor([1]) is int64, tensor([True]) is
@@ -181,8 +171,9 @@ def format_tensor(
     tensor([[1., 0.],
             [0., 1.]], dtype=torch.float64, grad_fn=<AddBackward0>)
     """
-    dtype_name = _normalise_dtype_name(dtype_name)
-    data = np.asarray(array, dtype=_NUMPY_DTYPES[dtype_name])
+    dtype = _dtype_named(dtype_name)
+    dtype_name = dtype.name
+    data = np.asarray(array, dtype=dtype.numpy_dtype)
     options = dataclasses.replace(_OPTIONS)  # a snapshot: options can't change mid-way
     indent = len(prefix)
 
@@ -197,7 +188,7 @@ def format_tensor(
         if dtype_name != "float32":
             suffixes.append(f"dtype=torch.{dtype_name}")
     else:
-        body = _format_data(data, dtype_name in _FLOAT_DTYPES, indent, options)
+        body = _format_data(data, dtype.is_floating_point, indent, options)
         # With edgeitems=0 nothing but "..." may be printed, so the shape is
         # the only information left to show.
         if not options.edgeitems:
@@ -227,13 +218,13 @@ def format_parameter(
     return "Parameter containing:\n" + body
 
 
-def _normalise_dtype_name(dtype_name: str) -> str:
+def _dtype_named(dtype_name: str) -> _dtypes.dtype:
     # Be forgiving about a "torch." prefix; reject anything else unknown.
     name = dtype_name.removeprefix("torch.")
-    if name not in _NUMPY_DTYPES:
-        known = ", ".join(_NUMPY_DTYPES)
-        raise ValueError(f"unknown dtype name {dtype_name!r}; expected one of {known}")
-    return name
+    known = {d.name: d for d in _dtypes.ALL}
+    if name not in known:
+        raise ValueError(f"unknown dtype name {dtype_name!r}; expected one of {', '.join(known)}")
+    return known[name]
 
 
 # --------------------------------------------------------------------------

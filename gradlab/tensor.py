@@ -235,9 +235,7 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-            return f"torch.{names[self.dtype.name]}Tensor"
+            return f"torch.{_dtypes.type_name(self.dtype)}Tensor"
         return self.to(dtype)
 
     def __len__(self):

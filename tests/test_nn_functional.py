@@ -1,10 +1,5 @@
 """gradlab.nn.functional (gradlab/nn/functional.py): the public surface, linear, softmax's
-implicit dim, and the PyTorch comparison helper the other nn test files share.
-
-``compare_with_torch`` runs one function on gradlab and on PyTorch with the same arrays and
-checks values, dtype, the grad_fn graph (names and ``next_functions`` layout, ``None`` slots
-included), first gradients and, when asked, second-order gradients.
-"""
+implicit dim, one_hot and pad, against PyTorch (``compare_with_torch`` in tests/helpers.py)."""
 import warnings
 
 import numpy as np
@@ -13,84 +8,7 @@ import pytest
 import gradlab
 import gradlab.nn.functional as F
 from gradlab.autograd import gradcheck, gradgradcheck
-
-
-# ======================================================= shared with the nn tests
-def layout(node):
-    """A grad_fn and everything below it as nested (name, children) tuples; None slots kept."""
-    if node is None:
-        return None
-    return (node.name(), tuple((layout(child), index) for child, index in node.next_functions))
-
-
-def _run(library, function, arrays, requires_grad, double):
-    functional = library.nn.functional
-    leaves = [library.tensor(a, requires_grad=bool(g)) if isinstance(a, np.ndarray) else a
-              for a, g in zip(arrays, requires_grad)]
-    out = function(library, functional, *leaves)
-    report = {"value": out.detach().numpy().copy(), "dtype": str(out.dtype),
-              "layout": layout(out.grad_fn), "grads": [], "second": []}
-    wanted = [t for t in leaves if isinstance(t, library.Tensor) and t.requires_grad]
-    if out.requires_grad:
-        upstream = library.tensor(np.random.default_rng(7).standard_normal(tuple(out.shape)),
-                                  dtype=out.dtype)
-        grads = library.autograd.grad(out, wanted, upstream, create_graph=double,
-                                      allow_unused=True)
-        report["grads"] = [None if g is None else g.detach().numpy().copy() for g in grads]
-        if double:
-            total = sum((g * g).sum() for g in grads if g is not None and g.requires_grad)
-            if isinstance(total, library.Tensor):
-                second = library.autograd.grad(total, wanted, allow_unused=True)
-                report["second"] = [None if g is None else g.numpy().copy() for g in second]
-    return report
-
-
-def compare_with_torch(torch, function, arrays, requires_grad=None, rtol=1e-5, atol=1e-6,
-                       double=False, check_layout=True):
-    """``function(library, functional, *tensors)`` must agree between gradlab and PyTorch."""
-    requires_grad = requires_grad or [isinstance(a, np.ndarray) and a.dtype.kind == "f"
-                                      for a in arrays]
-    expected = _run(torch, function, arrays, requires_grad, double)
-    actual = _run(gradlab, function, arrays, requires_grad, double)
-    if check_layout:
-        assert actual["layout"] == expected["layout"]
-    assert actual["dtype"] == expected["dtype"]
-    assert actual["value"].shape == expected["value"].shape
-    np.testing.assert_allclose(actual["value"], expected["value"], rtol=rtol, atol=atol)
-    if not actual["second"] and expected["second"]:
-        # gradlab's gradient was a constant (no graph); PyTorch's must then be all zeros
-        assert all(g is None or not np.any(g) for g in expected["second"])
-        expected["second"] = []
-    for key in ("grads", "second"):
-        assert len(actual[key]) == len(expected[key]), key
-        for mine, theirs in zip(actual[key], expected[key]):
-            if mine is None or theirs is None:  # unused: None on one side, zeros on the other
-                other = theirs if mine is None else mine
-                assert other is None or not np.any(other)
-            else:
-                np.testing.assert_allclose(mine, theirs, rtol=rtol, atol=atol)
-    return actual
-
-
-def raises_like_torch(torch, function, arrays, error=RuntimeError, match=None):
-    """Both libraries raise ``error``; gradlab's message starts with PyTorch's first sentence."""
-    with pytest.raises(error) as theirs:
-        function(torch, torch.nn.functional, *[torch.tensor(a) for a in arrays])
-    with pytest.raises(error) as mine:
-        function(gradlab, F, *[gradlab.tensor(a) for a in arrays])
-    first_sentence = str(theirs.value).split("\n")[0].split(". ")[0]
-    assert str(mine.value).startswith(first_sentence), (str(mine.value), str(theirs.value))
-    if match:
-        assert match in str(mine.value)
-    return str(mine.value)
-
-
-def double(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def leaf(array):
-    return gradlab.tensor(array, requires_grad=True)
+from helpers import compare_with_torch, double, leaf
 
 
 # ================================================================ the surface
@@ -120,24 +38,24 @@ def test_signatures_match_pytorch(torch):
 # ================================================================ activations
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
 def test_elementwise_activations_match_torch(torch, name):
-    compare_with_torch(torch, lambda lib, fn, x: getattr(fn, name)(x), [double(3, 4)], double=True)
+    compare_with_torch(lambda lib, x: getattr(lib.nn.functional, name)(x), double(3, 4), second_order=True)
 
 
 def test_relu_inplace_keeps_the_tensor_and_records_relu(torch):
-    def function(lib, fn, x):
+    def function(lib, x):
         y = x * 1
-        out = fn.relu(y, inplace=True)
+        out = lib.nn.functional.relu(y, inplace=True)
         assert out is y
         return out
 
-    compare_with_torch(torch, function, [double(3, 4)])
+    compare_with_torch(function, double(3, 4))
 
 
 @pytest.mark.parametrize("shape,dim", [((4, 3), 1), ((4, 3), 0), ((2, 3, 4), -1), ((5,), 0)])
 def test_softmax_and_log_softmax_match_torch(torch, shape, dim):
-    compare_with_torch(torch, lambda lib, fn, x: fn.softmax(x, dim), [double(*shape)], double=True)
-    compare_with_torch(torch, lambda lib, fn, x: fn.log_softmax(x, dim), [double(*shape)],
-                       double=True)
+    compare_with_torch(lambda lib, x: lib.nn.functional.softmax(x, dim), double(*shape), second_order=True)
+    compare_with_torch(lambda lib, x: lib.nn.functional.log_softmax(x, dim), double(*shape),
+                       second_order=True)
 
 
 @pytest.mark.parametrize("shape", [(5,), (4, 3), (2, 3, 4), (2, 3, 4, 5)])
@@ -166,7 +84,7 @@ def test_softmax_is_stable_for_large_logits():
 @pytest.mark.parametrize("with_bias", [True, False])
 def test_linear_matches_torch_graph_values_and_grads(torch, input_shape, with_bias):
     arrays = [double(*input_shape), double(2, 3, seed=1)] + ([double(2, seed=2)] if with_bias else [])
-    compare_with_torch(torch, lambda lib, fn, *t: fn.linear(*t), arrays, double=True)
+    compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t), *arrays, second_order=True)
 
 
 def test_linear_with_bias_is_one_addmm_over_bias_input_and_transposed_weight():
@@ -183,17 +101,17 @@ def test_linear_with_bias_is_one_addmm_over_bias_input_and_transposed_weight():
                                            (True, True, False)])
 def test_linear_leaves_none_slots_for_inputs_without_grad(torch, requires_grad):
     arrays = [double(4, 3), double(2, 3, seed=1), double(2, seed=2)]
-    compare_with_torch(torch, lambda lib, fn, *t: fn.linear(*t), arrays,
+    compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t), *arrays,
                        requires_grad=list(requires_grad))
 
 
 def test_linear_non_contiguous_input_and_2d_bias_match_torch(torch):
-    compare_with_torch(torch, lambda lib, fn, x, w, b: fn.linear(x.transpose(0, 1), w, b),
-                       [double(4, 5, 3), double(2, 3, seed=1), double(2, seed=2)])
-    compare_with_torch(torch, lambda lib, fn, x, w, b: fn.linear(x, w, b),
-                       [double(5, 4, 3), double(2, 3, seed=1), double(4, 2, seed=2)])
-    compare_with_torch(torch, lambda lib, fn, x, w, b: fn.linear(x, w, b),
-                       [double(4, 3), double(2, 3, seed=1), double(4, 2, seed=2)])
+    compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x.transpose(0, 1), w, b),
+                       double(4, 5, 3), double(2, 3, seed=1), double(2, seed=2))
+    compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
+                       double(5, 4, 3), double(2, 3, seed=1), double(4, 2, seed=2))
+    compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
+                       double(4, 3), double(2, 3, seed=1), double(4, 2, seed=2))
 
 
 def test_linear_gradcheck():
@@ -204,7 +122,7 @@ def test_linear_gradcheck():
 
 def test_linear_float32_default_matches_torch(torch):
     arrays = [a.astype(np.float32) for a in (double(8, 5), double(3, 5, seed=1), double(3, seed=2))]
-    compare_with_torch(torch, lambda lib, fn, *t: fn.linear(*t), arrays)
+    compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t), *arrays)
 
 
 @pytest.mark.parametrize("shapes,expected", [
@@ -216,18 +134,18 @@ def test_linear_float32_default_matches_torch(torch):
     ([(), (2, 3)], "both arguments to linear need to be at least 1D, but they are 0D and 2D"),
 ])
 def test_linear_bad_shapes_say_what_pytorch_says_plus_a_hint(torch, shapes, expected):
-    message = raises_like_torch(torch, lambda lib, fn, *t: fn.linear(*t),
-                                [double(*shape) for shape in shapes], match=expected)
+    message = str(compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t),
+                                *[double(*shape) for shape in shapes], raises=RuntimeError, match=expected)
     if "mat1" in expected:
         assert "in_features=5" in message and "[2, 5]" in message
 
 
 def test_linear_dtype_mismatch(torch):
-    raises_like_torch(torch, lambda lib, fn, x, w: fn.linear(x.double(), w.float()),
-                      [double(4, 3), double(2, 3)], match="double != float")
-    raises_like_torch(torch, lambda lib, fn, x, w, b: fn.linear(x.float(), w.float(), b),
-                      [double(4, 3), double(2, 3), double(2)],
-                      match="self and mat2 must have the same dtype, but got Double and Float")
+    compare_with_torch(lambda lib, x, w: lib.nn.functional.linear(x.double(), w.float()),
+                      double(4, 3), double(2, 3), raises=RuntimeError, match="double != float")
+    compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x.float(), w.float(), b),
+                      double(4, 3), double(2, 3), double(2),
+                      raises=RuntimeError, match="self and mat2 must have the same dtype, but got Double and Float")
 
 
 def test_linear_refuses_non_tensors():
@@ -249,8 +167,8 @@ def test_one_hot_matches_torch(torch):
     ([1, 2], 2, "Class values must be smaller than num_classes."),
 ])
 def test_one_hot_errors(torch, values, classes, message):
-    raises_like_torch(torch, lambda lib, fn, t: fn.one_hot(t, classes),
-                      [np.array(values, dtype=np.int64)], match=message)
+    compare_with_torch(lambda lib, t: lib.nn.functional.one_hot(t, classes),
+                      np.array(values, dtype=np.int64), raises=RuntimeError, match=message)
 
 
 def test_one_hot_refuses_float_indices():
@@ -261,9 +179,9 @@ def test_one_hot_refuses_float_indices():
 # ======================================================================== pad
 @pytest.mark.parametrize("amounts", [(1, 2), (1, 1, 2, 0), (-1, 2), (0, 0, -1, -1, 1, 0)])
 def test_pad_matches_torch(torch, amounts):
-    compare_with_torch(torch, lambda lib, fn, x: fn.pad(x, amounts), [double(3, 4, 5)],
-                       double=True)
-    compare_with_torch(torch, lambda lib, fn, x: fn.pad(x, amounts, value=2.5), [double(3, 4, 5)])
+    compare_with_torch(lambda lib, x: lib.nn.functional.pad(x, amounts), double(3, 4, 5),
+                       second_order=True)
+    compare_with_torch(lambda lib, x: lib.nn.functional.pad(x, amounts, value=2.5), double(3, 4, 5))
 
 
 def test_pad_gradcheck():
@@ -275,7 +193,7 @@ def test_pad_gradcheck():
     ((1, 1, 1, 1, 1, 1), "Padding length should be less than or equal to two times the input"),
 ])
 def test_pad_errors(torch, amounts, message):
-    raises_like_torch(torch, lambda lib, fn, x: fn.pad(x, amounts), [double(2, 3)], match=message)
+    compare_with_torch(lambda lib, x: lib.nn.functional.pad(x, amounts), double(2, 3), raises=RuntimeError, match=message)
 
 
 def test_pad_other_modes_say_they_are_missing():

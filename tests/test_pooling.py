@@ -10,7 +10,7 @@ import pytest
 import gradlab
 import gradlab.nn.functional as F
 from gradlab.autograd import gradcheck, gradgradcheck
-from test_nn_functional import compare_with_torch, double, leaf, raises_like_torch
+from helpers import compare_with_torch, double, leaf
 
 MAX_VARIANTS = [  # kernel, stride, padding, dilation, ceil_mode
     (2, None, 0, 1, False),
@@ -33,10 +33,10 @@ AVG_VARIANTS = [  # kernel, stride, padding, ceil_mode
 # ================================================================== max pool
 @pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode", MAX_VARIANTS)
 def test_max_pool2d_matches_torch(torch, kernel, stride, padding, dilation, ceil_mode):
-    def pool(lib, fn, x):
-        return fn.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+    def pool(lib, x):
+        return lib.nn.functional.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
 
-    compare_with_torch(torch, pool, [double(2, 3, 7, 6)], double=True)
+    compare_with_torch(pool, double(2, 3, 7, 6), second_order=True)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode", MAX_VARIANTS)
@@ -78,19 +78,19 @@ def test_max_pool2d_ties_nan_and_infinities_like_torch(torch, array):
         mine = F.max_pool2d(x, *args, return_indices=True)
         np.testing.assert_array_equal(mine[0].detach().numpy(), theirs[0].detach().numpy())
         np.testing.assert_array_equal(mine[1].numpy(), theirs[1].numpy())
-        compare_with_torch(torch, lambda lib, fn, t: fn.max_pool2d(t, *args), [array])
+        compare_with_torch(lambda lib, t: lib.nn.functional.max_pool2d(t, *args), array)
 
 
 def test_max_pool2d_unbatched_and_graph(torch):
-    out = compare_with_torch(torch, lambda lib, fn, x: fn.max_pool2d(x, 2), [double(3, 6, 6)])
-    assert out["layout"][0] == "MaxPool2DWithIndicesBackward0"
+    out = compare_with_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), double(3, 6, 6))
+    assert type(out.grad_fn).__name__ == "MaxPool2DWithIndicesBackward0"
 
 
 def test_max_pool2d_integers_and_float32(torch):
     ints = np.random.default_rng(0).integers(-50, 50, (2, 3, 6, 6))
-    compare_with_torch(torch, lambda lib, fn, x: fn.max_pool2d(x, 3, 2, 1), [ints])
+    compare_with_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 2, 1), ints)
     floats = double(4, 3, 8, 8).astype(np.float32)
-    compare_with_torch(torch, lambda lib, fn, x: fn.max_pool2d(x, 2), [floats])
+    compare_with_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), floats)
 
 
 def test_max_pool2d_double_backward_node():
@@ -103,10 +103,10 @@ def test_max_pool2d_double_backward_node():
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode", AVG_VARIANTS)
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool2d_matches_torch(torch, kernel, stride, padding, ceil_mode, count_include_pad):
-    def pool(lib, fn, x):
-        return fn.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad)
+    def pool(lib, x):
+        return lib.nn.functional.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad)
 
-    compare_with_torch(torch, pool, [double(2, 3, 7, 6)], double=True)
+    compare_with_torch(pool, double(2, 3, 7, 6), second_order=True)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode", AVG_VARIANTS)
@@ -121,17 +121,17 @@ def test_avg_pool2d_gradgradcheck():
 
 
 def test_avg_pool2d_divisor_override_unbatched_and_float32(torch):
-    compare_with_torch(torch, lambda lib, fn, x: fn.avg_pool2d(x, 2, divisor_override=3),
-                       [double(3, 6, 6)])
-    compare_with_torch(torch, lambda lib, fn, x: fn.avg_pool2d(x, 2),
-                       [double(4, 3, 8, 8).astype(np.float32)])
-    out = compare_with_torch(torch, lambda lib, fn, x: fn.avg_pool2d(x, 3, 1, 1), [double(2, 5, 5)])
-    assert out["layout"][0] == "AvgPool2DBackward0"
+    compare_with_torch(lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, divisor_override=3),
+                       double(3, 6, 6))
+    compare_with_torch(lambda lib, x: lib.nn.functional.avg_pool2d(x, 2),
+                       double(4, 3, 8, 8).astype(np.float32))
+    out = compare_with_torch(lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 1, 1), double(2, 5, 5))
+    assert type(out.grad_fn).__name__ == "AvgPool2DBackward0"
 
 
 def test_avg_pool2d_integers_like_torch(torch):
     ints = np.random.default_rng(0).integers(-50, 50, (2, 3, 6, 6))
-    compare_with_torch(torch, lambda lib, fn, x: fn.avg_pool2d(x, 2), [ints])
+    compare_with_torch(lambda lib, x: lib.nn.functional.avg_pool2d(x, 2), ints)
 
 
 def test_avg_pool2d_double_backward_node():
@@ -157,13 +157,13 @@ def test_pool_errors_match_torch(torch, function, shape, args, message):
         with pytest.raises(RuntimeError, match="non-empty 3D or 4D"):
             F.avg_pool2d(gradlab.ones(*shape), *args)
         return
-    raises_like_torch(torch, lambda lib, fn, x: getattr(fn, function)(x, *args), [double(*shape)],
-                      match=message)
+    compare_with_torch(lambda lib, x: getattr(lib.nn.functional, function)(x, *args), double(*shape),
+                      raises=RuntimeError, match=message)
 
 
 def test_max_pool2d_negative_padding(torch):
-    raises_like_torch(torch, lambda lib, fn, x: fn.max_pool2d(x, 2, padding=-1),
-                      [double(1, 5, 5)], match="pad must be non-negative")
+    compare_with_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 2, padding=-1),
+                      double(1, 5, 5), raises=RuntimeError, match="pad must be non-negative")
 
 
 def test_pool_on_the_benchmark_shape_is_fast():

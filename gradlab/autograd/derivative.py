@@ -167,6 +167,18 @@ FUNCTIONS = {
 }
 
 
+def _transpose(value, dim0, dim1):
+    return np.swapaxes(value, dim0, dim1) if np.ndim(value) else value  # a 0-d tensor stays
+
+
+# moving a gradient back through a shape operation, named as the tensor methods
+# (argsort of a permutation is its inverse: permute(grad_out, argsort(dims)))
+FUNCTIONS.update({
+    "reshape": np.reshape, "transpose": _transpose, "permute": np.transpose, "argsort": np.argsort,
+    "squeeze": np.squeeze, "unsqueeze": np.expand_dims,
+})
+
+
 class _ToNumPy(ast.NodeTransformer):
     """Python's ``x if c else y``, ``and``, ``not`` and chained comparisons, element-wise."""
 

@@ -15,6 +15,7 @@ import operator
 
 import numpy as np
 
+from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor
 
@@ -96,65 +97,50 @@ def _along(dim, item):
 
 
 # ---------------------------------------------------------- reshape / view
-class ViewBackward0(Node):
-    """out = a with a new shape (same values in the same order)          grad reshaped back"""
+class _Reshape(Node):
+    """Shared by the three reshape nodes: the same values in the same order, read with
+    a new shape; backward reads the gradient with the input's shape again."""
 
-    expression = "a.view(shape)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, a, shape):
+    @classmethod
+    def forward(cls, ctx, a, shape):
         ctx.input_shape = a.shape
-        return np.reshape(a, shape, copy=False)
+        # a view must share memory (copy=False refuses otherwise); UnsafeView may copy
+        return np.reshape(a, shape, copy=False if cls.is_view else None)
 
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output.reshape(ctx.input_shape)
 
 
-class UnsafeViewBackward0(Node):
-    """out = a (a fresh copy) with a new shape          grad reshaped back
+_RESHAPED_BACK = "reshape(grad_out, input_shape)"  # the gradient of every reshape node
+
+
+class ViewBackward0(_Reshape):
+    """``a.view(shape)``: the same memory read with a new shape (same values, same order)."""
+
+    derivatives = Derivatives("a.view(shape)", a=_RESHAPED_BACK)
+    is_view = True
+
+
+class UnsafeViewBackward0(_Reshape):
+    """``a.reshape(shape)`` of a fresh copy of ``a``.
 
     What ``reshape`` records when the memory layout does not allow a view
     (after a transpose): a copy (``CloneBackward0``) and then this node.
     """
 
-    expression = "a.reshape(shape)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
-
-    @staticmethod
-    def forward(ctx, a, shape):
-        ctx.input_shape = a.shape
-        return a.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output.reshape(ctx.input_shape)
+    derivatives = Derivatives("a.reshape(shape)", a=_RESHAPED_BACK)
 
 
-class ReshapeAliasBackward0(Node):
-    """out = a with a new shape, sharing memory although a is not contiguous          grad reshaped back
+class ReshapeAliasBackward0(_Reshape):
+    """``a.reshape(shape)`` sharing memory although ``a`` is not contiguous.
 
     What ``reshape`` records for a non-contiguous input whose layout still
     allows a view (``x.t().reshape(4, 1, 3)``); contiguous inputs get ViewBackward0.
     """
 
-    expression = "a.reshape(shape)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a.reshape(shape)", a=_RESHAPED_BACK)
     is_view = True
-
-    @staticmethod
-    def forward(ctx, a, shape):
-        ctx.input_shape = a.shape
-        return np.reshape(a, shape, copy=False)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output.reshape(ctx.input_shape)
 
 
 def _can_view(array, shape):
@@ -206,11 +192,9 @@ def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
 
 # ------------------------------------------------------- reordering dimensions
 class TBackward0(Node):
-    """out = aᵀ (rows become columns; 0-d and 1-d unchanged)          grad transposed back"""
+    """``a.t()``: rows become columns (0-d and 1-d tensors are returned unchanged)."""
 
-    expression = "a.t()"
-    local_derivatives = ("∂out/∂a = 1 (transposed)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a.t()", a="grad_out.T")
     is_view = True
 
     @staticmethod
@@ -232,11 +216,9 @@ def t(input):  # noqa: A002
 
 
 class TransposeBackward0(Node):
-    """out = a with dimensions dim0 and dim1 swapped          grad swapped back"""
+    """``a.transpose(dim0, dim1)``: ``a`` with dimensions dim0 and dim1 swapped."""
 
-    expression = "a.transpose(dim0, dim1)"
-    local_derivatives = ("∂out/∂a = 1 (dims swapped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a.transpose(dim0, dim1)", a="transpose(grad_out, dim0, dim1)")
     is_view = True
 
     @staticmethod
@@ -259,11 +241,9 @@ swapaxes = swapdims = transpose
 
 
 class PermuteBackward0(Node):
-    """out = a with its dimensions reordered as ``dims``          grad reordered back"""
+    """``a.permute(dims)``: ``a`` with its dimensions in the order ``dims``."""
 
-    expression = "a.permute(dims)"
-    local_derivatives = ("∂out/∂a = 1 (dims reordered)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a.permute(dims)", a="permute(grad_out, argsort(dims))")
     is_view = True
 
     @staticmethod
@@ -294,11 +274,9 @@ def permute(input, *dims):  # noqa: A002
 
 # ------------------------------------------------------ adding / removing 1s
 class UnsqueezeBackward0(Node):
-    """out = a with a new dimension of size 1 at ``dim``          grad squeezed back"""
+    """``a.unsqueeze(dim)``: ``a`` with a new dimension of size 1 at ``dim``."""
 
-    expression = "a.unsqueeze(dim)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a.unsqueeze(dim)", a="squeeze(grad_out, dim)")
     is_view = True
 
     @staticmethod
@@ -316,89 +294,66 @@ def unsqueeze(input, dim):  # noqa: A002
     return UnsqueezeBackward0.apply(input, dim=normalize_dim(dim, input._data.ndim + 1))
 
 
-def _unsqueeze_to(grad, dims):
-    """Put back the size-1 dimensions ``dims`` (ascending) that a squeeze removed."""
-    for dim in dims:
-        grad = grad.unsqueeze(dim)
-    return grad
+class _Squeeze(Node):
+    """Shared by the squeeze nodes: ``a`` without its size-1 dimensions ``removed``
+    (ascending); backward puts them back."""
 
-
-class SqueezeBackward0(Node):
-    """out = a without any of its size-1 dimensions          grad unsqueezed back"""
-
-    expression = "a.squeeze()"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
     is_view = True
 
     @staticmethod
-    def forward(ctx, a):
-        ctx.removed = removed = tuple(d for d, size in enumerate(a.shape) if size == 1)
+    def forward(ctx, a, removed):
+        ctx.removed = removed
         return np.squeeze(a, axis=removed) if removed else a.view()
 
     @staticmethod
     def backward(ctx, grad_output):
-        return _unsqueeze_to(grad_output, ctx.removed)
+        for dim in ctx.removed:
+            grad_output = grad_output.unsqueeze(dim)
+        return grad_output
 
 
-class SqueezeBackward1(Node):
-    """out = a without dimension ``dim`` if its size is 1 (otherwise unchanged)
-    grad unsqueezed back"""
-
-    expression = "a.squeeze(dim)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, a, dim):
-        ctx.removed = removed = (dim,) if a.ndim and a.shape[dim] == 1 else ()
-        return np.squeeze(a, axis=removed) if removed else a.view()
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return _unsqueeze_to(grad_output, ctx.removed)
+_UNSQUEEZED_BACK = "unsqueeze(grad_out, removed)"  # the gradient of every squeeze node
 
 
-class SqueezeBackward2(Node):
-    """out = a without those of ``dims`` whose size is 1          grad unsqueezed back"""
+class SqueezeBackward0(_Squeeze):
+    """``a.squeeze()``: ``a`` without any of its size-1 dimensions."""
 
-    expression = "a.squeeze(dims)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
-    is_view = True
+    derivatives = Derivatives("a.squeeze()", a=_UNSQUEEZED_BACK)
 
-    @staticmethod
-    def forward(ctx, a, dims):
-        ctx.removed = removed = tuple(d for d in dims if a.ndim and a.shape[d] == 1)
-        return np.squeeze(a, axis=removed) if removed else a.view()
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        return _unsqueeze_to(grad_output, ctx.removed)
+class SqueezeBackward1(_Squeeze):
+    """``a.squeeze(dim)``: ``a`` without dimension ``dim`` if its size is 1 (otherwise unchanged)."""
+
+    derivatives = Derivatives("a.squeeze(dim)", a=_UNSQUEEZED_BACK)
+
+
+class SqueezeBackward2(_Squeeze):
+    """``a.squeeze(dims)``: ``a`` without those of ``dims`` whose size is 1."""
+
+    derivatives = Derivatives("a.squeeze(dims)", a=_UNSQUEEZED_BACK)
 
 
 def squeeze(input, dim=None):  # noqa: A002
     """Remove size-1 dimensions: all of them, one (``dim``) or several (a tuple)."""
-    ndim = input._data.ndim
+    shape = input._data.shape
+    ndim = len(shape)
     if dim is None:
-        return SqueezeBackward0.apply(input)
+        return SqueezeBackward0.apply(input, tuple(d for d, size in enumerate(shape) if size == 1))
     if isinstance(dim, (tuple, list)):
         dims = [normalize_dim(operator.index(d), ndim) for d in dim]
         for d in dims:
             if dims.count(d) > 1:
                 raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-        return SqueezeBackward2.apply(input, dims=tuple(sorted(dims)))
-    return SqueezeBackward1.apply(input, dim=normalize_dim(operator.index(dim), ndim))
+        return SqueezeBackward2.apply(input, tuple(d for d in sorted(dims) if ndim and shape[d] == 1))
+    dim = normalize_dim(operator.index(dim), ndim)
+    return SqueezeBackward1.apply(input, (dim,) if ndim and shape[dim] == 1 else ())
 
 
 # ------------------------------------------------------------ making copies
 class ExpandBackward0(Node):
-    """out = a repeated along size-1 dimensions (no copy)          grad summed over the copies"""
+    """``a.expand(shape)``: ``a`` repeated along its size-1 dimensions, without copying."""
 
-    expression = "a.expand(shape)"
-    local_derivatives = ("∂out/∂a = 1 per copy (summed)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \sum_{copies} 1",)
+    derivatives = Derivatives("a.expand(shape)", a="1")
     is_view = True
 
     @staticmethod
@@ -441,11 +396,9 @@ def expand(input, *sizes):  # noqa: A002
 
 
 class RepeatBackward0(Node):
-    """out = a tiled ``repeats`` times along each dimension (a copy)          grad summed over the tiles"""
+    """``a.repeat(repeats)``: ``a`` tiled ``repeats`` times along each dimension (a copy)."""
 
-    expression = "a.repeat(repeats)"
-    local_derivatives = ("∂out/∂a = 1 per tile (summed)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \sum_{tiles} 1",)
+    derivatives = Derivatives("a.repeat(repeats)", a=Words("1 per tile (the tiles' gradients summed)"))
 
     @staticmethod
     def forward(ctx, a, repeats):
@@ -501,22 +454,21 @@ class _SplitBase(Node):
         return cat(grad_outputs, ctx.dim)
 
 
-class SplitBackward0(_SplitBase):
-    """outs = a cut into pieces of ``split_size`` along dim (the last may be smaller)
-    grad = the pieces' gradients joined again (zeros for unused pieces)"""
+# the derivative of every split node
+_ON_ITS_PIECE = Words("1 on piece i (the pieces' gradients joined along dim, zeros for unused pieces)")
 
-    expression = "a.split(split_size, dim)"
-    local_derivatives = ("∂out_i/∂a = 1 on piece i",)
-    local_derivatives_latex = (r"\frac{\partial out_i}{\partial a} = 1 \text{ on piece } i",)
+
+class SplitBackward0(_SplitBase):
+    """``a.split(split_size, dim)``: ``a`` cut along ``dim`` into views of ``split_size``
+    elements each (the last may be smaller)."""
+
+    derivatives = Derivatives("a.split(split_size, dim)", a=_ON_ITS_PIECE)
 
 
 class SplitWithSizesBackward0(_SplitBase):
-    """outs = a cut into pieces of the given sizes along dim
-    grad = the pieces' gradients joined again (zeros for unused pieces)"""
+    """``a.split(sizes, dim)``: ``a`` cut along ``dim`` into pieces of the given sizes, as views."""
 
-    expression = "a.split(sizes, dim)"
-    local_derivatives = ("∂out_i/∂a = 1 on piece i",)
-    local_derivatives_latex = (r"\frac{\partial out_i}{\partial a} = 1 \text{ on piece } i",)
+    derivatives = Derivatives("a.split(sizes, dim)", a=_ON_ITS_PIECE)
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -564,12 +516,10 @@ def chunk(input, chunks, dim=0):  # noqa: A002
 
 
 class UnbindBackward0(Node):
-    """outs = the slices of a along dim (that dimension removed)
-    grad = the slices' gradients stacked"""
+    """``a.unbind(dim)``: the slices of ``a`` along ``dim`` (that dimension removed), as views."""
 
-    expression = "a.unbind(dim)"
-    local_derivatives = ("∂out_i/∂a = 1 on slice i",)
-    local_derivatives_latex = (r"\frac{\partial out_i}{\partial a} = 1 \text{ on slice } i",)
+    derivatives = Derivatives("a.unbind(dim)",
+                              a=Words("1 on slice i (the slices' gradients stacked along dim)"))
     is_view = True
 
     @staticmethod
@@ -594,11 +544,10 @@ def unbind(input, dim=0):  # noqa: A002
 
 # ------------------------------------------------------------------ joining
 class CatBackward0(Node):
-    """out = [a; b; ...] along dim          each input gets its slice of the gradient"""
+    """``cat(tensors, dim)``: the tensors joined along the existing dimension ``dim``."""
 
-    expression = "cat(tensors, dim)"
-    local_derivatives = ("∂out/∂tensors[i] = 1 on its own slice",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial t_i} = 1 \text{ on slice } i",)
+    derivatives = Derivatives("cat(tensors, dim)", variadic=True,
+                              tensors=Words("1 on its own slice of out along dim"))
     promotes_dtypes = True
 
     @staticmethod
@@ -622,11 +571,10 @@ class CatBackward0(Node):
 
 
 class StackBackward0(Node):
-    """out = tensors stacked along a new dim          each input gets its slice"""
+    """``stack(tensors, dim)``: same-shaped tensors joined along a new dimension ``dim``."""
 
-    expression = "stack(tensors, dim)"
-    local_derivatives = ("∂out/∂tensors[i] = 1 on its own slice",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial t_i} = 1 \text{ on slice } i",)
+    derivatives = Derivatives("stack(tensors, dim)", variadic=True,
+                              tensors=Words("1 on its own slice of out along dim"))
     promotes_dtypes = True
 
     @staticmethod
