@@ -17,11 +17,13 @@ import pytest
 import gradlab as torch
 from gradlab.autograd.derivative import Derivatives, Formula, Words
 from gradlab.autograd.node import Node
+from gradlab.ops.indexing import IndexAddBackward0, ScatterAddBackward0
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # (grad_fn name, function of leaf tensors that makes it, input shapes). An input shape
-# written as ("signed", shape) gets values of both signs; others lie in [0.5, 2].
+# written as ("signed", shape) gets values of both signs, ("unit", shape) values in
+# [0.05, 0.95] (probabilities); others lie in [0.5, 2].
 SAMPLES = [
     # ---------------------------------------------------------------- arithmetic
     ("AddBackward0", lambda a, b: a + b, [(2, 3), (3,)]),
@@ -43,10 +45,150 @@ SAMPLES = [
     ("FmodBackward0", lambda a: torch.fmod(a, 0.7), [("signed", (3,))]),
     ("FmodBackward1", lambda a, b: torch.fmod(a, b), [("signed", (4,)), (4,)]),
     # ---------------------------------------------------------------- pointwise, activation
+    ("ExpBackward0", lambda a: torch.exp(a), [("signed", (2, 3))]),
+    ("LogBackward0", lambda a: torch.log(a), [(2, 3)]),
+    ("Log1PBackward0", lambda a: torch.log1p(a), [(3,)]),
+    ("Expm1Backward0", lambda a: torch.expm1(a), [("signed", (3,))]),
+    ("SqrtBackward0", lambda a: torch.sqrt(a), [(2, 3)]),
+    ("RsqrtBackward0", lambda a: torch.rsqrt(a), [(3,)]),
+    ("SinBackward0", lambda a: torch.sin(a), [("signed", (3,))]),
+    ("CosBackward0", lambda a: torch.cos(a), [("signed", (3,))]),
+    ("TanBackward0", lambda a: torch.tan(a), [("signed", (3,))]),
+    ("TanhBackward0", lambda a: torch.tanh(a), [("signed", (2, 3))]),
+    ("SigmoidBackward0", lambda a: torch.sigmoid(a), [("signed", (2, 3))]),
+    ("ReluBackward0", lambda a: torch.relu(a), [("signed", (2, 3))]),
+    ("AbsBackward0", lambda a: torch.abs(a), [("signed", (2, 3))]),
+    ("ClampBackward1", lambda a: torch.clamp(a, -1.0, 1.5), [("signed", (2, 3))]),
+    # bounds drawn from the same range: some have min > max (then out = max)
+    ("ClampBackward0", lambda a, low, high: torch.clamp(a, low, high), [("signed", (4, 3)), (3,), (4, 1)]),
+    ("ClampMinBackward0", lambda a: torch.clamp_min(a, 1.2), [(2, 3)]),
+    ("ClampMaxBackward0", lambda a: torch.clamp_max(a, 1.2), [(2, 3)]),
+    ("ClampMinBackward1", lambda a, low: torch.clamp_min(a, low), [(2, 3), (3,)]),
+    ("ClampMaxBackward1", lambda a, high: torch.clamp_max(a, high), [(2, 3), (2, 1)]),
+    ("MaximumBackward0", lambda a, b: torch.maximum(a, b), [(2, 3), (3,)]),
+    ("MinimumBackward0", lambda a, b: torch.minimum(a, b), [(3,), (2, 3)]),
+    # ties (a == b) split the gradient in halves; b is read from what the node saved
+    ("MaximumBackward0", lambda a: torch.maximum(a, a.clamp(max=1.2)), [(2, 3)]),
+    ("MinimumBackward0", lambda a: torch.minimum(a, a.clamp(min=1.2)), [(2, 3)]),
+    ("RoundBackward0", lambda a: torch.round(a), [("signed", (3,))]),
+    ("RoundBackward1", lambda a: torch.round(a, decimals=1), [(3,)]),
+    ("FloorBackward0", lambda a: torch.floor(a), [("signed", (3,))]),
+    ("CeilBackward0", lambda a: torch.ceil(a), [("signed", (3,))]),
+    ("TruncBackward0", lambda a: torch.trunc(a), [("signed", (3,))]),
+    ("SignBackward0", lambda a: torch.sign(a), [("signed", (3,))]),
+    ("WhereBackward0", lambda a, b: torch.where(a > 1.2, a, b), [(2, 3), (3,)]),
+    ("WhereBackward0", lambda a: torch.where(a > 1.2, a, 0.0), [(2, 3)]),
+    ("MaskedFillBackward0", lambda a: a.masked_fill(a > 1.2, 0.25), [(2, 3)]),
+    ("MaskedFillBackward0", lambda a: a.masked_fill(torch.tensor([True, False, True]), 0.25), [(2, 3)]),
+    ("MaskedFillBackward1", lambda a, value: a.masked_fill(a > 1.2, value), [(2, 3), ()]),
+    ("LeakyReluBackward0", lambda a: torch.nn.functional.leaky_relu(a), [("signed", (2, 3))]),
+    ("LeakyReluBackward0", lambda a: torch.nn.functional.leaky_relu(a, 0.2), [("signed", (2, 3))]),
+    ("LeakyReluBackward1", lambda a: torch.nn.functional.leaky_relu(a.clone(), 0.2, inplace=True),
+     [("signed", (2, 3))]),
+    # double backward: the gradient of leaky_relu / gelu, itself an op of (grad, a)
+    ("LeakyReluBackwardBackward0",
+     lambda grad, a: torch.autograd.grad(torch.nn.functional.leaky_relu(a, 0.2), a, grad,
+                                         create_graph=True)[0],
+     [("signed", (2, 3)), ("signed", (2, 3))]),
+    ("GeluBackward0", lambda a: torch.nn.functional.gelu(a), [("signed", (2, 3))]),
+    ("GeluBackward0", lambda a: torch.nn.functional.gelu(a, approximate="tanh"), [("signed", (2, 3))]),
+    ("GeluBackwardBackward0",
+     lambda grad, a: torch.autograd.grad(torch.nn.functional.gelu(a), a, grad, create_graph=True)[0],
+     [("signed", (2, 3)), ("signed", (2, 3))]),
+    ("GeluBackwardBackward0",
+     lambda grad, a: torch.autograd.grad(torch.nn.functional.gelu(a, approximate="tanh"), a, grad,
+                                         create_graph=True)[0],
+     [("signed", (2, 3)), ("signed", (2, 3))]),
     # ---------------------------------------------------------------- reduction, linalg, copy
     # ---------------------------------------------------------------- shape, indexing, inplace
+    ("ViewBackward0", lambda a: a.view(6), [(2, 3)]),
+    ("ViewBackward0", lambda a: a.reshape(3, -1, 1), [(2, 3)]),
+    ("UnsafeViewBackward0", lambda a: a.t().reshape(6), [(2, 3)]),
+    ("UnsafeViewBackward0", lambda a, b: a @ b, [(2, 3, 4), (4, 5)]),
+    ("ReshapeAliasBackward0", lambda a: a.t().reshape(4, 1, 3), [(3, 4)]),
+    ("TBackward0", lambda a: a.t(), [(2, 3)]),
+    ("TBackward0", lambda a: a.t(), [(3,)]),
+    ("TransposeBackward0", lambda a: a.transpose(0, 2), [(2, 3, 4)]),
+    ("TransposeBackward0", lambda a: a.transpose(-1, 1), [(2, 3, 4)]),
+    ("PermuteBackward0", lambda a: a.permute(2, 0, 1), [(2, 3, 4)]),
+    ("UnsqueezeBackward0", lambda a: a.unsqueeze(1), [(2, 3)]),
+    ("UnsqueezeBackward0", lambda a: a.unsqueeze(-1), [(2, 3)]),
+    ("SqueezeBackward0", lambda a: a.squeeze(), [(2, 1, 3, 1)]),
+    ("SqueezeBackward1", lambda a: a.squeeze(1), [(2, 1, 3)]),
+    ("SqueezeBackward1", lambda a: a.squeeze(0), [(2, 3)]),
+    ("SqueezeBackward2", lambda a: a.squeeze((1, 2)), [(2, 1, 3, 1)]),
+    ("ExpandBackward0", lambda a: a.expand(2, 3, 4), [(3, 1)]),
+    ("ExpandBackward0", lambda a: a.expand(4, -1), [(1, 3)]),
+    ("AliasBackward0", lambda a: a[...], [(2, 3)]),
+    ("ScatterAddBackward0", lambda a, g: _graph_of_grad(a.gather(1, torch.tensor([[0, 0], [2, 1]])), a, g),
+     [(2, 3), (2, 2)]),
+    ("ScatterAddBackward0", lambda a, src: ScatterAddBackward0.apply(a, src, 1, np.array([[0, 0], [2, 1]])),
+     [(2, 3), (2, 2)]),
+    ("IndexAddBackward0", lambda a, g: _graph_of_grad(a.index_select(1, torch.tensor([2, 0, 2])), a, g),
+     [(2, 3), (2, 3)]),
+    ("IndexAddBackward0", lambda a, source: IndexAddBackward0.apply(a, source, 0, np.array([1, 1, 0])),
+     [(2, 3), (3, 3)]),
+    ("ZeroBackward0", lambda a: (a * 1).zero_(), [(2, 3)]),
+    ("FillBackward2", lambda a: (a * 1).fill_(2.5), [(2, 3)]),
+    ("FillBackward3", lambda a, value: (a * 1).fill_(value), [(2, 3), ()]),
+    ("FillBackward3", lambda a, value: _assigned(a * 1, ..., value), [(2, 3), ()]),
+    ("FillBackward3", lambda a: _assigned(a * 1, slice(None), 2.5), [(2, 3)]),
+    ("CopyBackwards", lambda a, source: (a * 1).copy_(source), [(2, 3), (3,)]),
+    ("CopyBackwards", lambda a, source: (a * 1).copy_(source), [(2, 3), (2, 1)]),
     # ---------------------------------------------------------------- loss, convolution, pooling
+    ("MulBackward1", lambda a: torch.ops.loss.MulBackward1.apply(a, factor=-2.5), [("signed", (2, 3))]),
+    ("AddBackward1", lambda a: torch.ops.loss.AddBackward1.apply(a, other=0.25), [(3,)]),
+    ("DivBackward1", lambda a: torch.ops.loss.DivBackward1.apply(a, divisor=4), [("signed", (3,))]),
+    ("MseLossBackward0", lambda x, y: torch.nn.functional.mse_loss(x, y),
+     [("signed", (2, 3)), ("signed", (2, 3))]),
+    ("MseLossBackward0", lambda x, y: torch.nn.functional.mse_loss(x, y, reduction="sum"),
+     [(4,), ("signed", (4,))]),
+    ("MseLossBackward0", lambda x, y: torch.nn.functional.mse_loss(x, y, reduction="none"),
+     [("signed", (2, 3)), (2, 3)]),
+    ("BinaryCrossEntropyBackward0", lambda p, y: torch.nn.functional.binary_cross_entropy(p, y),
+     [("unit", (2, 3)), ("unit", (2, 3))]),
+    ("BinaryCrossEntropyBackward0",
+     lambda p, y: torch.nn.functional.binary_cross_entropy(p, y, reduction="sum"),
+     [("unit", (4,)), ("unit", (4,))]),
+    ("BinaryCrossEntropyBackward0",  # weight: a parameter, not an input
+     lambda p, y: torch.nn.functional.binary_cross_entropy(
+         p, y, weight=torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64), reduction="none"),
+     [("unit", (2, 3)), ("unit", (2, 3))]),
+    ("BinaryCrossEntropyWithLogitsBackward0",
+     lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(x, y),
+     [("signed", (2, 3)), ("unit", (2, 3))]),
+    ("BinaryCrossEntropyWithLogitsBackward0",
+     lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(
+         x, y, weight=torch.tensor([2.0, 0.5, 1.0], dtype=torch.float64)),
+     [("signed", (2, 3)), ("unit", (2, 3))]),
+    ("BinaryCrossEntropyWithLogitsBackward0",
+     lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(
+         x, y, reduction="sum", pos_weight=torch.tensor([3.0, 0.5, 1.5], dtype=torch.float64)),
+     [("signed", (2, 3)), ("unit", (2, 3))]),
+    ("BinaryCrossEntropyWithLogitsBackward0",
+     lambda x, y: torch.nn.functional.binary_cross_entropy_with_logits(
+         x, y, weight=torch.tensor([[2.0], [0.5]], dtype=torch.float64),
+         pos_weight=torch.tensor([3.0, 0.5, 1.5], dtype=torch.float64), reduction="none"),
+     [("signed", (2, 3)), ("unit", (2, 3))]),
+    ("MaxPool2DWithIndicesBackwardBackward0",
+     lambda g, x: _graph_of_grad(torch.nn.functional.max_pool2d(x, 2), x, g),
+     [("signed", (1, 2, 2, 2)), ("signed", (1, 2, 4, 4))]),
+    ("AvgPool2DBackwardBackward0",
+     lambda g, x: _graph_of_grad(torch.nn.functional.avg_pool2d(x, 2, stride=1, padding=1), x, g),
+     [("signed", (1, 2, 4, 4)), ("signed", (1, 2, 3, 3))]),
 ]
+
+
+# ---------------------------------------------------------------- helpers for SAMPLES
+def _graph_of_grad(out, leaf, grad):
+    """d out / d leaf for ``grad``, recorded (create_graph): its grad_fn is a double-backward node."""
+    return torch.autograd.grad(out, leaf, grad, create_graph=True)[0]
+
+
+def _assigned(tensor, index, value):
+    """``tensor[index] = value``, then the tensor (setitem returns nothing)."""
+    tensor[index] = value
+    return tensor
 
 
 def _node_classes():
@@ -60,6 +202,8 @@ def _node_classes():
 
 
 def _values(spec, rng):
+    if spec and spec[0] == "unit":
+        return rng.uniform(0.05, 0.95, size=spec[1])
     signed, shape = (True, spec[1]) if spec and spec[0] == "signed" else (False, spec)
     values = rng.uniform(0.5, 2.0, size=shape)
     if signed:

@@ -5,6 +5,7 @@ import pytest
 
 import gradlab
 from gradlab.autograd import gradcheck
+from helpers import compare_with_torch, double
 
 
 def _edges(node):
@@ -142,6 +143,34 @@ def test_grad_fns_of_inplace_ops_match_torch(torch, code):
         return type(a.grad_fn).__name__, _edges(a.grad_fn), a._version
 
     assert graph(gradlab) == graph(torch)
+
+
+# ------------------------------------------------- fill: PyTorch's two nodes
+# fill_ with a number records FillBackward2 (one edge). fill_ with a 0-d tensor, and
+# t[...] = value / t[:] = value with a number or a 0-d tensor, record FillBackward3
+# (two edges; the value's is None when it needs no gradient).
+FILLS = [
+    ("a.fill_(2.5)", "FillBackward2"),
+    ("a.fill_(v)", "FillBackward3"),
+    ("a.fill_(v.detach())", "FillBackward3"),
+    ("a[...] = 2.5", "FillBackward3"),
+    ("a[:] = 2.5", "FillBackward3"),
+    ("a[...] = v", "FillBackward3"),
+    ("a[:] = v * 2", "FillBackward3"),
+    ("a = torch.zeros(2, 3, dtype=torch.float64); a.fill_(v)", "FillBackward3"),
+    ("a = torch.zeros(2, 3, dtype=torch.float64); a[...] = v", "FillBackward3"),
+]
+
+
+@pytest.mark.parametrize("code, name", FILLS, ids=[code for code, _ in FILLS])
+def test_fill_records_pytorchs_node_with_its_gradients(code, name):
+    def run(lib, x, v):
+        names = {"torch": lib, "x": x, "v": v, "a": x * 1}
+        exec(code, names)
+        assert type(names["a"].grad_fn).__name__ == name
+        return names["a"] * x  # x also reaches the result past the fill
+
+    compare_with_torch(run, double(2, 3), np.array(0.7), second_order=True)
 
 
 def test_inplace_gradcheck(rng):

@@ -12,51 +12,19 @@ from hypothesis import strategies as st
 
 import gradlab
 from gradlab.autograd import gradcheck, gradgradcheck
+from helpers import compare_with_torch, graph_edges
 
 
 # ------------------------------------------------------------------ helpers
-def _layout(node):
-    """A grad_fn and everything below it as nested (name, children) tuples; None slots kept."""
-    if node is None:
-        return None
-    return (type(node).__name__, tuple(_layout(child) for child, _ in node.next_functions))
+def _with_transposed(function, arrays, transposed):
+    """``function`` and its arrays, with the chosen operands passed as ``leaf.mT`` (same values,
+    not contiguous): the leaf stores the swapped array."""
+    stored = [np.swapaxes(a, -1, -2).copy() if t else a for a, t in zip(arrays, transposed)]
 
+    def on_operands(library, *leaves):
+        return function(library, *(leaf.mT if t else leaf for leaf, t in zip(leaves, transposed)))
 
-def _leaf(library, array, requires_grad, transposed=False):
-    """A leaf tensor; with ``transposed`` the operand is ``leaf.mT`` (same values, not contiguous)."""
-    if not transposed:
-        leaf = library.tensor(array, requires_grad=requires_grad)
-        return leaf, leaf
-    leaf = library.tensor(np.swapaxes(array, -1, -2).copy(), requires_grad=requires_grad)
-    return leaf, leaf.mT
-
-
-def _run(library, function, arrays, requires_grad, transposed):
-    leaves, operands = zip(*(_leaf(library, a, g, t) for a, g, t in zip(arrays, requires_grad, transposed)))
-    out = function(library, *operands)
-    report = {"value": out.detach().numpy().copy(), "dtype": str(out.dtype),
-              "layout": _layout(out.grad_fn), "grads": []}
-    if out.requires_grad:
-        upstream = np.random.default_rng(7).standard_normal(tuple(out.shape))
-        out.backward(library.tensor(upstream, dtype=out.dtype))
-        report["grads"] = [None if leaf.grad is None else leaf.grad.numpy().copy() for leaf in leaves]
-    return report
-
-
-def assert_matches_torch(torch, function, arrays, requires_grad=None, transposed=None):
-    requires_grad = requires_grad or [a.dtype.kind == "f" for a in arrays]
-    transposed = transposed or [False] * len(arrays)
-    expected = _run(torch, function, arrays, requires_grad, transposed)
-    actual = _run(gradlab, function, arrays, requires_grad, transposed)
-    assert actual["layout"] == expected["layout"]
-    assert actual["dtype"] == expected["dtype"]
-    assert actual["value"].shape == expected["value"].shape
-    np.testing.assert_allclose(actual["value"], expected["value"], rtol=1e-5, atol=1e-6)
-    assert len(actual["grads"]) == len(expected["grads"])
-    for mine, theirs in zip(actual["grads"], expected["grads"]):
-        assert (mine is None) == (theirs is None)
-        if mine is not None:
-            np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    return on_operands, stored
 
 
 def _matmul(library, a, b):
@@ -101,7 +69,8 @@ def test_matmul_matches_torch(torch, shapes):
         for transposed in ([False, False], [True, False], [False, True], [True, True]):
             if any(t and a.ndim < 2 for t, a in zip(transposed, arrays)):
                 continue
-            assert_matches_torch(torch, _matmul, arrays, list(requires_grad), transposed)
+            function, stored = _with_transposed(_matmul, arrays, transposed)
+            compare_with_torch(function, *stored, requires_grad=list(requires_grad))
 
 
 @pytest.mark.parametrize("shapes", SHAPE_PAIRS[:18], ids=_ids)
@@ -114,13 +83,13 @@ def test_the_common_graphs_read_as_in_pytorch():
     x = gradlab.randn(5, 2, 3, requires_grad=True)
     w = gradlab.randn(3, 4, requires_grad=True)
     out = x @ w
-    assert _layout(out.grad_fn) == (
-        "UnsafeViewBackward0", (("MmBackward0", (("ViewBackward0", (("AccumulateGrad", ()),)),
-                                                 ("AccumulateGrad", ()))),))
+    assert graph_edges(out.grad_fn) == (
+        "UnsafeViewBackward0", ((("MmBackward0", ((("ViewBackward0", ((("AccumulateGrad", ()), 0),)), 0),
+                                                  (("AccumulateGrad", ()), 0))), 0),))
     v = gradlab.randn(3, requires_grad=True)
-    assert _layout((v @ w).grad_fn) == (
-        "SqueezeBackward4", (("MmBackward0", (("UnsqueezeBackward0", (("AccumulateGrad", ()),)),
-                                              ("AccumulateGrad", ()))),))
+    assert graph_edges((v @ w).grad_fn) == (
+        "SqueezeBackward4", ((("MmBackward0", ((("UnsqueezeBackward0", ((("AccumulateGrad", ()), 0),)), 0),
+                                               (("AccumulateGrad", ()), 0))), 0),))
     assert (w.t() @ gradlab.randn(3, requires_grad=True)).grad_fn.name() == "MvBackward0"
     assert (v @ v).grad_fn.name() == "DotBackward0"
     constant = gradlab.randn(3, 4)
@@ -154,8 +123,8 @@ def test_folded_matmul_runs_one_mm_over_all_rows():
 def test_products_match_torch(torch, function, shapes):
     arrays = [RNG.standard_normal(s) for s in shapes]
     for requires_grad in GRAD_PATTERNS:
-        assert_matches_torch(torch, function, arrays, list(requires_grad))
-        assert_matches_torch(torch, function, [a.astype(np.float32) for a in arrays], list(requires_grad))
+        compare_with_torch(function, *arrays, requires_grad=list(requires_grad))
+        compare_with_torch(function, *[a.astype(np.float32) for a in arrays], requires_grad=list(requires_grad))
 
 
 @pytest.mark.parametrize("function, shapes", [
@@ -177,18 +146,19 @@ def test_transposed_operands_match_torch(torch):
                              (lambda t, a, b: a.mv(b), ((2, 3), (3,)))):
         arrays = [RNG.standard_normal(s) for s in shapes]
         transposed = [True, arrays[1].ndim > 1]
-        assert_matches_torch(torch, function, arrays, [True, True], transposed)
+        compare_with_torch(*_with_transposed(function, arrays, transposed)[:1],
+                           *_with_transposed(function, arrays, transposed)[1])
 
 
 def test_integer_products_match_torch(torch):
     a, b = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)
     for function, arrays in ((_matmul, [a, b]), (_matmul, [a[0], a[1]]), (_matmul, [a, b[:, 0]]),
                              (lambda t, x, y: t.outer(x, y), [a[0], b[0].astype(np.float32)])):
-        assert_matches_torch(torch, function, arrays)
+        compare_with_torch(function, *arrays)
 
 
 def test_outer_promotes_dtypes_like_torch(torch):
-    assert_matches_torch(torch, lambda t, a, b: t.outer(a, b),
+    compare_with_torch(lambda t, a, b: t.outer(a, b),
                          [RNG.standard_normal(2).astype(np.float32), RNG.standard_normal(3)])
 
 
@@ -240,7 +210,8 @@ def test_matmul_broadcasting_matches_torch(torch, batch, data):
               np.random.default_rng(len(shape_b) + 5).standard_normal(shape_b)]
     requires_grad = list(data.draw(st.sampled_from(GRAD_PATTERNS)))
     transposed = [data.draw(st.booleans()) and a.ndim >= 2 for a in arrays]
-    assert_matches_torch(torch, _matmul, arrays, requires_grad, transposed)
+    function, stored = _with_transposed(_matmul, arrays, transposed)
+    compare_with_torch(function, *stored, requires_grad=requires_grad)
 
 
 # ------------------------------------------------------------------ errors

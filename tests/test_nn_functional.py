@@ -135,7 +135,8 @@ def test_linear_float32_default_matches_torch(torch):
 ])
 def test_linear_bad_shapes_say_what_pytorch_says_plus_a_hint(torch, shapes, expected):
     message = str(compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t),
-                                *[double(*shape) for shape in shapes], raises=RuntimeError, match=expected)
+                                     *[double(*shape) for shape in shapes], raises=RuntimeError,
+                                     match=expected))
     if "mat1" in expected:
         assert "in_features=5" in message and "[2, 5]" in message
 

@@ -26,11 +26,3 @@ def test_nodes_say_their_kind_in_words():
     assert GraphNode("t2", "constant", "c").badge == "no grad"
     assert repr(g.node("f0")) == "GraphNode(f0, grad_fn, 'MulBackward0')"
     assert repr(g.edges[0]) == "Edge(t0 -> f0, flow)" and repr(g.cuts[0]) == "Cut(t1: detach() cut the graph)"
-
-
-def test_names_from_before_the_split_are_still_importable_here():
-    from gradlab.viz import model
-    from gradlab.viz.model import HUB_DEGREE, MAX_KEPT_DEPTH, cut_reason, graph, op_text
-    assert graph is gradlab.viz.graph and op_text("__mul__") == "*" and callable(cut_reason)
-    assert (HUB_DEGREE, MAX_KEPT_DEPTH) == (4, 10)
-    assert not hasattr(model, "nothing")

@@ -25,6 +25,7 @@ numbers filled in (``Formula.chain``), the graph's labels, ``explain()`` and
 which is how the tests hold every formula to its node's ``backward``.
 """
 import ast
+import math
 
 import numpy as np
 
@@ -178,6 +179,70 @@ FUNCTIONS.update({
     "squeeze": np.squeeze, "unsqueeze": np.expand_dims,
 })
 
+# the element-wise larger of two values: a floor, as clamp_min puts it (maximum(p·(1 - p), 1e-12))
+FUNCTIONS.update({"maximum": np.maximum})
+
+
+# GELU's Φ and its slopes; approximate='tanh' gives GELU's tanh approximation of Φ
+# (and the slopes of that), so one formula holds for both modes
+_GELU_TANH_SCALE, _GELU_TANH_CUBIC = math.sqrt(2 / math.pi), 0.044715
+
+
+def _gelu_tanh(value):
+    """tanh(√(2/π)(x + 0.044715 x³)) and the first two slopes of its argument."""
+    inner = _GELU_TANH_SCALE * (value + _GELU_TANH_CUBIC * value ** 3)
+    slope = _GELU_TANH_SCALE * (1 + 3 * _GELU_TANH_CUBIC * value ** 2)
+    return np.tanh(inner), slope, 6 * _GELU_TANH_CUBIC * _GELU_TANH_SCALE * value
+
+
+def _normal_cdf(value, approximate="none"):
+    """Φ(x): the standard normal CDF (``approximate='tanh'``: ½(1 + tanh(√(2/π)(x + 0.044715 x³))))."""
+    value = np.asarray(value, dtype=np.float64)
+    if approximate == "tanh":
+        return 0.5 * (1 + _gelu_tanh(value)[0])
+    return 0.5 * (1 + np.vectorize(math.erf, otypes=[np.float64])(value * math.sqrt(0.5)))
+
+
+def _normal_pdf(value, approximate="none"):
+    """φ(x) = Φ′(x): the standard normal density (or the slope of the tanh approximation)."""
+    value = np.asarray(value, dtype=np.float64)
+    if approximate == "tanh":
+        tanh, slope, _ = _gelu_tanh(value)
+        return 0.5 * (1 - tanh ** 2) * slope
+    return np.exp(-0.5 * value ** 2) / math.sqrt(2 * math.pi)
+
+
+def _normal_pdf_slope(value, approximate="none"):
+    """φ′(x): -x·φ(x) (or the second slope of the tanh approximation)."""
+    value = np.asarray(value, dtype=np.float64)
+    if approximate == "tanh":
+        tanh, slope, curvature = _gelu_tanh(value)
+        return (1 - tanh ** 2) * (curvature / 2 - tanh * slope ** 2)
+    return -value * _normal_pdf(value)
+
+
+FUNCTIONS.update({
+    "normal_cdf": _normal_cdf, "normal_pdf": _normal_pdf, "normal_pdf_slope": _normal_pdf_slope,
+})
+
+
+# reductions: restore_reduced_dims puts back as size 1 the dims a reduction removed (none with
+# keepdim); sum and mean keep the dims they reduce, so the result broadcasts against the input
+def _restore_reduced_dims(value, dims, keepdim):
+    return value if keepdim else np.expand_dims(value, dims)
+
+
+def _sum(value, dims):
+    return np.sum(value, axis=dims, keepdims=True) if np.ndim(value) else value
+
+
+def _mean(value, dims):
+    return np.mean(value, axis=dims, keepdims=True) if np.ndim(value) else value
+
+
+FUNCTIONS.update({"restore_reduced_dims": _restore_reduced_dims, "sum": _sum, "mean": _mean,
+                  "isnan": np.isnan})
+
 
 class _ToNumPy(ast.NodeTransformer):
     """Python's ``x if c else y``, ``and``, ``not`` and chained comparisons, element-wise."""
@@ -221,7 +286,8 @@ _BINARY = {ast.Add: (_ADD, "+"), ast.Sub: (_ADD, "-"), ast.Mult: (_MUL, "·"), a
            ast.Pow: (_POW, "^")}
 _COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: "≥", ast.LtE: "≤", ast.Eq: "=", ast.NotEq: "≠"}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_SYMBOLS = {"sigmoid": "σ", "alpha": "alpha"}
+_SYMBOLS = {"sigmoid": "σ", "alpha": "alpha", "normal_cdf": "Φ", "normal_pdf": "φ",
+            "normal_pdf_slope": "φ′"}
 
 
 class _Text:
@@ -297,7 +363,8 @@ def _number(value):
 
 
 _LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
-                    "tanh": r"\tanh", "sigmoid": r"\sigma", "sign": r"\operatorname{sign}"}
+                    "tanh": r"\tanh", "sigmoid": r"\sigma", "sign": r"\operatorname{sign}",
+                    "normal_cdf": r"\Phi", "normal_pdf": r"\varphi", "normal_pdf_slope": r"\varphi'"}
 _LATEX_COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: r"\ge", ast.LtE: r"\le", ast.Eq: "=",
                   ast.NotEq: r"\ne"}
 _GREEK = {"alpha": r"\alpha", "beta": r"\beta", "lambda_": r"\lambda"}

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..dtypes import type_name
 from ..random import default_generator
@@ -34,12 +35,9 @@ def _refuse_integers(kernel, a):
 
 # ---------------------------------------------------------------- leaky_relu
 class LeakyReluBackward0(Node):
-    """out = a if a > 0 else slope·a          d/da = 1 if a > 0 else slope"""
+    """``a`` where a > 0, ``negative_slope · a`` elsewhere."""
 
-    expression = "leaky_relu(a, negative_slope)"
-    local_derivatives = ("∂out/∂a = 1 if a > 0 else negative_slope",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1 \text{ if } a > 0 "
-                               r"\text{ else } \alpha",)
+    derivatives = Derivatives("leaky_relu(a, negative_slope)", a="1 if a > 0 else negative_slope")
 
     @staticmethod
     def forward(ctx, a, negative_slope):
@@ -55,10 +53,10 @@ class LeakyReluBackward0(Node):
 
 
 class LeakyReluBackward1(LeakyReluBackward0):
-    """leaky_relu_ (in place): the same rule, read from the result (out > 0 exactly where a > 0,
-    which needs negative_slope >= 0, as in PyTorch)"""
+    """``leaky_relu_`` (in place): the input is overwritten, so backward reads the result instead
+    (out > 0 exactly where a > 0, which needs negative_slope >= 0, as in PyTorch)."""
 
-    expression = "leaky_relu_(a, negative_slope)"
+    derivatives = Derivatives("leaky_relu_(a, negative_slope)", a="1 if out > 0 else negative_slope")
 
     @staticmethod
     def forward(ctx, a, negative_slope):
@@ -80,13 +78,10 @@ class LeakyReluBackward1(LeakyReluBackward0):
 
 
 class LeakyReluBackwardBackward0(Node):
-    """out = grad if a > 0 else slope·grad  (leaky_relu's backward as an op, for double backward)
-    d/dgrad = 1 if a > 0 else slope,  d/da = 0"""
+    """leaky_relu's backward as an op (for double backward): ``grad`` where a > 0,
+    ``negative_slope · grad`` elsewhere."""
 
-    expression = "grad · leaky_relu'(a)"
-    local_derivatives = ("∂out/∂grad = 1 if a > 0 else negative_slope", "∂out/∂a = 0")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial g} = 1 \text{ if } a > 0 "
-                               r"\text{ else } \alpha", r"\frac{\partial out}{\partial a} = 0")
+    derivatives = Derivatives("grad · leaky_relu'(a)", grad="1 if a > 0 else negative_slope", a="0")
 
     @staticmethod
     def forward(ctx, grad, a, negative_slope):
@@ -151,15 +146,17 @@ def _gelu_second_derivative(a, approximate):
     return pdf * (2 - a * a)  # d/da [Φ(a) + a·φ(a)] = φ + φ - a²φ
 
 
+# gelu'(a), for GeluBackward0 and again for the backward's own op (Φ, φ: see derivative.py)
+_GELU_SLOPE = "normal_cdf(a, approximate) + a * normal_pdf(a, approximate)"
+
+
 class GeluBackward0(Node):
-    """out = a·Φ(a)  (Φ: the standard normal CDF)          d/da = Φ(a) + a·φ(a)
+    """``a · Φ(a)``, Φ the standard normal CDF.
 
     ``approximate='tanh'`` uses Φ(a) ≈ ½(1 + tanh(√(2/π)(a + 0.044715 a³))).
     """
 
-    expression = "gelu(a)"
-    local_derivatives = ("∂out/∂a = Φ(a) + a·φ(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \Phi(a) + a\,\varphi(a)",)
+    derivatives = Derivatives("gelu(a)", a=_GELU_SLOPE)
 
     @staticmethod
     def forward(ctx, a, approximate):
@@ -175,13 +172,11 @@ class GeluBackward0(Node):
 
 
 class GeluBackwardBackward0(Node):
-    """out = grad · gelu'(a)  (GELU's backward as an op, for double backward)
-    d/dgrad = gelu'(a),  d/da = grad · gelu''(a)"""
+    """GELU's backward as an op (for double backward): ``grad · (Φ(a) + a·φ(a))``."""
 
-    expression = "grad · gelu'(a)"
-    local_derivatives = ("∂out/∂grad = gelu'(a)", "∂out/∂a = grad·gelu''(a)")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial g} = \mathrm{gelu}'(a)",
-                               r"\frac{\partial out}{\partial a} = g\,\mathrm{gelu}''(a)")
+    derivatives = Derivatives(
+        "grad · gelu'(a)", grad=_GELU_SLOPE,
+        a="grad * (2 * normal_pdf(a, approximate) + a * normal_pdf_slope(a, approximate))")
 
     @staticmethod
     def forward(ctx, grad, a, approximate):

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor
 from ..dtypes import cpp_type_name, type_name
@@ -123,17 +124,15 @@ def _placeholder(shape, dtype):
 class ConvolutionBackward0(Node):
     """out[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c]   (⋆: every window of x times the kernel, summed)
 
-    grad_x = each output gradient times the kernel, added back over its window
-    (a transposed convolution);  grad_W[o, c] = Σ_n grad[n, o] ⋆ x[n, c];
-    grad_b[o] = Σ grad[:, o].
+    Its backward is an op of its own, ``ConvolutionBackwardBackward0``, so it can be
+    differentiated again.
     """
 
-    expression = "conv2d(x, W) + b"
-    local_derivatives = ("∂out/∂x: grad spread back over each window through W (transposed conv)",
-                         "∂out/∂W: Σ grad · window of x", "∂out/∂b = 1 (summed over n, h, w)")
-    local_derivatives_latex = (r"\bar{x} = \bar{y} \star^{\top} W",
-                               r"\bar{W}_{oc} = \sum_n \bar{y}_{no} \star x_{nc}",
-                               r"\bar{b}_o = \sum_{n,h,w} \bar{y}_{ohw}")
+    derivatives = Derivatives(
+        "conv2d(x, W) + b",
+        x=Words("grad spread back over each window through W (transposed conv)"),
+        W=Words("Σ grad · window of x"),
+        b=Words("1 (summed over n, h, w)"))
 
     @staticmethod
     def forward(ctx, input, weight, bias, geometry):  # noqa: A002 - PyTorch's argument name
@@ -166,19 +165,17 @@ class ConvolutionBackward0(Node):
 
 
 class ConvolutionBackwardBackward0(Node):
-    """(grad_x, grad_W, grad_b) from (grad_output, x, W): ConvolutionBackward0's backward as an op.
+    """(grad_x, grad_W, grad_b) from (grad, x, W): ConvolutionBackward0's backward as an op.
 
-    Each result is linear in grad_output and in x or W, so its derivatives are
-    convolutions again:  ∂/∂grad_output = conv(ḡ_x, W) + conv(x, ḡ_W) + ḡ_b,
-    ∂/∂x = the input-gradient of a convolution with weight ḡ_W,
-    ∂/∂W = the weight-gradient of a convolution with input ḡ_x.
+    Each result is linear in grad and in x or W, so its own derivatives are convolutions
+    again (ḡx, ḡW, ḡb: the gradients arriving for grad_x, grad_W, grad_b).
     """
 
-    expression = "convolution_backward(grad, x, W)"
-    local_derivatives = ("∂/∂grad: conv(ḡx, W) + conv(x, ḡW) + ḡb", "∂/∂x: transposed conv with ḡW",
-                         "∂/∂W: ḡx ⋆ grad")
-    local_derivatives_latex = (r"\bar{g} = \bar{g}_x \star W + x \star \bar{g}_W + \bar{g}_b",
-                               r"\bar{x} = g \star^{\top} \bar{g}_W", r"\bar{W} = \bar{g}_x \star g")
+    derivatives = Derivatives(
+        "convolution_backward(grad, x, W)",
+        grad=Words("conv(ḡx, W) + conv(x, ḡW) + ḡb"),
+        x=Words("transposed conv with ḡW"),
+        W=Words("ḡx ⋆ grad"))
 
     @staticmethod
     def forward(ctx, grad_output, input, weight, geometry, output_mask, columns=None):  # noqa: A002
@@ -235,12 +232,12 @@ def _conv(input, weight, geometry):  # noqa: A002
 
 
 class ConstantPadNdBackward0(Node):
-    """out = a with ``value`` added around it (negative amounts crop instead)
-    d/da = 1 at a's own positions: the gradient is cropped back (padding by -amounts)"""
+    """out = a with ``value`` added around it (negative amounts crop instead)."""
 
-    expression = "pad(a, pad, value)"
-    local_derivatives = ("∂out/∂a = 1 (the padding gets no gradient)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives(
+        "pad(a, pad, value)",
+        a=Words("1 at a's own positions, the padding gets no gradient (grad_out is cropped back: "
+                "padded by -amounts)"))
 
     @staticmethod
     def forward(ctx, a, widths, value):

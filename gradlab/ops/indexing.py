@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.derivative import Derivatives, Words
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
 from ..tensor import Tensor, _to_nested
@@ -30,12 +31,9 @@ from .shape import UnsqueezeBackward0, _along, expand, normalize_dim, view
 
 # ------------------------------------------------------- basic indices: views
 class SelectBackward0(Node):
-    """out = a[..., index, ...]: one position along ``dim`` (that dimension disappears)
-    grad = zeros of a's shape with grad_output at that position"""
+    """``a.select(dim, index)``: the position ``index`` along ``dim`` (that dimension disappears), a view."""
 
-    expression = "a.select(dim, index)"
-    local_derivatives = ("∂out/∂a = 1 at position index along dim, 0 elsewhere",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j = index]",)
+    derivatives = Derivatives("a.select(dim, index)", a=Words("1 at position index along dim, 0 elsewhere"))
     is_view = True
 
     @staticmethod
@@ -50,12 +48,11 @@ class SelectBackward0(Node):
 
 
 class SelectBackwardBackward0(Node):
-    """out = zeros(input_shape) with grad placed at ``index`` along ``dim`` (select's gradient)
-    grad = the same position of grad_output (a select again)"""
+    """``select_backward(grad, input_shape, dim, index)``: zeros of ``input_shape`` with ``grad``
+    placed at ``index`` along ``dim`` (the gradient of a select)."""
 
-    expression = "select_backward(grad, input_shape, dim, index)"
-    local_derivatives = ("∂out/∂grad = 1 at position index along dim",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial grad} = 1 \text{ at } index",)
+    derivatives = Derivatives("select_backward(grad, input_shape, dim, index)",
+                              grad=Words("1 at position index along dim"))
 
     @staticmethod
     def forward(ctx, grad, input_shape, dim, index):
@@ -70,12 +67,10 @@ class SelectBackwardBackward0(Node):
 
 
 class SliceBackward0(Node):
-    """out = a[..., start:stop:step, ...] along ``dim``
-    grad = zeros of a's shape with grad_output at the sliced positions"""
+    """``a[..., start:stop:step]`` along ``dim``: a view."""
 
-    expression = "a[start:stop:step] along dim"
-    local_derivatives = ("∂out/∂a = 1 at the sliced positions, 0 elsewhere",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j \in slice]",)
+    derivatives = Derivatives("a[start:stop:step] along dim",
+                              a=Words("1 at the sliced positions, 0 elsewhere"))
     is_view = True
 
     @staticmethod
@@ -91,12 +86,11 @@ class SliceBackward0(Node):
 
 
 class SliceBackwardBackward0(Node):
-    """out = zeros(input_shape) with grad placed at start:stop:step along ``dim`` (slice's gradient)
-    grad = the same slice of grad_output"""
+    """``slice_backward(grad, input_shape, dim, start, stop, step)``: zeros of ``input_shape`` with
+    ``grad`` placed at start:stop:step along ``dim`` (the gradient of a slice)."""
 
-    expression = "slice_backward(grad, input_shape, dim, start, stop, step)"
-    local_derivatives = ("∂out/∂grad = 1 at the sliced positions",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial grad} = 1 \text{ on the slice}",)
+    derivatives = Derivatives("slice_backward(grad, input_shape, dim, start, stop, step)",
+                              grad=Words("1 at the sliced positions"))
 
     @staticmethod
     def forward(ctx, grad, input_shape, dim, start, stop, step):
@@ -112,11 +106,9 @@ class SliceBackwardBackward0(Node):
 
 
 class AliasBackward0(Node):
-    """out = a (the same memory, a new tensor object): ``x[...]``          grad passes through"""
+    """``a[...]``: the same memory as a new tensor object."""
 
-    expression = "a[...]"
-    local_derivatives = ("∂out/∂a = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a[...]", a="1")
     is_view = True
 
     @staticmethod
@@ -168,13 +160,9 @@ def narrow(input, dim, start, length):  # noqa: A002
 
 # ----------------------------------------------- advanced indices: copies
 class IndexBackward0(Node):
-    """out = a[indices] (integer arrays / masks, a copy)
-    grad = zeros of a's shape with grad_output *added* at the indexed positions
-    (a position picked twice gets both gradients)"""
+    """``a[indices]`` with integer arrays or masks: the picked elements, copied."""
 
-    expression = "a[indices]"
-    local_derivatives = ("∂out_k/∂a_j = 1 if out_k was read from a_j (summed over repeats)",)
-    local_derivatives_latex = (r"\frac{\partial out_k}{\partial a_j} = [index_k = j]",)
+    derivatives = Derivatives("a[indices]", a=Words("1 where out was read from a (summed over repeats)"))
 
     @staticmethod
     def forward(ctx, a, indices):
@@ -188,14 +176,12 @@ class IndexBackward0(Node):
 
 
 class IndexPutBackward0(Node):
-    """out = a with out[indices] = values (or += values when ``accumulate``)
-    grad_a = grad_output, zeroed at indices unless accumulate;  grad_values = grad_output[indices]"""
+    """``a.index_put(indices, values, accumulate)``: a copy of ``a`` with ``out[indices] = values``
+    (``+= values`` when ``accumulate``)."""
 
-    expression = "a.index_put(indices, values, accumulate)"
-    local_derivatives = ("∂out/∂a = 0 at the written positions (1 when accumulating), 1 elsewhere",
-                         "∂out/∂values = 1 at the written positions")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j \notin indices]",
-                               r"\frac{\partial out}{\partial values} = 1 \text{ at } indices")
+    derivatives = Derivatives("a.index_put(indices, values, accumulate)",
+                              a=Words("0 at the written positions (1 when accumulating), 1 elsewhere"),
+                              values=Words("1 at the written positions"))
 
     @staticmethod
     def forward(ctx, a, values, indices, accumulate=False):
@@ -493,14 +479,12 @@ def getitem(tensor, index):
 
 # ------------------------------------------------------------------ writing
 class CopySlices(Node):
-    """out = a with the region a[index] replaced by value (broadcast)
-    grad_a = grad_output with that region zeroed;  grad_value = grad_output[index]"""
+    """``a[index] = value`` through basic indices: ``a`` with the region ``a[index]`` replaced by
+    ``value`` (broadcast to the region)."""
 
-    expression = "a[index] = value"
-    local_derivatives = ("∂out/∂a = 0 in the written region, 1 elsewhere",
-                         "∂out/∂value = 1 in the written region")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_j} = [j \notin region]",
-                               r"\frac{\partial out}{\partial value} = 1 \text{ in the region}")
+    derivatives = Derivatives("a[index] = value",
+                              a=Words("0 in the written region, 1 elsewhere"),
+                              value=Words("1 in the written region"))
 
     @staticmethod
     def forward(ctx, a, value, plan):
@@ -521,25 +505,6 @@ class CopySlices(Node):
         return grad_a, grad_value  # the engine sums grad_value to the value's shape
 
 
-class FillBackward3(Node):
-    """out = value everywhere (``t[...] = value`` with a single value)
-    grad_a = 0;  grad_value = Σ grad_output"""
-
-    expression = "a.fill_(value)"
-    local_derivatives = ("∂out/∂a = 0", "∂out/∂value = 1 per element (summed)")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",
-                               r"\frac{\partial out}{\partial value} = \sum 1")
-
-    @staticmethod
-    def forward(ctx, a, value):
-        return np.full_like(a, value)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        needs_a, needs_value = ctx.needs_input_grad
-        return (grad_output * 0 if needs_a else None, grad_output.sum() if needs_value else None)
-
-
 _SCALARS = (bool, int, float, complex, np.number, np.bool_)
 
 
@@ -556,7 +521,7 @@ def setitem(tensor, index, value):
     if not plan.steps and plan.indices is None:
         # the whole tensor (t[...] = v, t[:] = v): PyTorch's fill_ / copy_
         if not isinstance(value, Tensor) or value._data.ndim == 0:
-            inplace.apply_inplace(tensor, FillBackward3, value, casts=True)
+            inplace.apply_inplace(tensor, inplace.FillBackward3, value, casts=True)
             return
         value = _fit_for_copy(value, tensor._data.shape)
         _check_overlap(tensor._data, value, partial_only=True)
@@ -644,11 +609,9 @@ def _gather_positions(index, dim):
 
 
 class GatherBackward0(Node):
-    """out[i][j] = a[i][index[i][j]] (dim=1)          grad: grad_output *added* back at those positions"""
+    """``a.gather(dim, index)``: ``out[i][j] = a[i][index[i][j]]`` (dim=1)."""
 
-    expression = "a.gather(dim, index)"
-    local_derivatives = ("∂out/∂a = 1 where index points (summed over repeats)",)
-    local_derivatives_latex = (r"\frac{\partial out_{ij}}{\partial a_{ik}} = [index_{ij} = k]",)
+    derivatives = Derivatives("a.gather(dim, index)", a=Words("1 where index points (summed over repeats)"))
 
     @staticmethod
     def forward(ctx, a, dim, index):
@@ -662,13 +625,10 @@ class GatherBackward0(Node):
 
 
 class ScatterAddBackward0(Node):
-    """out = a;  out[i][index[i][j]] += src[i][j] (dim=1)
-    grad_a = grad_output,  grad_src = grad_output.gather(dim, index)"""
+    """``a.scatter_add(dim, index, src)``: a copy of ``a`` with ``out[i][index[i][j]] += src[i][j]``
+    (dim=1)."""
 
-    expression = "a.scatter_add(dim, index, src)"
-    local_derivatives = ("∂out/∂a = 1", "∂out/∂src = 1 where index points")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
-                               r"\frac{\partial out_{ik}}{\partial src_{ij}} = [index_{ij} = k]")
+    derivatives = Derivatives("a.scatter_add(dim, index, src)", a="1", src=Words("1 where index points"))
 
     @staticmethod
     def forward(ctx, a, src, dim, index):
@@ -685,12 +645,11 @@ class ScatterAddBackward0(Node):
 
 
 class IndexSelectBackward0(Node):
-    """out = the positions ``index`` of a along dim
-    grad: grad_output *added* back at those positions (a position picked twice gets both)"""
+    """``a.index_select(dim, index)``: the positions ``index`` of ``a`` along ``dim``, in that order (a
+    copy)."""
 
-    expression = "a.index_select(dim, index)"
-    local_derivatives = ("∂out/∂a = 1 at the selected positions (summed over repeats)",)
-    local_derivatives_latex = (r"\frac{\partial out_k}{\partial a_j} = [index_k = j]",)
+    derivatives = Derivatives("a.index_select(dim, index)",
+                              a=Words("1 at the selected positions (summed over repeats)"))
 
     @staticmethod
     def forward(ctx, a, dim, index):
@@ -704,13 +663,12 @@ class IndexSelectBackward0(Node):
 
 
 class IndexAddBackward0(Node):
-    """out = a;  out[index[k]] += source[k] along dim
-    grad_a = grad_output,  grad_source = grad_output.index_select(dim, index)"""
+    """``a.index_add(dim, index, source)``: a copy of ``a`` with ``out[index[k]] += source[k]`` along
+    ``dim``."""
 
-    expression = "a.index_add(dim, index, source)"
-    local_derivatives = ("∂out/∂a = 1", "∂out/∂source = 1 at the indexed positions")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",
-                               r"\frac{\partial out_j}{\partial source_k} = [index_k = j]")
+    derivatives = Derivatives("a.index_add(dim, index, source)",
+                              a="1",
+                              source=Words("1 at the indexed positions"))
 
     @staticmethod
     def forward(ctx, a, source, dim, index):

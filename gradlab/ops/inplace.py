@@ -19,6 +19,7 @@ that gradlab mirrors:
 import numpy as np
 
 from .. import dtypes
+from ..autograd.derivative import Derivatives
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
 from ..tensor import Tensor, _wrap, announce, bump_version, observers
@@ -175,11 +176,9 @@ def clamp_(tensor, min=None, max=None):  # noqa: A002 - PyTorch's argument names
 
 # --------------------------------------------------------------- overwriting
 class ZeroBackward0(Node):
-    """out = 0 (every element overwritten)          d/da = 0"""
+    """``a.zero_()``: every element becomes 0."""
 
-    expression = "a.zero_()"
-    local_derivatives = ("∂out/∂a = 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",)
+    derivatives = Derivatives("a.zero_()", a="0")
 
     @staticmethod
     def forward(ctx, a):
@@ -191,11 +190,9 @@ class ZeroBackward0(Node):
 
 
 class FillBackward2(Node):
-    """out = value everywhere (value a number)          d/da = 0"""
+    """``a.fill_(value)`` with ``value`` a number: every element becomes ``value``."""
 
-    expression = "a.fill_(value)"
-    local_derivatives = ("∂out/∂a = 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",)
+    derivatives = Derivatives("a.fill_(value)", a="0")
 
     @staticmethod
     def forward(ctx, a, value):
@@ -205,18 +202,12 @@ class FillBackward2(Node):
     def backward(ctx, grad_output):
         return grad_output.new_zeros(grad_output.shape)
 
-    @classmethod
-    def apply(cls, a, value):
-        return super().apply(a, value=value)
-
 
 class FillBackward3(Node):
-    """out = value everywhere (value a 0-d tensor)          d/da = 0,  d/dvalue = Σ 1"""
+    """``a.fill_(value)`` with ``value`` a 0-d tensor, and ``a[...] = value`` with a number or a
+    0-d tensor: every element becomes ``value`` (PyTorch records both as this node)."""
 
-    expression = "a.fill_(value)"
-    local_derivatives = ("∂out/∂a = 0", "∂out/∂value = 1 per element (summed)")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",
-                               r"\frac{\partial out}{\partial value} = \sum 1")
+    derivatives = Derivatives("a.fill_(value)", a="0", value="1")
 
     @staticmethod
     def forward(ctx, a, value):
@@ -230,12 +221,10 @@ class FillBackward3(Node):
 
 
 class CopyBackwards(Node):
-    """out = source (broadcast to a's shape, cast to a's dtype)          d/da = 0,  d/dsource = 1"""
+    """``a.copy_(source)``: every element of ``a`` overwritten by ``source``, broadcast to ``a``'s shape
+    and cast to its dtype."""
 
-    expression = "a.copy_(source)"
-    local_derivatives = ("∂out/∂a = 0", "∂out/∂source = 1")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",
-                               r"\frac{\partial out}{\partial source} = 1")
+    derivatives = Derivatives("a.copy_(source)", a="0", source="1")
 
     @staticmethod
     def forward(ctx, a, source):

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor, _wrap
 from .arithmetic import _common
@@ -68,17 +69,25 @@ def _reduce_tensor(losses, reduction):
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _scale_for_mean(grad, reduction, count):
-    return grad / count if reduction == "mean" else grad
+def _mean_count(input, reduction):  # noqa: A002
+    """``n`` in the loss derivatives: the number of elements for reduction='mean', else 1."""
+    return input.size if reduction == "mean" else 1
+
+
+def _scale_for_mean(grad, n):
+    return grad / n if n != 1 else grad
+
+
+def _times(grad, factor):
+    """grad · factor, for a ``weight`` or ``pos_weight`` that is 1 when not given."""
+    return grad * factor if isinstance(factor, Tensor) else grad
 
 
 # ===================================== the number overloads PyTorch's C++ calls
 class MulBackward1(Node):
-    """out = a · c  (c a number: ``mul(Tensor, Scalar)``)          d/da = c"""
+    """``a * factor`` with a number as the factor (``mul(Tensor, Scalar)``)."""
 
-    expression = "a * c"
-    local_derivatives = ("∂out/∂a = c",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = c",)
+    derivatives = Derivatives("a * factor", a="factor")
 
     @staticmethod
     def forward(ctx, a, factor):
@@ -91,11 +100,9 @@ class MulBackward1(Node):
 
 
 class AddBackward1(Node):
-    """out = a + c  (c a number: ``add(Tensor, Scalar)``)          d/da = 1"""
+    """``a + other`` with a number as the other (``add(Tensor, Scalar)``)."""
 
-    expression = "a + c"
-    local_derivatives = ("∂out/∂a = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a + other", a="1")
 
     @staticmethod
     def forward(ctx, a, other):
@@ -107,11 +114,9 @@ class AddBackward1(Node):
 
 
 class DivBackward1(Node):
-    """out = a / c  (c a number: ``div(Tensor, Scalar)``)          d/da = 1 / c"""
+    """``a / divisor`` with a number as the divisor (``div(Tensor, Scalar)``)."""
 
-    expression = "a / c"
-    local_derivatives = ("∂out/∂a = 1 / c",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \frac{1}{c}",)
+    derivatives = Derivatives("a / divisor", a="1 / divisor")
 
     @staticmethod
     def forward(ctx, a, divisor):
@@ -126,16 +131,15 @@ class DivBackward1(Node):
 
 # ======================================================================= mse
 class MseLossBackward0(Node):
-    """out = reduce((x - y)²)          d/dx = 2(x - y) (/ n for the mean),  d/dy = -d/dx"""
+    """``mse_loss(x, y)``: the squared differences (x - y)², summed, averaged over their
+    ``n`` elements (reduction='mean') or kept per element ('none'; n is 1 unless 'mean')."""
 
-    expression = "mse_loss(x, y)"
-    local_derivatives = ("∂out/∂x = 2·(x - y) / n", "∂out/∂y = -2·(x - y) / n")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial x} = \frac{2(x - y)}{n}",
-                               r"\frac{\partial out}{\partial y} = -\frac{2(x - y)}{n}")
+    derivatives = Derivatives("mse_loss(x, y)", x="grad_out * 2 * (x - y) / n",
+                              y="-grad_out * 2 * (x - y) / n")
 
     @staticmethod
     def forward(ctx, input, target, reduction):  # noqa: A002 - PyTorch's argument name
-        ctx.reduction = reduction
+        ctx.n = _mean_count(input, reduction)
         ctx.save_for_backward(input, target)
         input, target = _common(input, target)
         difference = input - target
@@ -144,8 +148,7 @@ class MseLossBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         input, target = ctx.saved_tensors  # noqa: A001
-        norm = 2.0 / input.numel() if ctx.reduction == "mean" else 2.0
-        grad_input = (input - target) * norm * grad_output
+        grad_input = (input - target) * (2.0 / ctx.n) * grad_output
         needs_input, needs_target = ctx.needs_input_grad
         return (grad_input if needs_input else None, -grad_input if needs_target else None)
 
@@ -158,14 +161,16 @@ def _picked_classes(target, ignore_index):
     return np.where(keep, classes, 0), keep
 
 
-class NllLossBackward0(Node):
-    """out_n = -w[t_n] · x[n, t_n]  (reduced: Σ / Σ w[t_n] for the mean)
-    d out / d x[n, c] = -w[t_n] where c = t_n (/ Σ w for the mean), else 0"""
+_NLL_RULE = Words("-w[c] if c = target[n] else 0 (divided by Σ_n w[target[n]] for the mean; "
+                  "0 for an ignored target)")
 
-    expression = "nll_loss(x, target)"
-    local_derivatives = ("∂out/∂x[n, c] = -w[c] / Σw if c = target[n] else 0",)
-    local_derivatives_latex = (
-        r"\frac{\partial out}{\partial x_{nc}} = -\frac{w_c\,[c = t_n]}{\sum_m w_{t_m}}",)
+
+class NllLossBackward0(Node):
+    """``nll_loss(x, target)``: out_n = -w[t_n] · x[n, t_n] for each sample n (t: the class
+    indices, w: the class weights, 1 when not given; an ignored sample gives 0), then summed,
+    or divided by Σ_n w[t_n] for the mean."""
+
+    derivatives = Derivatives("nll_loss(x, target)", x=_NLL_RULE)
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction, ignore_index):  # noqa: A002
@@ -205,10 +210,10 @@ class NllLossBackward0(Node):
 
 
 class NllLoss2DBackward0(NllLossBackward0):
-    """nll_loss of images, x (N, C, H, W) and target (N, H, W): PyTorch's name for the same rule,
-    out = -w[t] · x[n, t, h, w]          d out / d x[n, c, h, w] = -w[c] where c = t[n, h, w]"""
+    """nll_loss of images, x (N, C, H, W) and target (N, H, W): PyTorch's name for the same op,
+    out[n, h, w] = -w[t] · x[n, t, h, w] with t = target[n, h, w]."""
 
-    expression = "nll_loss2d(x, target)"
+    derivatives = Derivatives("nll_loss2d(x, target)", x=_NLL_RULE)
 
 
 def _class_weights(weight, classes, keep, dtype):
@@ -223,18 +228,21 @@ _BCE_EPSILON = 1e-12  # PyTorch's floor for p·(1 - p) in the gradient
 
 
 class BinaryCrossEntropyBackward0(Node):
-    """out = -w (y log p + (1 - y) log(1 - p))  (each log clamped at -100, as PyTorch)
-    d/dp = w (p - y) / max(p (1 - p), 1e-12),  d/dy = -w log(p / (1 - p))"""
+    """``binary_cross_entropy(p, y)``: -weight · (y log p + (1 - y) log(1 - p)) per element, each
+    log clamped at -100 (as PyTorch), then reduced. ``weight`` is 1 when not given; ``n`` is the
+    number of elements for reduction='mean', else 1; p·(1 - p) is floored at 1e-12 (PyTorch's
+    guard against dividing by 0 at p = 0 or 1)."""
 
-    expression = "binary_cross_entropy(p, y)"
-    local_derivatives = ("∂out/∂p = w·(p - y) / (p·(1 - p))", "∂out/∂y = -w·log(p / (1 - p))")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial p} = \frac{w\,(p - y)}{p\,(1 - p)}",
-                               r"\frac{\partial out}{\partial y} = -w \log\frac{p}{1 - p}")
+    derivatives = Derivatives(
+        "binary_cross_entropy(p, y)",
+        p="grad_out * weight * (p - y) / maximum(p * (1 - p), 1e-12) / n",
+        y="-grad_out * weight * log(p / (1 - p)) / n")
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction):  # noqa: A002
-        ctx.reduction = reduction
-        ctx.save_for_backward(input, target, weight)
+        ctx.weight = 1 if weight is None else weight
+        ctx.n = _mean_count(input, reduction)
+        ctx.save_for_backward(input, target)
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(input), -100)
             log_not_p = np.maximum(np.log1p(-input), -100)
@@ -245,19 +253,15 @@ class BinaryCrossEntropyBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, target, weight = ctx.saved_tensors  # noqa: A001
+        input, target = ctx.saved_tensors  # noqa: A001
         needs_input, needs_target = ctx.needs_input_grad
         grad_input = grad_target = None
         if needs_input:
             grad_input = grad_output * (input - target) / ((1 - input) * input).clamp_min(_BCE_EPSILON)
-            if weight is not None:
-                grad_input = grad_input * weight
-            grad_input = _scale_for_mean(grad_input, ctx.reduction, input.numel())
+            grad_input = _scale_for_mean(_times(grad_input, ctx.weight), ctx.n)
         if needs_target:
             grad_target = -(input / (1 - input)).log() * grad_output
-            if weight is not None:
-                grad_target = grad_target * weight
-            grad_target = _scale_for_mean(grad_target, ctx.reduction, target.numel())
+            grad_target = _scale_for_mean(_times(grad_target, ctx.weight), ctx.n)
         return grad_input, grad_target
 
 
@@ -272,21 +276,22 @@ def _log_sigmoid(x):
 
 
 class BinaryCrossEntropyWithLogitsBackward0(Node):
-    """out = w ((1 - y) x - l·log σ(x)),  l = 1 + (p - 1) y  (p: pos_weight, 1 if not given)
-    d/dx = w ((p y + 1 - y) σ(x) - p y)  (= w (σ(x) - y) for p = 1),
-    d/dy = w (log σ(-x) - p log σ(x))  (= -w x for p = 1)"""
+    """``binary_cross_entropy_with_logits(x, y)``: binary_cross_entropy(σ(x), y) computed from the
+    logits, weight · ((1 - y) x - (1 + (pos_weight - 1) y) log σ(x)) per element, then reduced.
+    ``weight`` and ``pos_weight`` (which scales the positive class) are 1 when not given;
+    ``n`` is the number of elements for reduction='mean', else 1."""
 
-    expression = "binary_cross_entropy_with_logits(x, y)"
-    local_derivatives = ("∂out/∂x = w·((pos·y + 1 - y)·σ(x) - pos·y)",
-                         "∂out/∂y = w·(log σ(-x) - pos·log σ(x))")
-    local_derivatives_latex = (
-        r"\frac{\partial out}{\partial x} = w\,((p y + 1 - y)\,\sigma(x) - p y)",
-        r"\frac{\partial out}{\partial y} = w\,(\log\sigma(-x) - p \log\sigma(x))")
+    derivatives = Derivatives(
+        "binary_cross_entropy_with_logits(x, y)",
+        x="grad_out * weight * ((pos_weight * y + 1 - y) * sigmoid(x) - pos_weight * y) / n",
+        y="grad_out * weight * (log(sigmoid(-x)) - pos_weight * log(sigmoid(x))) / n")
 
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight, reduction):  # noqa: A002
-        ctx.reduction = reduction
-        ctx.save_for_backward(input, target, weight, pos_weight)
+        ctx.weight = 1 if weight is None else weight
+        ctx.pos_weight = 1 if pos_weight is None else pos_weight
+        ctx.n = _mean_count(input, reduction)
+        ctx.save_for_backward(input, target)
         input, target = _common(input, target)
         log_sigmoid = _log_sigmoid_array(input)
         if pos_weight is not None:
@@ -298,28 +303,23 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, target, weight, pos_weight = ctx.saved_tensors  # noqa: A001
+        input, target = ctx.saved_tensors  # noqa: A001
+        pos_weight = ctx.pos_weight
         needs_input, needs_target = ctx.needs_input_grad
         grad_input = grad_target = None
         if needs_input:
-            if pos_weight is not None:
+            if isinstance(pos_weight, Tensor):
                 weighted_target = pos_weight * target
                 grad_input = (weighted_target + 1 - target) * input.sigmoid() - weighted_target
-            else:
+            else:  # pos_weight 1: (y + 1 - y) σ(x) - y
                 grad_input = input.sigmoid() - target
-            grad_input = grad_input * grad_output
-            if weight is not None:
-                grad_input = grad_input * weight
-            grad_input = _scale_for_mean(grad_input, ctx.reduction, input.numel())
+            grad_input = _scale_for_mean(_times(grad_input * grad_output, ctx.weight), ctx.n)
         if needs_target:
-            if pos_weight is not None:
+            if isinstance(pos_weight, Tensor):
                 grad_target = _log_sigmoid(-input) - _log_sigmoid(input) * pos_weight
-            else:
+            else:  # pos_weight 1: log σ(-x) - log σ(x) = -x
                 grad_target = -input
-            grad_target = grad_target * grad_output
-            if weight is not None:
-                grad_target = grad_target * weight
-            grad_target = _scale_for_mean(grad_target, ctx.reduction, target.numel())
+            grad_target = _scale_for_mean(_times(grad_target * grad_output, ctx.weight), ctx.n)
         return grad_input, grad_target
 
 

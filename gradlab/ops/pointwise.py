@@ -11,6 +11,7 @@ maximum(a, b) splits it in halves where a == b.
 """
 import numpy as np
 
+from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..dtypes import get_default_dtype, result_type
 from ..tensor import Tensor, _wrap
@@ -41,11 +42,9 @@ def _masked(keep, grad_output):
 
 # ------------------------------------------------------------------ exp / log
 class ExpBackward0(Node):
-    """out = exp(a)          d/da = exp(a) = out"""
+    """``exp(a)``, element by element."""
 
-    expression = "exp(a)"
-    local_derivatives = ("∂out/∂a = exp(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = e^{a}",)
+    derivatives = Derivatives("exp(a)", a="out")
 
     @staticmethod
     def forward(ctx, a):
@@ -61,11 +60,9 @@ class ExpBackward0(Node):
 
 
 class LogBackward0(Node):
-    """out = log(a)          d/da = 1 / a"""
+    """``log(a)``, the natural logarithm (-inf at 0, NaN below 0)."""
 
-    expression = "log(a)"
-    local_derivatives = ("∂out/∂a = 1 / a",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \frac{1}{a}",)
+    derivatives = Derivatives("log(a)", a="1 / a")
 
     @staticmethod
     def forward(ctx, a):
@@ -80,11 +77,9 @@ class LogBackward0(Node):
 
 
 class Log1PBackward0(Node):
-    """out = log(1 + a)          d/da = 1 / (1 + a)"""
+    """``log(1 + a)``, accurate where a is tiny."""
 
-    expression = "log1p(a)"
-    local_derivatives = ("∂out/∂a = 1 / (1 + a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \frac{1}{1 + a}",)
+    derivatives = Derivatives("log1p(a)", a="1 / (1 + a)")
 
     @staticmethod
     def forward(ctx, a):
@@ -99,11 +94,9 @@ class Log1PBackward0(Node):
 
 
 class Expm1Backward0(Node):
-    """out = exp(a) - 1          d/da = exp(a) = out + 1"""
+    """``exp(a) - 1``, accurate where a is tiny."""
 
-    expression = "expm1(a)"
-    local_derivatives = ("∂out/∂a = exp(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = e^{a}",)
+    derivatives = Derivatives("expm1(a)", a="out + 1")
 
     @staticmethod
     def forward(ctx, a):
@@ -119,11 +112,9 @@ class Expm1Backward0(Node):
 
 
 class SqrtBackward0(Node):
-    """out = √a          d/da = 1 / (2√a)  (inf at a = 0)"""
+    """``√a`` (NaN below 0; the slope is inf at 0)."""
 
-    expression = "sqrt(a)"
-    local_derivatives = ("∂out/∂a = 1 / (2·√a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \frac{1}{2\sqrt{a}}",)
+    derivatives = Derivatives("sqrt(a)", a="1 / (2 * out)")
 
     @staticmethod
     def forward(ctx, a):
@@ -144,11 +135,9 @@ def _rsqrt(a):
 
 
 class RsqrtBackward0(Node):
-    """out = 1 / √a          d/da = -1 / (2·a^(3/2)) = -out³ / 2"""
+    """``1 / √a``."""
 
-    expression = "rsqrt(a)"
-    local_derivatives = ("∂out/∂a = -1 / (2·a^(3/2))",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -\frac{1}{2a^{3/2}}",)
+    derivatives = Derivatives("rsqrt(a)", a="-out ** 3 / 2")
 
     @staticmethod
     def forward(ctx, a):
@@ -164,11 +153,9 @@ class RsqrtBackward0(Node):
 
 # -------------------------------------------------------------- trigonometry
 class SinBackward0(Node):
-    """out = sin(a)          d/da = cos(a)"""
+    """``sin(a)``, a in radians."""
 
-    expression = "sin(a)"
-    local_derivatives = ("∂out/∂a = cos(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \cos a",)
+    derivatives = Derivatives("sin(a)", a="cos(a)")
 
     @staticmethod
     def forward(ctx, a):
@@ -182,11 +169,9 @@ class SinBackward0(Node):
 
 
 class CosBackward0(Node):
-    """out = cos(a)          d/da = -sin(a)"""
+    """``cos(a)``, a in radians."""
 
-    expression = "cos(a)"
-    local_derivatives = ("∂out/∂a = -sin(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = -\sin a",)
+    derivatives = Derivatives("cos(a)", a="-sin(a)")
 
     @staticmethod
     def forward(ctx, a):
@@ -200,11 +185,9 @@ class CosBackward0(Node):
 
 
 class TanBackward0(Node):
-    """out = tan(a)          d/da = 1 + tan²(a) = 1 + out²"""
+    """``tan(a)``, a in radians."""
 
-    expression = "tan(a)"
-    local_derivatives = ("∂out/∂a = 1 + tan²(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1 + \tan^2 a",)
+    derivatives = Derivatives("tan(a)", a="1 + out ** 2")
 
     @staticmethod
     def forward(ctx, a):
@@ -220,11 +203,9 @@ class TanBackward0(Node):
 
 # --------------------------------------------------------------- activations
 class TanhBackward0(Node):
-    """out = tanh(a)          d/da = 1 - tanh²(a) = 1 - out²"""
+    """``tanh(a)``: squashes every value into (-1, 1)."""
 
-    expression = "tanh(a)"
-    local_derivatives = ("∂out/∂a = 1 - tanh²(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1 - \tanh^2 a",)
+    derivatives = Derivatives("tanh(a)", a="1 - out ** 2")
 
     @staticmethod
     def forward(ctx, a):
@@ -244,11 +225,9 @@ def _sigmoid(a):
 
 
 class SigmoidBackward0(Node):
-    """out = 1 / (1 + exp(-a))          d/da = out · (1 - out)"""
+    """``σ(a) = 1 / (1 + exp(-a))``: squashes every value into (0, 1)."""
 
-    expression = "sigmoid(a)"
-    local_derivatives = ("∂out/∂a = σ(a)·(1 - σ(a))",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \sigma(a)\,(1 - \sigma(a))",)
+    derivatives = Derivatives("sigmoid(a)", a="out * (1 - out)")
 
     @staticmethod
     def forward(ctx, a):
@@ -263,11 +242,9 @@ class SigmoidBackward0(Node):
 
 
 class ReluBackward0(Node):
-    """out = max(a, 0)          d/da = 1 where a > 0, else 0 (also at a = 0)"""
+    """``max(a, 0)``: negative values become 0 (NaN stays NaN)."""
 
-    expression = "relu(a)"
-    local_derivatives = ("∂out/∂a = 1 if a > 0 else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a > 0]",)
+    derivatives = Derivatives("relu(a)", a="0 if out <= 0 else 1")
 
     @staticmethod
     def forward(ctx, a):
@@ -291,11 +268,9 @@ class ReluBackward0(Node):
 
 
 class AbsBackward0(Node):
-    """out = |a|          d/da = sign(a)  (0 at a = 0)"""
+    """``|a|``, element by element."""
 
-    expression = "|a|"
-    local_derivatives = ("∂out/∂a = sign(a)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \operatorname{sign}(a)",)
+    derivatives = Derivatives("|a|", a="sign(a)")
 
     @staticmethod
     def forward(ctx, a):
@@ -335,11 +310,9 @@ def _inside(a, low, high):
 
 
 class ClampBackward1(Node):
-    """out = min(max(a, lo), hi)  (numbers)          d/da = 1 where lo <= a <= hi, else 0"""
+    """``min(max(a, min), max)`` with numbers as bounds; a bound left out (None) is no limit."""
 
-    expression = "clamp(a, min, max)"
-    local_derivatives = ("∂out/∂a = 1 if min ≤ a ≤ max else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\min \le a \le \max]",)
+    derivatives = Derivatives("clamp(a, min, max)", a="1 if min <= a <= max else 0")
 
     @staticmethod
     def forward(ctx, a, min=None, max=None):  # noqa: A002
@@ -352,21 +325,12 @@ class ClampBackward1(Node):
         (a,) = ctx.saved_tensors
         return _masked(_inside(a, ctx.min, ctx.max), grad_output)
 
-    @classmethod
-    def apply(cls, a, min=None, max=None):  # noqa: A002
-        return super().apply(a, min=min, max=max)
-
 
 class ClampBackward0(Node):
-    """out = min(max(a, lo), hi)  (tensors)          d/da = 1 where lo <= a <= hi,
-    d/dlo = 1 where a < lo (and lo < hi),  d/dhi = 1 where a > hi (or hi < lo)"""
+    """``min(max(a, min), max)`` with tensors as bounds (when min > max the result is max)."""
 
-    expression = "clamp(a, min, max)"
-    local_derivatives = ("∂out/∂a = 1 if min ≤ a ≤ max else 0", "∂out/∂min = 1 if a < min",
-                         "∂out/∂max = 1 if a > max")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\min \le a \le \max]",
-                               r"\frac{\partial out}{\partial \min} = \mathbb{1}[a < \min]",
-                               r"\frac{\partial out}{\partial \max} = \mathbb{1}[a > \max]")
+    derivatives = Derivatives("clamp(a, min, max)", a="1 if min <= a <= max else 0",
+                              min="1 if a < min < max else 0", max="1 if a > max or max < min else 0")
 
     @staticmethod
     def forward(ctx, a, low, high):
@@ -393,11 +357,9 @@ class ClampBackward0(Node):
 
 
 class ClampMinBackward0(Node):
-    """out = max(a, lo)  (a number)          d/da = 1 where a >= lo, else 0"""
+    """``max(a, min)``, min a number."""
 
-    expression = "clamp_min(a, min)"
-    local_derivatives = ("∂out/∂a = 1 if a ≥ min else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \ge \min]",)
+    derivatives = Derivatives("clamp_min(a, min)", a="1 if a >= min else 0")
 
     @staticmethod
     def forward(ctx, a, min):  # noqa: A002
@@ -410,17 +372,11 @@ class ClampMinBackward0(Node):
         (a,) = ctx.saved_tensors
         return _masked(a >= ctx.min, grad_output)
 
-    @classmethod
-    def apply(cls, a, min):  # noqa: A002
-        return super().apply(a, min=min)
-
 
 class ClampMaxBackward0(Node):
-    """out = min(a, hi)  (a number)          d/da = 1 where a <= hi, else 0"""
+    """``min(a, max)``, max a number."""
 
-    expression = "clamp_max(a, max)"
-    local_derivatives = ("∂out/∂a = 1 if a ≤ max else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \le \max]",)
+    derivatives = Derivatives("clamp_max(a, max)", a="1 if a <= max else 0")
 
     @staticmethod
     def forward(ctx, a, max):  # noqa: A002
@@ -433,18 +389,12 @@ class ClampMaxBackward0(Node):
         (a,) = ctx.saved_tensors
         return _masked(a <= ctx.max, grad_output)
 
-    @classmethod
-    def apply(cls, a, max):  # noqa: A002
-        return super().apply(a, max=max)
-
 
 class ClampMinBackward1(Node):
-    """out = max(a, lo)  (lo a tensor)          d/da = 1 where a >= lo,  d/dlo = 1 where a < lo"""
+    """``max(a, min)``, min a tensor."""
 
-    expression = "clamp_min(a, min)"
-    local_derivatives = ("∂out/∂a = 1 if a ≥ min else 0", "∂out/∂min = 1 if a < min else 0")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \ge \min]",
-                               r"\frac{\partial out}{\partial \min} = \mathbb{1}[a < \min]")
+    derivatives = Derivatives("clamp_min(a, min)", a="1 if a >= min else 0",
+                              min="1 if a < min else 0")
 
     @staticmethod
     def forward(ctx, a, low):
@@ -460,12 +410,10 @@ class ClampMinBackward1(Node):
 
 
 class ClampMaxBackward1(Node):
-    """out = min(a, hi)  (hi a tensor)          d/da = 1 where a <= hi,  d/dhi = 1 where a > hi"""
+    """``min(a, max)``, max a tensor."""
 
-    expression = "clamp_max(a, max)"
-    local_derivatives = ("∂out/∂a = 1 if a ≤ max else 0", "∂out/∂max = 1 if a > max else 0")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a \le \max]",
-                               r"\frac{\partial out}{\partial \max} = \mathbb{1}[a > \max]")
+    derivatives = Derivatives("clamp_max(a, max)", a="1 if a <= max else 0",
+                              max="1 if a > max else 0")
 
     @staticmethod
     def forward(ctx, a, high):
@@ -482,12 +430,10 @@ class ClampMaxBackward1(Node):
 
 # ---------------------------------------------------------- maximum / minimum
 class MaximumBackward0(Node):
-    """out = max(a, b) element-wise          d/da = 1 where a > b, ½ where a == b, else 0"""
+    """The larger of a and b, element by element (NaN if either is NaN)."""
 
-    expression = "maximum(a, b)"
-    local_derivatives = ("∂out/∂a = 1 if a > b (½ if a = b)", "∂out/∂b = 1 if b > a (½ if a = b)")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a > b]",
-                               r"\frac{\partial out}{\partial b} = \mathbb{1}[b > a]")
+    derivatives = Derivatives("maximum(a, b)", a="0 if a < b else 0.5 if a == b else 1",
+                              b="0 if b < a else 0.5 if a == b else 1")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -502,12 +448,10 @@ class MaximumBackward0(Node):
 
 
 class MinimumBackward0(Node):
-    """out = min(a, b) element-wise          d/da = 1 where a < b, ½ where a == b, else 0"""
+    """The smaller of a and b, element by element (NaN if either is NaN)."""
 
-    expression = "minimum(a, b)"
-    local_derivatives = ("∂out/∂a = 1 if a < b (½ if a = b)", "∂out/∂b = 1 if b < a (½ if a = b)")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[a < b]",
-                               r"\frac{\partial out}{\partial b} = \mathbb{1}[b < a]")
+    derivatives = Derivatives("minimum(a, b)", a="0 if a > b else 0.5 if a == b else 1",
+                              b="0 if b > a else 0.5 if a == b else 1")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -535,18 +479,15 @@ class _ZeroGradient(Node):
     """A step function: flat almost everywhere, so its derivative is 0 and no
     gradient flows back, although the op stays in the graph."""
 
-    local_derivatives = ("∂out/∂a = 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 0",)
-
     @staticmethod
     def backward(ctx, grad_output):
         return _zeros(grad_output)
 
 
 class RoundBackward0(_ZeroGradient):
-    """out = round(a) (halves to even, as PyTorch)          d/da = 0"""
+    """``round(a)``: the nearest integer, halves to even (as PyTorch)."""
 
-    expression = "round(a)"
+    derivatives = Derivatives("round(a)", a="0")
 
     @staticmethod
     def forward(ctx, a):
@@ -554,9 +495,9 @@ class RoundBackward0(_ZeroGradient):
 
 
 class RoundBackward1(_ZeroGradient):
-    """out = round(a, decimals)          d/da = 0"""
+    """``round(a, decimals)``: rounded to ``decimals`` digits after the point."""
 
-    expression = "round(a, decimals)"
+    derivatives = Derivatives("round(a, decimals)", a="0")
 
     @staticmethod
     def forward(ctx, a, decimals):
@@ -567,15 +508,11 @@ class RoundBackward1(_ZeroGradient):
             )
         return _float_compute(lambda values: np.round(values, decimals), a)
 
-    @classmethod
-    def apply(cls, a, decimals):
-        return super().apply(a, decimals=decimals)
-
 
 class FloorBackward0(_ZeroGradient):
-    """out = ⌊a⌋          d/da = 0"""
+    """``⌊a⌋``: the largest integer ≤ a."""
 
-    expression = "floor(a)"
+    derivatives = Derivatives("floor(a)", a="0")
 
     @staticmethod
     def forward(ctx, a):
@@ -583,9 +520,9 @@ class FloorBackward0(_ZeroGradient):
 
 
 class CeilBackward0(_ZeroGradient):
-    """out = ⌈a⌉          d/da = 0"""
+    """``⌈a⌉``: the smallest integer ≥ a."""
 
-    expression = "ceil(a)"
+    derivatives = Derivatives("ceil(a)", a="0")
 
     @staticmethod
     def forward(ctx, a):
@@ -593,9 +530,9 @@ class CeilBackward0(_ZeroGradient):
 
 
 class TruncBackward0(_ZeroGradient):
-    """out = a rounded towards zero          d/da = 0"""
+    """a rounded towards zero."""
 
-    expression = "trunc(a)"
+    derivatives = Derivatives("trunc(a)", a="0")
 
     @staticmethod
     def forward(ctx, a):
@@ -603,9 +540,9 @@ class TruncBackward0(_ZeroGradient):
 
 
 class SignBackward0(_ZeroGradient):
-    """out = sign(a) ∈ {-1, 0, 1}          d/da = 0"""
+    """``sign(a)``: -1, 0 or 1 (0 for NaN, as PyTorch)."""
 
-    expression = "sign(a)"
+    derivatives = Derivatives("sign(a)", a="0")
 
     @staticmethod
     def forward(ctx, a):
@@ -617,15 +554,14 @@ class SignBackward0(_ZeroGradient):
 
 # ------------------------------------------------------- where and masked_fill
 class WhereBackward0(Node):
-    """out = a where condition else b          d/da = condition,  d/db = not condition"""
+    """``a`` where ``condition`` holds, else ``b`` (the bool condition is a parameter, not an input)."""
 
-    expression = "where(cond, a, b)"
-    local_derivatives = ("∂out/∂a = 1 where cond", "∂out/∂b = 1 where not cond")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[cond]",
-                               r"\frac{\partial out}{\partial b} = \mathbb{1}[\lnot cond]")
+    derivatives = Derivatives("where(condition, a, b)", a="1 if condition else 0",
+                              b="0 if condition else 1")
 
     @staticmethod
     def forward(ctx, a, b, condition):
+        ctx.condition = condition  # named for the derivative formulas
         ctx.save_for_backward(condition)  # a tensor: changing it in place later is caught
         dtype = result_type(a, b).numpy_dtype
         return np.where(condition._data, _cast(a, dtype), _cast(b, dtype))
@@ -638,21 +574,16 @@ class WhereBackward0(Node):
         return (where(condition, grad_output, zero) if needs_a else None,
                 where(condition, zero, grad_output) if needs_b else None)
 
-    @classmethod
-    def apply(cls, condition, a, b):
-        return super().apply(a, b, condition=condition)
-
 
 class MaskedFillBackward0(Node):
-    """out = value where mask else a  (value a number)          d/da = not mask"""
+    """``a`` with ``value`` (a number) wherever ``mask`` is True."""
 
-    expression = "a.masked_fill(mask, value)"
-    local_derivatives = ("∂out/∂a = 1 where not mask",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\lnot mask]",)
+    derivatives = Derivatives("a.masked_fill(mask, value)", a="0 if mask else 1")
 
     @staticmethod
     def forward(ctx, a, mask, value):
-        ctx.save_for_backward(mask)
+        ctx.mask = mask  # named for the derivative formulas
+        ctx.save_for_backward(mask)  # changing it in place later is caught
         return np.where(mask._data, _cast(value, a.dtype), a)
 
     @staticmethod
@@ -660,23 +591,17 @@ class MaskedFillBackward0(Node):
         (mask,) = ctx.saved_tensors
         return where(mask, grad_output.new_zeros(()), grad_output)
 
-    @classmethod
-    def apply(cls, a, mask, value):
-        return super().apply(a, mask=mask, value=value)
-
 
 class MaskedFillBackward1(Node):
-    """out = value where mask else a  (value a 0-d tensor)
-    d/da = not mask,  d/dvalue = sum of the gradient where mask"""
+    """``a`` with ``value`` (a 0-d tensor, an input) wherever ``mask`` is True."""
 
-    expression = "a.masked_fill(mask, value)"
-    local_derivatives = ("∂out/∂a = 1 where not mask", "∂out/∂value = 1 where mask (summed)")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = \mathbb{1}[\lnot mask]",
-                               r"\frac{\partial out}{\partial value} = \sum \mathbb{1}[mask]")
+    derivatives = Derivatives("a.masked_fill(mask, value)", a="0 if mask else 1",
+                              value="1 if mask else 0")
 
     @staticmethod
     def forward(ctx, a, value, mask):
-        ctx.save_for_backward(mask)
+        ctx.mask = mask  # named for the derivative formulas
+        ctx.save_for_backward(mask)  # changing it in place later is caught
         return np.where(mask._data, value.astype(a.dtype), a)
 
     @staticmethod
@@ -686,10 +611,6 @@ class MaskedFillBackward1(Node):
         zero = grad_output.new_zeros(())
         return (where(mask, zero, grad_output) if needs_a else None,
                 where(mask, grad_output, zero).sum() if needs_value else None)
-
-    @classmethod
-    def apply(cls, a, value, mask):
-        return super().apply(a, value, mask=mask)
 
 
 # ------------------------------------------------------------------ functions
@@ -843,7 +764,7 @@ def where(condition, input=None, other=None):  # noqa: A002
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{condition.dtype._type_name} (compare first, e.g. torch.where(x > 0, a, b))"
         )
-    return WhereBackward0.apply(condition, _operand(input), _operand(other))
+    return WhereBackward0.apply(_operand(input), _operand(other), condition)
 
 
 def masked_fill(input, mask, value):  # noqa: A002

@@ -21,6 +21,7 @@ differentiated again.
 """
 import numpy as np
 
+from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor
 from .workspace import workspace
@@ -142,12 +143,9 @@ def _scatter_to_planes(grad_output, indices, input_shape):
 
 
 class MaxPool2DWithIndicesBackward0(Node):
-    """out = the largest element of each window, indices = where it was
-    d out / d x = 1 at the window's winning element, 0 elsewhere"""
+    """out = the largest element of each window, indices = where it was (h·W + w in the plane)."""
 
-    expression = "max_pool2d(x)"
-    local_derivatives = ("∂out/∂x = 1 at the max of each window, else 0",)
-    local_derivatives_latex = (r"\frac{\partial out_w}{\partial x_i} = \mathbb{1}[i = \arg\max_w x]",)
+    derivatives = Derivatives("max_pool2d(x)", x=Words("1 at the max of each window, else 0"))
 
     @staticmethod
     def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):  # noqa: A002
@@ -164,13 +162,13 @@ class MaxPool2DWithIndicesBackward0(Node):
 
 
 class MaxPool2DWithIndicesBackwardBackward0(Node):
-    """grad_x = grad added at each window's winner (max pool's backward as an op)
-    d/dgrad: read the gradient back at the winners (a gather); d/dx = 0"""
+    """grad_x = grad added at each window's winner: max pool's backward as an op (x gives only
+    its shape)."""
 
-    expression = "max_pool2d_backward(grad, x, indices)"
-    local_derivatives = ("∂out/∂grad: 1 at each window's winner", "∂out/∂x = 0")
-    local_derivatives_latex = (r"\frac{\partial out_i}{\partial g_w} = \mathbb{1}[i = \mathrm{idx}_w]",
-                               r"\frac{\partial out}{\partial x} = 0")
+    derivatives = Derivatives(
+        "max_pool2d_backward(grad, x, indices)",
+        grad=Words("1 at each window's winner (the gradient is read back there: a gather)"),
+        x="0")
 
     @staticmethod
     def forward(ctx, grad_output, input, indices):  # noqa: A002
@@ -224,11 +222,11 @@ def _divide(total, divisor, dtype):
 
 
 class AvgPool2DBackward0(Node):
-    """out = Σ window / divisor          d out / d x_i = 1 / divisor for every window holding x_i"""
+    """out = Σ window / divisor: the mean of each window (the divisor counts the window's
+    elements, with or without the padding it covers, or is ``divisor_override``)."""
 
-    expression = "avg_pool2d(x)"
-    local_derivatives = ("∂out/∂x_i = 1 / divisor, summed over the windows holding x_i",)
-    local_derivatives_latex = (r"\frac{\partial out_w}{\partial x_i} = \frac{\mathbb{1}[i \in w]}{d_w}",)
+    derivatives = Derivatives(
+        "avg_pool2d(x)", x=Words("1 / divisor, summed over the windows holding x_i"))
 
     @staticmethod
     def forward(ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad,  # noqa: A002
@@ -257,13 +255,13 @@ class AvgPool2DBackward0(Node):
 
 
 class AvgPool2DBackwardBackward0(Node):
-    """grad_x_i = Σ over the windows holding x_i of grad / divisor (avg pool's backward as an op)
-    d/dgrad: the same averaging again (avg_pool2d of the incoming gradient); d/dx = 0"""
+    """grad_x_i = Σ over the windows holding x_i of grad / divisor: avg pool's backward as an op
+    (x gives only its shape)."""
 
-    expression = "avg_pool2d_backward(grad, x)"
-    local_derivatives = ("∂out/∂grad: avg_pool2d", "∂out/∂x = 0")
-    local_derivatives_latex = (r"\bar{g} = \mathrm{avg\_pool2d}(\bar{x})",
-                               r"\frac{\partial out}{\partial x} = 0")
+    derivatives = Derivatives(
+        "avg_pool2d_backward(grad, x)",
+        grad=Words("avg_pool2d (the same averaging, applied to the arriving gradient)"),
+        x="0")
 
     @staticmethod
     def forward(ctx, grad_output, input, kernel_size, stride, padding, ceil_mode,  # noqa: A002

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.derivative import Derivatives, Words
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
 from ..dtypes import type_name
@@ -104,11 +105,9 @@ def _replace_zeros(tensor, value=1.0):
 
 # ================================================================ sum, mean
 class SumBackward0(Node):
-    """out = Σ a (all elements)          d/da_i = 1"""
+    """``sum(a)``: all the elements of ``a`` added up."""
 
-    expression = "sum(a)"
-    local_derivatives = ("∂out/∂a_i = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = 1",)
+    derivatives = Derivatives("sum(a)", a="expand(grad_out, shape)")
 
     @staticmethod
     def forward(ctx, a, dtype=None):
@@ -121,11 +120,10 @@ class SumBackward0(Node):
 
 
 class SumBackward1(Node):
-    """out = Σ over dims of a          d/da_i = 1"""
+    """``sum(a, dim)``: ``a`` added up over ``dims`` (kept as size 1 with ``keepdim``)."""
 
-    expression = "sum(a, dim)"
-    local_derivatives = ("∂out/∂a_i = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = 1",)
+    derivatives = Derivatives("sum(a, dim)",
+                              a="expand(restore_reduced_dims(grad_out, dims, keepdim), shape)")
 
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype=None):
@@ -139,35 +137,32 @@ class SumBackward1(Node):
 
 
 class MeanBackward0(Node):
-    """out = (Σ a) / n          d/da_i = 1 / n"""
+    """``mean(a)``: the average of all ``count`` elements of ``a``."""
 
-    expression = "mean(a)"
-    local_derivatives = ("∂out/∂a_i = 1 / n",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{1}{n}",)
+    derivatives = Derivatives("mean(a)", a="expand(grad_out / count, shape)")
 
     @staticmethod
     def forward(ctx, a, dtype=None):
-        ctx.shape = a.shape
+        ctx.shape, ctx.count = a.shape, a.size
         with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # the mean of nothing is nan
             return np.asarray(np.mean(a, dtype=dtype)).astype(dtype or a.dtype)
 
     @staticmethod
     def backward(ctx, grad_output):
-        count = int(np.prod(ctx.shape))
-        return (grad_output / count).expand(ctx.shape)
+        return (grad_output / ctx.count).expand(ctx.shape)
 
 
 class MeanBackward1(Node):
-    """out = mean over dims of a          d/da_i = 1 / n  (n = elements per mean)"""
+    """``mean(a, dim)``: the average over ``dims``, ``count`` elements per mean."""
 
-    expression = "mean(a, dim)"
-    local_derivatives = ("∂out/∂a_i = 1 / n",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{1}{n}",)
+    derivatives = Derivatives("mean(a, dim)",
+                              a="expand(restore_reduced_dims(grad_out, dims, keepdim) / count, shape)")
 
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype=None):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        ctx.count = _count(a.shape, dims)
         with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             out = np.mean(a, axis=dims, keepdims=keepdim, dtype=dtype)
@@ -175,9 +170,8 @@ class MeanBackward1(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        count = _count(ctx.shape, ctx.dims)
         grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        return (grad / count).expand(ctx.shape)
+        return (grad / ctx.count).expand(ctx.shape)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001, A002 - PyTorch's names
@@ -245,42 +239,38 @@ _MinResult.__name__ = _MinResult.__qualname__ = "min"
 
 
 class _AllTiesShareGradient(Node):
-    """Whole-tensor max/min: the gradient goes to the winning element; when several
-    elements tie for the win, they share it equally (as PyTorch does)."""
+    """Whole-tensor max/min: the gradient goes to the winning element; the ``count``
+    elements that tie for the win share it equally (as PyTorch does). When ``a`` holds a
+    NaN, the result is NaN and the NaNs are the winners."""
+
+    _reduce = None  # np.max or np.min, set by the subclass
+
+    @classmethod
+    def forward(cls, ctx, a):
+        out = np.asarray(cls._reduce(a))
+        ctx.save_for_backward(a, out)
+        if ctx.needs_input_grad:  # counted only when a graph is recorded
+            ctx.count = int(np.count_nonzero((a == out) | np.isnan(a)))
+        return out
 
     @staticmethod
     def backward(ctx, grad_output):
         a, out = ctx.saved_tensors
-        winners = a.isnan() if out.isnan().item() else a == out
-        return grad_output / winners.sum() * winners
+        return grad_output / ctx.count * ((a == out) | a.isnan())
 
 
 class MaxBackward1(_AllTiesShareGradient):
-    """out = max_i a_i          d/da_i = 1 / k for the k elements equal to the max, else 0"""
+    """``max(a)``: the largest element of ``a`` (NaN if ``a`` holds a NaN)."""
 
-    expression = "max(a)"
-    local_derivatives = ("∂out/∂a_i = 1/k if a_i = max (k ties) else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
-
-    @staticmethod
-    def forward(ctx, a):
-        out = np.asarray(np.max(a))
-        ctx.save_for_backward(a, out)
-        return out
+    derivatives = Derivatives("max(a)", a="(a == out or isnan(a)) / count")
+    _reduce = staticmethod(np.max)
 
 
 class MinBackward1(_AllTiesShareGradient):
-    """out = min_i a_i          d/da_i = 1 / k for the k elements equal to the min, else 0"""
+    """``min(a)``: the smallest element of ``a`` (NaN if ``a`` holds a NaN)."""
 
-    expression = "min(a)"
-    local_derivatives = ("∂out/∂a_i = 1/k if a_i = min (k ties) else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
-
-    @staticmethod
-    def forward(ctx, a):
-        out = np.asarray(np.min(a))
-        ctx.save_for_backward(a, out)
-        return out
+    derivatives = Derivatives("min(a)", a="(a == out or isnan(a)) / count")
+    _reduce = staticmethod(np.min)
 
 
 class _GradientToIndex(Node):
@@ -318,66 +308,61 @@ class _GradientToIndex(Node):
 
 
 class MaxBackward0(_GradientToIndex):
-    """values, indices = max(a, dim)          d values_j / d a_i = 1 if i = indices_j else 0"""
+    """``values, indices = max(a, dim)``: the largest value along ``dim`` and where it is."""
 
-    expression = "max(a, dim)"
-    local_derivatives = ("∂values/∂a_i = 1 at the index of the max, else 0",)
-    local_derivatives_latex = (r"\frac{\partial v}{\partial a_i} = \mathbb{1}[i = \mathrm{indices}]",)
-
+    derivatives = Derivatives("max(a, dim)", a=Words("1 at the index of the max along dim "
+                                                     "(the first of tied maxima), else 0"))
     _arg_function = staticmethod(np.argmax)
 
 
 class MinBackward0(_GradientToIndex):
-    """values, indices = min(a, dim)          d values_j / d a_i = 1 if i = indices_j else 0"""
+    """``values, indices = min(a, dim)``: the smallest value along ``dim`` and where it is."""
 
-    expression = "min(a, dim)"
-    local_derivatives = ("∂values/∂a_i = 1 at the index of the min, else 0",)
-    local_derivatives_latex = (r"\frac{\partial v}{\partial a_i} = \mathbb{1}[i = \mathrm{indices}]",)
-
+    derivatives = Derivatives("min(a, dim)", a=Words("1 at the index of the min along dim "
+                                                     "(the first of tied minima), else 0"))
     _arg_function = staticmethod(np.argmin)
 
 
 class _TiesShareGradientAlongDims(Node):
-    """amax/amin: in each reduced slice, the k elements equal to the result share
-    the gradient equally."""
+    """amax/amin: in each reduced slice, the ``count`` elements equal to the result share
+    the gradient equally (a slice holding a NaN gets NaN gradients, as in PyTorch)."""
+
+    _reduce = None  # np.max or np.min, set by the subclass
+
+    @classmethod
+    def forward(cls, ctx, a, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        out = np.asarray(cls._reduce(a, axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
+        if ctx.needs_input_grad:  # counted only when a graph is recorded
+            kept = out if keepdim else np.expand_dims(out, dims)
+            ctx.count = np.sum(a == kept, axis=dims, keepdims=True)
+        return out
 
     @staticmethod
     def backward(ctx, grad_output):
         a, out = ctx.saved_tensors
         grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
         out = _restore_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
-        winners = a == out
-        return grad / winners.sum(ctx.dims, keepdim=True) * winners
+        return grad / ctx.count * (a == out)
+
+
+_SHARED_BY_TIES_ALONG_DIMS = ("restore_reduced_dims(grad_out, dims, keepdim)"
+                              " * (a == restore_reduced_dims(out, dims, keepdim)) / count")
 
 
 class AmaxBackward0(_TiesShareGradientAlongDims):
-    """out = max of a over dims          d/da_i = 1 / k for the k tied maxima of a slice, else 0"""
+    """``amax(a, dim)``: the largest value over ``dims`` (all of them by default)."""
 
-    expression = "amax(a, dim)"
-    local_derivatives = ("∂out/∂a_i = 1/k if a_i = max of its slice (k ties) else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
-
-    @staticmethod
-    def forward(ctx, a, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        out = np.asarray(np.max(a, axis=dims, keepdims=keepdim))
-        ctx.save_for_backward(a, out)
-        return out
+    derivatives = Derivatives("amax(a, dim)", a=_SHARED_BY_TIES_ALONG_DIMS)
+    _reduce = staticmethod(np.max)
 
 
 class AminBackward0(_TiesShareGradientAlongDims):
-    """out = min of a over dims          d/da_i = 1 / k for the k tied minima of a slice, else 0"""
+    """``amin(a, dim)``: the smallest value over ``dims`` (all of them by default)."""
 
-    expression = "amin(a, dim)"
-    local_derivatives = ("∂out/∂a_i = 1/k if a_i = min of its slice (k ties) else 0",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{\mathbb{1}[a_i = out]}{k}",)
-
-    @staticmethod
-    def forward(ctx, a, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        out = np.asarray(np.min(a, axis=dims, keepdims=keepdim))
-        ctx.save_for_backward(a, out)
-        return out
+    derivatives = Derivatives("amin(a, dim)", a=_SHARED_BY_TIES_ALONG_DIMS)
+    _reduce = staticmethod(np.min)
 
 
 def _check_not_empty(name, input, dims=None, specify=True):  # noqa: A002
@@ -503,11 +488,10 @@ def _exclusive_products(a, dim, from_end):
 
 
 class ProdBackward0(Node):
-    """out = Π_i a_i          d/da_i = Π_{j≠i} a_j  (= out / a_i when no a_j is 0)"""
+    """``prod(a)``: all the elements of ``a`` multiplied."""
 
-    expression = "prod(a)"
-    local_derivatives = ("∂out/∂a_i = Π_{j≠i} a_j",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \prod_{j \ne i} a_j",)
+    derivatives = Derivatives("prod(a)", a=Words("Π_{j≠i} a_j, the product of the other elements "
+                                                 "(out / a when none is 0)"))
 
     @staticmethod
     def forward(ctx, a, dtype=None):
@@ -526,11 +510,10 @@ class ProdBackward0(Node):
 
 
 class ProdBackward1(Node):
-    """out = Π a along dim          d/da_i = Π_{j≠i} a_j  (the other elements of its slice)"""
+    """``prod(a, dim)``: the product of the elements along ``dim``."""
 
-    expression = "prod(a, dim)"
-    local_derivatives = ("∂out/∂a_i = Π_{j≠i} a_j (same slice)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \prod_{j \ne i} a_j",)
+    derivatives = Derivatives("prod(a, dim)", a=Words("Π_{j≠i} a_j, the product of the other elements of "
+                                                      "its slice along dim (out / a when none is 0)"))
 
     @staticmethod
     def forward(ctx, a, dim, keepdim, dtype=None):
@@ -568,17 +551,14 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 # =================================================================== norm
 class LinalgVectorNormBackward0(Node):
-    """out = (Σ |a_i|^p)^(1/p)          d/da_i = sign(a_i) |a_i|^(p-1) / out^(p-1)
-
-    p = 2: a_i / out;  p = 1: sign(a_i);  p = ±inf: sign(a_i) / k at the k
-    elements with |a_i| = out;  p = 0 (counts nonzeros): no gradient.
-    Where out = 0 the gradient is 0, as in PyTorch.
+    """``‖a‖_p = (Σ |a_i|^p)^(1/p)`` over ``dims``, p = ``ord``: 2 is Euclidean, 1 sums the
+    magnitudes, ±inf takes the largest (smallest) magnitude, 0 counts the nonzeros.
     """
 
-    expression = "‖a‖_p"
-    local_derivatives = ("∂out/∂a_i = sign(a_i)·|a_i|^(p-1) / out^(p-1)",)
-    local_derivatives_latex = (
-        r"\frac{\partial out}{\partial a_i} = \frac{\operatorname{sign}(a_i)\,|a_i|^{p-1}}{out^{p-1}}",)
+    derivatives = Derivatives("‖a‖_p", a=Words(
+        "sign(a)·|a|^(p-1) / out^(p-1) with p = ord: a / out for p = 2, sign(a) for p = 1, "
+        "sign(a) / k at the k elements with |a| = out for p = ±inf, none for p = 0; "
+        "0 where out = 0"))
 
     @staticmethod
     def forward(ctx, a, ord, dims, keepdim, dtype=None):  # noqa: A002 - PyTorch's name
@@ -701,7 +681,7 @@ def _variance(a, dims, correction, keepdim):
 
 def _variance_backward(ctx, grad, a):
     """d var / d a_i = 2 (a_i - mean) / (n - correction)  (grad already has the reduced dims)."""
-    dof = _count(ctx.shape, ctx.dims) - ctx.correction
+    dof = ctx.count - ctx.correction
     if ctx.all_dims and dof <= 0:
         # 2 / 0 is inf; PyTorch returns nan where a_i = mean (inf·0) and inf elsewhere
         return grad * a.new_full(a.shape, math.inf).masked_fill(a == a.mean(), math.nan)
@@ -710,16 +690,15 @@ def _variance_backward(ctx, grad, a):
 
 
 class VarBackward0(Node):
-    """out = Σ (a_i - mean)² / (n - correction)          d/da_i = 2 (a_i - mean) / (n - correction)"""
+    """``var(a)``: Σ (a - mean)² / (count - correction) over ``dims`` (``count`` elements each)."""
 
-    expression = "var(a)"
-    local_derivatives = ("∂out/∂a_i = 2·(a_i - mean) / (n - correction)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = \frac{2 (a_i - \bar a)}{n - c}",)
+    derivatives = Derivatives("var(a)", a="2 * restore_reduced_dims(grad_out, dims, keepdim)"
+                                          " * (a - mean(a, dims)) / (count - correction)")
 
     @staticmethod
     def forward(ctx, a, dims, correction, keepdim, all_dims):
         ctx.shape, ctx.dims, ctx.correction, ctx.keepdim = a.shape, dims, correction, keepdim
-        ctx.all_dims = all_dims
+        ctx.count, ctx.all_dims = _count(a.shape, dims), all_dims
         ctx.save_for_backward(a)
         return _variance(a, dims, correction, keepdim)
 
@@ -731,17 +710,15 @@ class VarBackward0(Node):
 
 
 class StdBackward0(Node):
-    """out = √var(a)          d/da_i = (a_i - mean) / ((n - correction) · out)  (0 where out = 0)"""
+    """``std(a)`` = √var(a), with the same ``dims`` and ``correction``."""
 
-    expression = "std(a)"
-    local_derivatives = ("∂out/∂a_i = (a_i - mean) / ((n - correction)·out)",)
-    local_derivatives_latex = (
-        r"\frac{\partial out}{\partial a_i} = \frac{a_i - \bar a}{(n - c)\,out}",)
+    derivatives = Derivatives("std(a)", a="restore_reduced_dims(0 if out == 0 else grad_out / out, dims, keepdim)"
+                                          " * (a - mean(a, dims)) / (count - correction)")
 
     @staticmethod
     def forward(ctx, a, dims, correction, keepdim, all_dims):
         ctx.shape, ctx.dims, ctx.correction, ctx.keepdim = a.shape, dims, correction, keepdim
-        ctx.all_dims = all_dims
+        ctx.count, ctx.all_dims = _count(a.shape, dims), all_dims
         out = np.sqrt(_variance(a, dims, correction, keepdim))
         ctx.save_for_backward(a, out)
         return out
@@ -799,11 +776,11 @@ def _stable_max(a, dims, finite=False):
 
 
 class LogsumexpBackward0(Node):
-    """out = log Σ_i exp(a_i)          d/da_i = exp(a_i - out)  (the softmax of a)"""
+    """``log Σ exp(a)`` over ``dims``, computed without overflow."""
 
-    expression = "logsumexp(a, dim)"
-    local_derivatives = ("∂out/∂a_i = exp(a_i - out) = softmax(a)_i",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a_i} = e^{a_i - out}",)
+    derivatives = Derivatives("logsumexp(a, dim)",
+                              a="restore_reduced_dims(grad_out, dims, keepdim)"
+                                " * exp(a - restore_reduced_dims(out, dims, keepdim))")
 
     @staticmethod
     def forward(ctx, a, dims, keepdim):
@@ -827,15 +804,9 @@ class LogsumexpBackward0(Node):
 
 
 class SoftmaxBackward0(Node):
-    """out_i = exp(a_i) / Σ_j exp(a_j)          d out_i / d a_j = out_i (δ_ij - out_j)
+    """``softmax(a, dim)`` = exp(a) / Σ exp(a) along ``dim``: positive values that add up to 1."""
 
-    so grad_input = out · (grad - Σ_j grad_j out_j).
-    """
-
-    expression = "softmax(a, dim)"
-    local_derivatives = ("∂out_i/∂a_j = out_i·(δ_ij - out_j)",)
-    local_derivatives_latex = (
-        r"\frac{\partial out_i}{\partial a_j} = out_i\,(\delta_{ij} - out_j)",)
+    derivatives = Derivatives("softmax(a, dim)", a="out * (grad_out - sum(grad_out * out, dim))")
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -856,15 +827,9 @@ class SoftmaxBackward0(Node):
 
 
 class LogSoftmaxBackward0(Node):
-    """out_i = a_i - log Σ_j exp(a_j)          d out_i / d a_j = δ_ij - softmax(a)_j
+    """``log_softmax(a, dim)`` = a - log Σ exp(a) along ``dim``."""
 
-    so grad_input = grad - exp(out) · Σ_j grad_j.
-    """
-
-    expression = "log_softmax(a, dim)"
-    local_derivatives = ("∂out_i/∂a_j = δ_ij - softmax(a)_j",)
-    local_derivatives_latex = (
-        r"\frac{\partial out_i}{\partial a_j} = \delta_{ij} - \mathrm{softmax}(a)_j",)
+    derivatives = Derivatives("log_softmax(a, dim)", a="grad_out - exp(out) * sum(grad_out, dim)")
 
     @staticmethod
     def forward(ctx, a, dim):

@@ -20,7 +20,6 @@ Only the data lives here. ``build.py`` makes a ``Graph`` from a tensor or a
 ``text.py`` and ``dot.py`` draw them.
 """
 import collections
-import importlib
 
 KINDS = ("leaf", "nonleaf", "constant", "grad_fn", "accumulate_grad", "summary")
 BADGES = {"leaf": "leaf", "nonleaf": "non-leaf", "constant": "no grad",
@@ -125,18 +124,3 @@ class Graph:
         counts = collections.Counter(node.kind for node in self.nodes)
         parts = ", ".join(f"{counts[k]} {k}" for k in KINDS if counts[k])
         return f"<Graph: {len(self.nodes)} nodes ({parts}), {len(self.edges)} edges, {len(self.cuts)} cuts>"
-
-
-# ====================================================================== moved names
-# graph() and the cut wording lived in this module before build.py, cuts.py and collapse.py
-# were split off; they stay importable from here (``from gradlab.viz.model import graph``),
-# loaded on first use so that this module imports none of them.
-_MOVED = {"graph": ".build", "op_text": ".cuts", "cut_reason": ".cuts", "INPLACE_SYMBOLS": ".cuts",
-          "MAX_KEPT_DEPTH": ".collapse", "HUB_DEGREE": ".collapse"}
-
-
-def __getattr__(name):
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module, __package__), name)

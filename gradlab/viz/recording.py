@@ -43,8 +43,8 @@ from ..tensor import Tensor
 from .capture import name_tensors
 from .chain_rule import Line, explain_step, input_symbols, recorded_lines, shape_text, values_text
 from .layout import layout
-from .model import graph as build_graph
-from .model import op_text
+from .build import graph as build_graph
+from .cuts import op_text
 
 
 # ====================================================================== records
