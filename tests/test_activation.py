@@ -14,12 +14,12 @@ from helpers import compare_with_torch, double, graph_edges, leaf
 
 # ================================================================ leaky_relu
 @pytest.mark.parametrize("slope", [0.01, 0.2, 0.0, -0.5, 1.5])
-def test_leaky_relu_matches_torch(torch, slope):
+def test_leaky_relu_matches_torch(slope):
     compare_with_torch(lambda lib, x: lib.nn.functional.leaky_relu(x, slope), double(4, 5),
                        second_order=True)
 
 
-def test_leaky_relu_default_slope_and_float32(torch):
+def test_leaky_relu_default_slope_and_float32():
     array = np.array([-2.0, -0.0, 0.0, 1e-3, 3.0, -np.inf, np.inf], dtype=np.float32)
     out = compare_with_torch(lambda lib, x: lib.nn.functional.leaky_relu(x), array)
     assert graph_edges(out.grad_fn) == ("LeakyReluBackward0", ((("AccumulateGrad", ()), 0),))
@@ -39,7 +39,7 @@ def test_leaky_relu_gradient_at_zero_is_the_slope(torch):
         assert x.grad.tolist() == pytest.approx([0.3])
 
 
-def test_leaky_relu_inplace_records_leaky_relu(torch):
+def test_leaky_relu_inplace_records_leaky_relu():
     def function(lib, x):
         y = x * 2
         out = lib.nn.functional.leaky_relu(y, 0.1, inplace=True)
@@ -49,21 +49,21 @@ def test_leaky_relu_inplace_records_leaky_relu(torch):
     compare_with_torch(function, double(3, 3))
 
 
-def test_leaky_relu_refuses_integers(torch):
+def test_leaky_relu_refuses_integers():
     compare_with_torch(lambda lib, x: lib.nn.functional.leaky_relu(x), np.array([1, -2]),
-                      raises=NotImplementedError, match="leaky_relu_cpu")
+                       raises=NotImplementedError, match="leaky_relu_cpu")
 
 
 # ====================================================================== gelu
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_matches_torch_with_second_derivatives(torch, approximate):
+def test_gelu_matches_torch_with_second_derivatives(approximate):
     array = np.concatenate([double(20), [0.0, -8.0, 8.0, 30.0, -30.0]])
     compare_with_torch(lambda lib, x: lib.nn.functional.gelu(x, approximate=approximate), array,
                        second_order=True, rtol=1e-7, atol=1e-10)
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_float32_matches_torch(torch, approximate):
+def test_gelu_float32_matches_torch(approximate):
     array = double(6, 7).astype(np.float32) * 3
     compare_with_torch(lambda lib, x: lib.nn.functional.gelu(x, approximate=approximate), array)
 
@@ -93,11 +93,11 @@ def test_gelu_graph_names_its_double_backward_node():
     assert grad.grad_fn.name() == "GeluBackwardBackward0"
 
 
-def test_gelu_errors(torch):
+def test_gelu_errors():
     compare_with_torch(lambda lib, x: lib.nn.functional.gelu(x, approximate="fast"), double(3),
-                      raises=RuntimeError, match="approximate argument must be either none or tanh.")
+                       raises=RuntimeError, match="approximate argument must be either none or tanh.")
     compare_with_torch(lambda lib, x: lib.nn.functional.gelu(x), np.array([1, 2]),
-                      raises=NotImplementedError, match="GeluKernelImpl")
+                       raises=NotImplementedError, match="GeluKernelImpl")
 
 
 # =================================================================== dropout
@@ -132,11 +132,11 @@ def test_dropout_returns_the_input_itself_when_it_does_nothing(torch, p, trainin
         assert fn.dropout(x, p, training=training) is x
 
 
-def test_dropout_with_p_one_zeros_everything_like_torch(torch):
+def test_dropout_with_p_one_zeros_everything_like_torch():
     compare_with_torch(lambda lib, x: lib.nn.functional.dropout(x, 1.0), double(3, 4))
 
 
-def test_dropout_keeps_dtype_and_inplace(torch):
+def test_dropout_keeps_dtype_and_inplace():
     x = gradlab.ones(4, 4, dtype=gradlab.float64)
     assert F.dropout(x, 0.3).dtype == gradlab.float64
     y = gradlab.ones(100)
@@ -145,6 +145,6 @@ def test_dropout_keeps_dtype_and_inplace(torch):
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5])
-def test_dropout_probability_out_of_range(torch, p):
+def test_dropout_probability_out_of_range(p):
     compare_with_torch(lambda lib, x: lib.nn.functional.dropout(x, p), double(3), raises=ValueError,
-                      match="dropout probability has to be between 0 and 1, but got")
+                       match="dropout probability has to be between 0 and 1, but got")

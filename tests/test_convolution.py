@@ -28,7 +28,7 @@ VARIANTS = [  # stride, padding, dilation, groups
 
 
 @pytest.mark.parametrize("stride,padding,dilation,groups", VARIANTS)
-def test_conv2d_matches_torch_including_double_backward(torch, stride, padding, dilation, groups):
+def test_conv2d_matches_torch_including_double_backward(stride, padding, dilation, groups):
     arrays = [double(2, 4, 7, 6), double(8, 4 // groups, 3, 2, seed=1), double(8, seed=2)]
     compare_with_torch(
         lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, stride, padding, dilation, groups),
@@ -59,20 +59,20 @@ def test_conv2d_graph_has_a_none_slot_without_bias():
 
 
 @pytest.mark.parametrize("with_bias", [True, False])
-def test_conv2d_without_input_grad_matches_torch(torch, with_bias):
+def test_conv2d_without_input_grad_matches_torch(with_bias):
     arrays = [double(2, 3, 6, 6), double(4, 3, 3, 3, seed=1)] + ([double(4, seed=2)] if with_bias else [])
     compare_with_torch(lambda lib, *t: lib.nn.functional.conv2d(*t, padding=1), *arrays,
                        requires_grad=[False, True, True], second_order=True)
 
 
-def test_conv2d_unbatched_is_unsqueezed_and_squeezed_like_torch(torch):
+def test_conv2d_unbatched_is_unsqueezed_and_squeezed_like_torch():
     out = compare_with_torch(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1),
                              double(3, 5, 5), double(4, 3, 3, 3, seed=1), double(4, seed=2))
     assert type(out.grad_fn).__name__ == "SqueezeBackward1"
 
 
 @pytest.mark.parametrize("kernel,dilation", [((3, 3), 1), ((4, 2), 1), ((2, 3), 2), ((1, 1), 1)])
-def test_conv2d_padding_same_and_valid(torch, kernel, dilation):
+def test_conv2d_padding_same_and_valid(kernel, dilation):
     arrays = [double(2, 3, 6, 5), double(4, 3, *kernel, seed=1), double(4, seed=2)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyTorch's note about even kernels (gradlab's too)
@@ -96,7 +96,7 @@ def test_conv2d_same_padding_with_even_kernel_pads_first_and_warns():
     assert graph_edges(out.grad_fn)[1][0][0][0] == "ConstantPadNdBackward0"
 
 
-def test_conv2d_float32_values_and_grads_match_torch(torch):
+def test_conv2d_float32_values_and_grads_match_torch():
     arrays = [a.astype(np.float32) for a in (double(4, 3, 9, 9), double(5, 3, 3, 3, seed=1),
                                               double(5, seed=2))]
     compare_with_torch(lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, stride=2, padding=1),
@@ -154,9 +154,9 @@ def test_conv2d_backward_node_records_convolution_backward_backward():
      "Given weight of size [16, 3, 3, 3], expected bias to be 1-dimensional with 16 elements, but "
      "got bias of size [4] instead"),
 ])
-def test_conv2d_shape_errors_match_torch(torch, shapes, message):
+def test_conv2d_shape_errors_match_torch(shapes, message):
     compare_with_torch(lambda lib, *t: lib.nn.functional.conv2d(*t),
-                      *[double(*shape) for shape in shapes], raises=RuntimeError, match=message)
+                       *[double(*shape) for shape in shapes], raises=RuntimeError, match=message)
 
 
 def test_conv2d_channel_error_explains_the_layout():
@@ -174,24 +174,26 @@ def test_conv2d_channel_error_explains_the_layout():
     (dict(stride=(1, 1, 1)), "expected stride to be a single integer value or a list of 2 values"),
     (dict(dilation=3), "Kernel size: (7 x 7). Kernel size can't be greater than actual input"),
 ])
-def test_conv2d_argument_errors_match_torch(torch, kwargs, message):
+def test_conv2d_argument_errors_match_torch(kwargs, message):
     compare_with_torch(lambda lib, x, w: lib.nn.functional.conv2d(x, w, **kwargs),
-                      double(1, 3, 5, 5), double(6, 3, 3, 3), raises=RuntimeError, match=message)
+                       double(1, 3, 5, 5), double(6, 3, 3, 3), raises=RuntimeError, match=message)
 
 
-def test_conv2d_group_errors_match_torch(torch):
+def test_conv2d_group_errors_match_torch():
     compare_with_torch(lambda lib, x, w: lib.nn.functional.conv2d(x, w, groups=2),
-                      double(1, 4, 5, 5), double(5, 2, 3, 3),
-                      raises=RuntimeError, match="Given groups=2, expected weight to be divisible by 2 at dimension 0")
+                       double(1, 4, 5, 5), double(5, 2, 3, 3),
+                       raises=RuntimeError,
+                       match="Given groups=2, expected weight to be divisible by 2 at dimension 0")
     compare_with_torch(lambda lib, x, w: lib.nn.functional.conv2d(x, w, groups=2),
-                      double(1, 3, 5, 5), double(6, 1, 3, 3),
-                      raises=RuntimeError, match="expected input[1, 3, 5, 5] to have 2 channels, but got 3 channels")
+                       double(1, 3, 5, 5), double(6, 1, 3, 3),
+                       raises=RuntimeError,
+                       match="expected input[1, 3, 5, 5] to have 2 channels, but got 3 channels")
 
 
-def test_conv2d_dtype_mismatch_matches_torch(torch):
+def test_conv2d_dtype_mismatch_matches_torch():
     compare_with_torch(lambda lib, x, w: lib.nn.functional.conv2d(x.double(), w.float()),
-                      double(1, 3, 5, 5), double(6, 3, 3, 3),
-                      raises=RuntimeError, match="expected scalar type Double but found Float")
+                       double(1, 3, 5, 5), double(6, 3, 3, 3),
+                       raises=RuntimeError, match="expected scalar type Double but found Float")
 
 
 def test_conv2d_refuses_a_weight_that_is_not_4d_or_not_a_tensor():

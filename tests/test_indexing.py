@@ -67,8 +67,10 @@ def test_zero_dim_tensor_indexing():
     compare_with_torch(lambda m, s: s[None], double())
     compare_with_torch(lambda m, s: s[...], double())
     compare_with_torch(lambda m, s: s[True], double())
-    compare_with_torch(lambda m, s: s[0], double(), raises=IndexError, match="invalid index of a 0-dim tensor")
-    compare_with_torch(lambda m, s: s[[0]], double(), raises=IndexError, match="too many indices for tensor of dimension 0")
+    compare_with_torch(lambda m, s: s[0], double(),
+                       raises=IndexError, match="invalid index of a 0-dim tensor")
+    compare_with_torch(lambda m, s: s[[0]], double(),
+                       raises=IndexError, match="too many indices for tensor of dimension 0")
 
 
 def test_basic_index_is_a_view_sharing_memory_and_version():
@@ -293,7 +295,8 @@ def test_setitem_masks_and_broadcasting():
     ("t[[0, 1]] = t[1]", "refer to a single memory location"),
 ])
 def test_setitem_errors_match_torch(code, match):
-    compare_with_torch(lambda m, x: _setitem(code)(m, x, None, None), double(3, 4), raises=Exception, match=match)
+    compare_with_torch(lambda m, x: _setitem(code)(m, x, None, None), double(3, 4),
+                       raises=Exception, match=match)
 
 
 # ---------------------------------------------------- gather / index_select

@@ -5,11 +5,7 @@ import pytest
 
 import gradlab
 from gradlab.autograd import gradcheck
-from helpers import compare_with_torch, double
-
-
-def _edges(node):
-    return tuple((None if n is None else type(n).__name__, i) for n, i in node.next_functions)
+from helpers import compare_with_torch, double, graph_edges
 
 
 def _run(lib, code):
@@ -140,7 +136,7 @@ def test_grad_fns_of_inplace_ops_match_torch(torch, code):
         names = {"torch": lib, "x": x, "a": x * 1, "v": lib.tensor(2.0, requires_grad=True)}
         exec(code, names)
         a = names["a"]
-        return type(a.grad_fn).__name__, _edges(a.grad_fn), a._version
+        return graph_edges(a.grad_fn), a._version
 
     assert graph(gradlab) == graph(torch)
 
@@ -171,6 +167,21 @@ def test_fill_records_pytorchs_node_with_its_gradients(code, name):
         return names["a"] * x  # x also reaches the result past the fill
 
     compare_with_torch(run, double(2, 3), np.array(0.7), second_order=True)
+
+
+@pytest.mark.parametrize("code", ["a.fill_(2.5)", "a.fill_(v)", "a[...] = 2.5", "a[:] = v"])
+def test_fill_sends_exact_zeros_to_the_overwritten_values(torch, code):
+    """zeros_like(grad), as PyTorch: not grad * 0, which is NaN for an infinite gradient and
+    would be recorded as a MulBackward0 under create_graph."""
+    def gradient(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        names = {"a": x * 1, "v": lib.tensor(3.0, requires_grad=True)}
+        exec(code, names)
+        upstream = lib.tensor([float("inf"), 1.0], requires_grad=True)
+        (grad,) = lib.autograd.grad(names["a"], x, upstream, create_graph=True)
+        return grad.tolist(), grad.requires_grad
+
+    assert gradient(gradlab) == gradient(torch) == ([0.0, 0.0], False)
 
 
 def test_inplace_gradcheck(rng):

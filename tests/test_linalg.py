@@ -7,7 +7,7 @@ contiguous or transposed inputs.
 """
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gradlab
@@ -63,7 +63,7 @@ def _ids(pair):
 
 # ------------------------------------------------------- matmul vs torch
 @pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=_ids)
-def test_matmul_matches_torch(torch, shapes):
+def test_matmul_matches_torch(shapes):
     arrays = [RNG.standard_normal(s) for s in shapes]
     for requires_grad in GRAD_PATTERNS:
         for transposed in ([False, False], [True, False], [False, True], [True, True]):
@@ -120,11 +120,12 @@ def test_folded_matmul_runs_one_mm_over_all_rows():
     (lambda t, a, b: t.matmul(a, b), ((2, 3), (3, 2))),
     (lambda t, a, b: a.matmul(b), ((2, 2, 3), (3,))),
 ])
-def test_products_match_torch(torch, function, shapes):
+def test_products_match_torch(function, shapes):
     arrays = [RNG.standard_normal(s) for s in shapes]
     for requires_grad in GRAD_PATTERNS:
         compare_with_torch(function, *arrays, requires_grad=list(requires_grad))
-        compare_with_torch(function, *[a.astype(np.float32) for a in arrays], requires_grad=list(requires_grad))
+        compare_with_torch(function, *[a.astype(np.float32) for a in arrays],
+                           requires_grad=list(requires_grad))
 
 
 @pytest.mark.parametrize("function, shapes", [
@@ -140,26 +141,26 @@ def test_products_gradcheck_and_gradgradcheck(function, shapes):
     assert gradgradcheck(function, inputs)
 
 
-def test_transposed_operands_match_torch(torch):
+def test_transposed_operands_match_torch():
     for function, shapes in ((lambda t, a, b: a.mm(b), ((2, 3), (3, 4))),
                              (lambda t, a, b: a.bmm(b), ((2, 2, 3), (2, 3, 4))),
                              (lambda t, a, b: a.mv(b), ((2, 3), (3,)))):
         arrays = [RNG.standard_normal(s) for s in shapes]
         transposed = [True, arrays[1].ndim > 1]
-        compare_with_torch(*_with_transposed(function, arrays, transposed)[:1],
-                           *_with_transposed(function, arrays, transposed)[1])
+        on_operands, stored = _with_transposed(function, arrays, transposed)
+        compare_with_torch(on_operands, *stored)
 
 
-def test_integer_products_match_torch(torch):
+def test_integer_products_match_torch():
     a, b = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)
     for function, arrays in ((_matmul, [a, b]), (_matmul, [a[0], a[1]]), (_matmul, [a, b[:, 0]]),
                              (lambda t, x, y: t.outer(x, y), [a[0], b[0].astype(np.float32)])):
         compare_with_torch(function, *arrays)
 
 
-def test_outer_promotes_dtypes_like_torch(torch):
+def test_outer_promotes_dtypes_like_torch():
     compare_with_torch(lambda t, a, b: t.outer(a, b),
-                         [RNG.standard_normal(2).astype(np.float32), RNG.standard_normal(3)])
+                       RNG.standard_normal(2).astype(np.float32), RNG.standard_normal(3))
 
 
 # ------------------------------------------------------- double backward
@@ -194,9 +195,9 @@ def test_matmul_gradgradcheck(shapes):
 _batch = st.lists(st.integers(1, 3), min_size=0, max_size=3)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(batch=_batch, data=st.data())
-def test_matmul_broadcasting_matches_torch(torch, batch, data):
+def test_matmul_broadcasting_matches_torch(batch, data):
     n, m, p = (data.draw(st.integers(1, 3)) for _ in range(3))
     # each operand keeps a suffix of the batch dims, some of them squashed to 1
     def operand_batch():
@@ -215,16 +216,6 @@ def test_matmul_broadcasting_matches_torch(torch, batch, data):
 
 
 # ------------------------------------------------------------------ errors
-def _error_pair(torch, function, *shapes, dtypes=None):
-    dtypes = dtypes or [np.float32] * len(shapes)
-    arrays = [np.ones(s, dtype=d) for s, d in zip(shapes, dtypes)]
-    with pytest.raises(Exception) as theirs:
-        function(torch, *[torch.tensor(a) for a in arrays])
-    with pytest.raises(type(theirs.value)) as mine:
-        function(gradlab, *[gradlab.tensor(a) for a in arrays])
-    return str(mine.value), str(theirs.value)
-
-
 @pytest.mark.parametrize("function, shapes", [
     (_matmul, ((2, 3), (4, 5))),
     (_matmul, ((3,), (4,))),
@@ -253,10 +244,9 @@ def _error_pair(torch, function, *shapes, dtypes=None):
     (lambda t, a, b: t.outer(a, b), ((2, 3), (3,))),
     (lambda t, a, b: t.outer(a, b), ((3,), ())),
 ])
-def test_shape_errors_match_torch(torch, function, shapes):
-    mine, theirs = _error_pair(torch, function, *shapes)
-    assert mine.startswith(theirs)
-    assert "numpy" not in mine.lower()
+def test_shape_errors_match_torch(function, shapes):
+    arrays = [np.ones(shape, np.float32) for shape in shapes]
+    compare_with_torch(function, *arrays, requires_grad=False, raises=RuntimeError)
 
 
 def test_the_messages_students_meet_most():
@@ -277,9 +267,9 @@ def test_the_messages_students_meet_most():
     (lambda t, a, b: t.dot(a, b), ((3,), (3,)), (np.float32, np.float64)),
     (lambda t, a, b: t.mm(a, b), ((2, 3), (3, 2)), (np.bool_, np.bool_)),
 ])
-def test_dtype_errors_match_torch(torch, function, shapes, dtypes):
-    mine, theirs = _error_pair(torch, function, *shapes, dtypes=dtypes)
-    assert mine.startswith(theirs)
+def test_dtype_errors_match_torch(function, shapes, dtypes):
+    arrays = [np.ones(shape, dtype) for shape, dtype in zip(shapes, dtypes)]
+    compare_with_torch(function, *arrays, requires_grad=False, raises=Exception)
 
 
 def test_mv_dtype_error_has_the_same_meaning():

@@ -29,13 +29,13 @@ def probabilities(*shape, seed=3, axis=1):
 # ==================================================================== mse, l1
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
-def test_regression_losses_match_torch(torch, name, reduction):
+def test_regression_losses_match_torch(name, reduction):
     compare_with_torch(lambda lib, x, y: getattr(lib.nn.functional, name)(x, y, reduction=reduction),
                        double(4, 5), double(4, 5, seed=1), second_order=(name == "mse_loss"))
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
-def test_regression_losses_warn_and_broadcast_like_torch(torch, name):
+def test_regression_losses_warn_and_broadcast_like_torch(name):
     with pytest.warns(UserWarning, match=r"Using a target size \(torch.Size\(\[4, 1\]\)\) that is "
                                          r"different to the input size \(torch.Size\(\[4, 5\]\)\)"):
         getattr(F, name)(gradlab.ones(4, 5), gradlab.ones(4, 1))
@@ -48,7 +48,7 @@ def test_regression_losses_warn_and_broadcast_like_torch(torch, name):
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
-def test_regression_losses_with_weights_and_legacy_flags(torch, name):
+def test_regression_losses_with_weights_and_legacy_flags(name):
     for reduction in REDUCTIONS:
         compare_with_torch(
             lambda lib, x, y, w: getattr(lib.nn.functional, name)(x, y, reduction=reduction, weight=w),
@@ -62,7 +62,7 @@ def test_regression_losses_with_weights_and_legacy_flags(torch, name):
                 double(3, 2), double(3, 2, seed=1))
 
 
-def test_mse_promotes_the_target_like_torch(torch):
+def test_mse_promotes_the_target_like_torch():
     compare_with_torch(lambda lib, x, y: lib.nn.functional.mse_loss(x, y),
                        double(3, 4).astype(np.float32), np.arange(12).reshape(3, 4))
     compare_with_torch(lambda lib, x, y: lib.nn.functional.mse_loss(x, y),
@@ -77,25 +77,26 @@ def test_regression_loss_gradcheck():
     assert gradgradcheck(F.mse_loss, (x, y))
 
 
-def test_regression_loss_errors(torch):
+def test_regression_loss_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compare_with_torch(lambda lib, x, y: lib.nn.functional.mse_loss(x, y), double(4, 5), double(3),
-                          raises=RuntimeError, match="The size of tensor a (5) must match the size of tensor b (3)")
+                           raises=RuntimeError,
+                           match="The size of tensor a (5) must match the size of tensor b (3)")
     compare_with_torch(lambda lib, x, y: lib.nn.functional.mse_loss(x, y, reduction="avg"),
-                      double(4, 5), double(4, 5), raises=ValueError,
-                      match="avg is not a valid value for reduction")
+                       double(4, 5), double(4, 5), raises=ValueError,
+                       match="avg is not a valid value for reduction")
     compare_with_torch(lambda lib, x, y: lib.nn.functional.mse_loss(x, y),
-                      np.ones((2, 2), np.int64), np.ones((2, 2), np.int64),
-                      raises=NotImplementedError, match='"mse_cpu" not implemented for \'Long\'')
+                       np.ones((2, 2), np.int64), np.ones((2, 2), np.int64),
+                       raises=NotImplementedError, match='"mse_cpu" not implemented for \'Long\'')
     compare_with_torch(lambda lib, x, y, w: lib.nn.functional.l1_loss(x, y, weight=w),
-                      double(2, 2), double(2, 2), double(2), raises=ValueError,
-                      match="Weights and input must have the same size.")
+                       double(2, 2), double(2, 2), double(2), raises=ValueError,
+                       match="Weights and input must have the same size.")
 
 
 # ======================================================= nll and cross-entropy
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_cross_entropy_is_nll_over_log_softmax_like_torch(torch, reduction):
+def test_cross_entropy_is_nll_over_log_softmax_like_torch(reduction):
     out = compare_with_torch(
         lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, reduction=reduction),
         double(4, 5), classes(1, 0, 4, 2), second_order=True)
@@ -104,7 +105,7 @@ def test_cross_entropy_is_nll_over_log_softmax_like_torch(torch, reduction):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_cross_entropy_weight_and_ignore_index(torch, reduction):
+def test_cross_entropy_weight_and_ignore_index(reduction):
     weight = np.arange(1.0, 6.0)
     compare_with_torch(
         lambda lib, x, t, w: lib.nn.functional.cross_entropy(x, t, w, reduction=reduction),
@@ -117,7 +118,7 @@ def test_cross_entropy_weight_and_ignore_index(torch, reduction):
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("with_weight", [False, True])
-def test_cross_entropy_label_smoothing_graph_and_values(torch, reduction, with_weight):
+def test_cross_entropy_label_smoothing_graph_and_values(reduction, with_weight):
     arrays = [double(4, 5), classes(1, -100, 4, 2)] + ([np.arange(1.0, 6.0)] if with_weight else [])
     compare_with_torch(
         lambda lib, x, t, *w: lib.nn.functional.cross_entropy(
@@ -126,7 +127,7 @@ def test_cross_entropy_label_smoothing_graph_and_values(torch, reduction, with_w
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_cross_entropy_with_probability_targets(torch, reduction):
+def test_cross_entropy_with_probability_targets(reduction):
     compare_with_torch(lambda lib, x, p: lib.nn.functional.cross_entropy(x, p, reduction=reduction),
                        double(4, 5), probabilities(4, 5), second_order=True)
     compare_with_torch(  # a target that requires grad, a weight and label smoothing
@@ -143,33 +144,33 @@ def test_cross_entropy_with_probability_targets(torch, reduction):
     ((2, 5, 2, 2), classes(1, 0, 2, 3, 4, 4, 0, 1).reshape(2, 2, 2)),  # images
     ((2, 5, 2, 1, 2), classes(1, 0, 2, 3, 4, 4, 0, 1).reshape(2, 2, 1, 2)),
 ])
-def test_cross_entropy_other_shapes_like_torch(torch, reduction, input_shape, target):
+def test_cross_entropy_other_shapes_like_torch(reduction, input_shape, target):
     compare_with_torch(lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, reduction=reduction),
                        double(*input_shape), target)
     compare_with_torch(lambda lib, x, t: lib.nn.functional.nll_loss(x, t, reduction=reduction),
                        double(*input_shape), target)
 
 
-def test_cross_entropy_probabilities_on_images(torch):
+def test_cross_entropy_probabilities_on_images():
     compare_with_torch(lambda lib, x, p: lib.nn.functional.cross_entropy(x, p),
                        double(2, 3, 2, 2), probabilities(2, 3, 2, 2))
 
 
-def test_cross_entropy_float32_and_uint8_targets(torch):
+def test_cross_entropy_float32_and_uint8_targets():
     compare_with_torch(lambda lib, x, t: lib.nn.functional.cross_entropy(x, t),
                        double(16, 10).astype(np.float32), np.arange(16) % 10)
     compare_with_torch(lambda lib, x, t: lib.nn.functional.cross_entropy(x, t),
                        double(4, 5), classes(1, 0, 4, 2).astype(np.uint8))
 
 
-def test_nll_loss_all_ignored_or_zero_weight_gives_nan_like_torch(torch):
+def test_nll_loss_all_ignored_or_zero_weight_gives_nan_like_torch():
     compare_with_torch(lambda lib, x, t: lib.nn.functional.nll_loss(x, t),
                        double(2, 5), classes(-100, -100))
     compare_with_torch(lambda lib, x, t, w: lib.nn.functional.nll_loss(x, t, w),
                        double(2, 5), classes(1, 2), np.zeros(5), requires_grad=[True, False, False])
 
 
-def test_cross_entropy_is_stable_for_huge_logits(torch):
+def test_cross_entropy_is_stable_for_huge_logits():
     logits = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]], dtype=np.float32)
     compare_with_torch(lambda lib, x, t: lib.nn.functional.cross_entropy(x, t), logits, classes(2, 1))
     x = leaf(logits)
@@ -204,7 +205,7 @@ def test_cross_entropy_gradcheck():
     (np.ones((4, 2), np.int64), RuntimeError,
      "0D or 1D target tensor expected, multi-target not supported"),
 ])
-def test_cross_entropy_target_errors_like_torch(torch, target, error, message):
+def test_cross_entropy_target_errors_like_torch(target, error, message):
     def function(lib, x, t):
         return lib.nn.functional.cross_entropy(x.float(), t)
 
@@ -236,24 +237,25 @@ def test_cross_entropy_errors_explain_in_plain_words():
     (lambda fn, x, t, w: fn.cross_entropy(x, x.softmax(1), ignore_index=1), RuntimeError,
      "ignore_index is not supported for floating point target"),
 ])
-def test_nll_and_cross_entropy_argument_errors(torch, call, error, message):
+def test_nll_and_cross_entropy_argument_errors(call, error, message):
     compare_with_torch(lambda lib, x, t, w: call(lib.nn.functional, x, t, w),
-                      double(4, 5), classes(1, 2, 3, 0), np.ones(5), requires_grad=False,
-                      raises=error, match=message)
+                       double(4, 5), classes(1, 2, 3, 0), np.ones(5), requires_grad=False,
+                       raises=error, match=message)
 
 
-def test_nll_loss_refuses_a_weight_that_requires_grad(torch):
+def test_nll_loss_refuses_a_weight_that_requires_grad():
     def function(lib, x, t, w):
         return lib.nn.functional.nll_loss(x, t, w.requires_grad_())
 
     compare_with_torch(function, double(4, 5), classes(1, 2, 3, 0), np.ones(5),
-                      raises=RuntimeError, match="The function 'nll_loss_forward' is not differentiable with respect "
+                       raises=RuntimeError,
+                       match="The function 'nll_loss_forward' is not differentiable with respect "
                             "to argument 'weight'")
 
 
 # ===================================================== binary cross-entropy
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_binary_cross_entropy_matches_torch(torch, reduction):
+def test_binary_cross_entropy_matches_torch(reduction):
     rng = np.random.default_rng(0)
     p, y = rng.uniform(0.05, 0.95, (4, 5)), rng.uniform(0, 1, (4, 5))
     out = compare_with_torch(
@@ -265,7 +267,7 @@ def test_binary_cross_entropy_matches_torch(torch, reduction):
         p, y, np.arange(1.0, 6.0), requires_grad=[True, True, False])
 
 
-def test_binary_cross_entropy_clamps_the_log_at_minus_100(torch):
+def test_binary_cross_entropy_clamps_the_log_at_minus_100():
     p = np.array([0.0, 1.0, 0.0, 1.0, 1e-50], dtype=np.float32)
     y = np.array([1.0, 0.0, 0.0, 1.0, 1.0], dtype=np.float32)
     out = compare_with_torch(lambda lib, a, b: lib.nn.functional.binary_cross_entropy(a, b,
@@ -285,7 +287,7 @@ def test_binary_cross_entropy_gradcheck():
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_binary_cross_entropy_with_logits_matches_torch(torch, reduction):
+def test_binary_cross_entropy_with_logits_matches_torch(reduction):
     y = np.random.default_rng(0).uniform(0, 1, (4, 5))
     out = compare_with_torch(
         lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(x, t, reduction=reduction),
@@ -298,7 +300,7 @@ def test_binary_cross_entropy_with_logits_matches_torch(torch, reduction):
         requires_grad=[True, True, False, False], second_order=True)
 
 
-def test_binary_cross_entropy_with_logits_is_stable(torch):
+def test_binary_cross_entropy_with_logits_is_stable():
     logits = np.array([1000.0, -1000.0, 0.0, 88.0, -88.0, 1e4], dtype=np.float32)
     target = np.array([0.0, 1.0, 0.5, 1.0, 0.0, 0.3], dtype=np.float32)
     pos_weight = np.full(6, 2.0, np.float32)
@@ -324,7 +326,7 @@ def test_binary_cross_entropy_with_logits_gradcheck():
         a, b, pos_weight=pos_weight), (x, y))
 
 
-def test_binary_cross_entropy_with_logits_promotes_a_double_target(torch):
+def test_binary_cross_entropy_with_logits_promotes_a_double_target():
     compare_with_torch(lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(x, t),
                        double(3).astype(np.float32), np.array([0.0, 1.0, 0.5]),
                        requires_grad=[True, False])
@@ -343,12 +345,12 @@ def test_binary_cross_entropy_with_logits_promotes_a_double_target(torch):
     ("binary_cross_entropy_with_logits", np.ones((4, 5), np.int64), RuntimeError,
      "result type Float can't be cast to the desired output type Long"),
 ])
-def test_binary_cross_entropy_target_errors(torch, function, target, error, message):
+def test_binary_cross_entropy_target_errors(function, target, error, message):
     compare_with_torch(lambda lib, x, t: getattr(lib.nn.functional, function)(x.float().sigmoid(), t),
-                      double(4, 5), target, raises=error, match=message)
+                       double(4, 5), target, raises=error, match=message)
 
 
-def test_binary_cross_entropy_refuses_scores_outside_0_1(torch):
+def test_binary_cross_entropy_refuses_scores_outside_0_1():
     message = str(compare_with_torch(lambda lib, x, t: lib.nn.functional.binary_cross_entropy(x, t),
                                      double(4, 5) * 5, np.ones((4, 5)), raises=RuntimeError,
                                      match="all elements of input should be between 0 and 1"))
@@ -356,8 +358,9 @@ def test_binary_cross_entropy_refuses_scores_outside_0_1(torch):
 
 
 @pytest.mark.parametrize("function", ["binary_cross_entropy", "binary_cross_entropy_with_logits"])
-def test_binary_losses_refuse_a_weight_that_requires_grad(torch, function):
+def test_binary_losses_refuse_a_weight_that_requires_grad(function):
     compare_with_torch(
         lambda lib, x, t, w: getattr(lib.nn.functional, function)(x.sigmoid(), t, w.requires_grad_()),
         double(4, 5), np.ones((4, 5)) / 2, np.ones(5),
-        raises=RuntimeError, match=f"The function '{function}' is not differentiable with respect to argument 'weight'")
+        raises=RuntimeError,
+        match=f"The function '{function}' is not differentiable with respect to argument 'weight'")

@@ -37,11 +37,11 @@ def test_signatures_match_pytorch(torch):
 
 # ================================================================ activations
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
-def test_elementwise_activations_match_torch(torch, name):
+def test_elementwise_activations_match_torch(name):
     compare_with_torch(lambda lib, x: getattr(lib.nn.functional, name)(x), double(3, 4), second_order=True)
 
 
-def test_relu_inplace_keeps_the_tensor_and_records_relu(torch):
+def test_relu_inplace_keeps_the_tensor_and_records_relu():
     def function(lib, x):
         y = x * 1
         out = lib.nn.functional.relu(y, inplace=True)
@@ -52,7 +52,7 @@ def test_relu_inplace_keeps_the_tensor_and_records_relu(torch):
 
 
 @pytest.mark.parametrize("shape,dim", [((4, 3), 1), ((4, 3), 0), ((2, 3, 4), -1), ((5,), 0)])
-def test_softmax_and_log_softmax_match_torch(torch, shape, dim):
+def test_softmax_and_log_softmax_match_torch(shape, dim):
     compare_with_torch(lambda lib, x: lib.nn.functional.softmax(x, dim), double(*shape), second_order=True)
     compare_with_torch(lambda lib, x: lib.nn.functional.log_softmax(x, dim), double(*shape),
                        second_order=True)
@@ -82,7 +82,7 @@ def test_softmax_is_stable_for_large_logits():
 # ===================================================================== linear
 @pytest.mark.parametrize("input_shape", [(4, 3), (3,), (5, 4, 3), (2, 5, 4, 3)])
 @pytest.mark.parametrize("with_bias", [True, False])
-def test_linear_matches_torch_graph_values_and_grads(torch, input_shape, with_bias):
+def test_linear_matches_torch_graph_values_and_grads(input_shape, with_bias):
     arrays = [double(*input_shape), double(2, 3, seed=1)] + ([double(2, seed=2)] if with_bias else [])
     compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t), *arrays, second_order=True)
 
@@ -99,13 +99,13 @@ def test_linear_with_bias_is_one_addmm_over_bias_input_and_transposed_weight():
 
 @pytest.mark.parametrize("requires_grad", [(False, True, True), (True, False, True),
                                            (True, True, False)])
-def test_linear_leaves_none_slots_for_inputs_without_grad(torch, requires_grad):
+def test_linear_leaves_none_slots_for_inputs_without_grad(requires_grad):
     arrays = [double(4, 3), double(2, 3, seed=1), double(2, seed=2)]
     compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t), *arrays,
                        requires_grad=list(requires_grad))
 
 
-def test_linear_non_contiguous_input_and_2d_bias_match_torch(torch):
+def test_linear_non_contiguous_input_and_2d_bias_match_torch():
     compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x.transpose(0, 1), w, b),
                        double(4, 5, 3), double(2, 3, seed=1), double(2, seed=2))
     compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
@@ -120,7 +120,7 @@ def test_linear_gradcheck():
     assert gradgradcheck(F.linear, (leaf(double(3, 3)), leaf(double(2, 3)), leaf(double(2))))
 
 
-def test_linear_float32_default_matches_torch(torch):
+def test_linear_float32_default_matches_torch():
     arrays = [a.astype(np.float32) for a in (double(8, 5), double(3, 5, seed=1), double(3, seed=2))]
     compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t), *arrays)
 
@@ -133,7 +133,7 @@ def test_linear_float32_default_matches_torch(torch):
     ([(4, 3), (2, 3), (3,)], "The expanded size of the tensor (2) must match the existing size (3)"),
     ([(), (2, 3)], "both arguments to linear need to be at least 1D, but they are 0D and 2D"),
 ])
-def test_linear_bad_shapes_say_what_pytorch_says_plus_a_hint(torch, shapes, expected):
+def test_linear_bad_shapes_say_what_pytorch_says_plus_a_hint(shapes, expected):
     message = str(compare_with_torch(lambda lib, *t: lib.nn.functional.linear(*t),
                                      *[double(*shape) for shape in shapes], raises=RuntimeError,
                                      match=expected))
@@ -141,12 +141,13 @@ def test_linear_bad_shapes_say_what_pytorch_says_plus_a_hint(torch, shapes, expe
         assert "in_features=5" in message and "[2, 5]" in message
 
 
-def test_linear_dtype_mismatch(torch):
+def test_linear_dtype_mismatch():
     compare_with_torch(lambda lib, x, w: lib.nn.functional.linear(x.double(), w.float()),
-                      double(4, 3), double(2, 3), raises=RuntimeError, match="double != float")
+                       double(4, 3), double(2, 3), raises=RuntimeError, match="double != float")
     compare_with_torch(lambda lib, x, w, b: lib.nn.functional.linear(x.float(), w.float(), b),
-                      double(4, 3), double(2, 3), double(2),
-                      raises=RuntimeError, match="self and mat2 must have the same dtype, but got Double and Float")
+                       double(4, 3), double(2, 3), double(2),
+                       raises=RuntimeError,
+                       match="self and mat2 must have the same dtype, but got Double and Float")
 
 
 def test_linear_refuses_non_tensors():
@@ -167,9 +168,9 @@ def test_one_hot_matches_torch(torch):
     ([-1, 2], -1, "Class values must be non-negative."),
     ([1, 2], 2, "Class values must be smaller than num_classes."),
 ])
-def test_one_hot_errors(torch, values, classes, message):
+def test_one_hot_errors(values, classes, message):
     compare_with_torch(lambda lib, t: lib.nn.functional.one_hot(t, classes),
-                      np.array(values, dtype=np.int64), raises=RuntimeError, match=message)
+                       np.array(values, dtype=np.int64), raises=RuntimeError, match=message)
 
 
 def test_one_hot_refuses_float_indices():
@@ -179,7 +180,7 @@ def test_one_hot_refuses_float_indices():
 
 # ======================================================================== pad
 @pytest.mark.parametrize("amounts", [(1, 2), (1, 1, 2, 0), (-1, 2), (0, 0, -1, -1, 1, 0)])
-def test_pad_matches_torch(torch, amounts):
+def test_pad_matches_torch(amounts):
     compare_with_torch(lambda lib, x: lib.nn.functional.pad(x, amounts), double(3, 4, 5),
                        second_order=True)
     compare_with_torch(lambda lib, x: lib.nn.functional.pad(x, amounts, value=2.5), double(3, 4, 5))
@@ -193,8 +194,9 @@ def test_pad_gradcheck():
     ((1,), "Padding length must be divisible by 2"),
     ((1, 1, 1, 1, 1, 1), "Padding length should be less than or equal to two times the input"),
 ])
-def test_pad_errors(torch, amounts, message):
-    compare_with_torch(lambda lib, x: lib.nn.functional.pad(x, amounts), double(2, 3), raises=RuntimeError, match=message)
+def test_pad_errors(amounts, message):
+    compare_with_torch(lambda lib, x: lib.nn.functional.pad(x, amounts), double(2, 3),
+                       raises=RuntimeError, match=message)
 
 
 def test_pad_other_modes_say_they_are_missing():

@@ -32,7 +32,7 @@ AVG_VARIANTS = [  # kernel, stride, padding, ceil_mode
 
 # ================================================================== max pool
 @pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode", MAX_VARIANTS)
-def test_max_pool2d_matches_torch(torch, kernel, stride, padding, dilation, ceil_mode):
+def test_max_pool2d_matches_torch(kernel, stride, padding, dilation, ceil_mode):
     def pool(lib, x):
         return lib.nn.functional.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
 
@@ -81,12 +81,12 @@ def test_max_pool2d_ties_nan_and_infinities_like_torch(torch, array):
         compare_with_torch(lambda lib, t: lib.nn.functional.max_pool2d(t, *args), array)
 
 
-def test_max_pool2d_unbatched_and_graph(torch):
+def test_max_pool2d_unbatched_and_graph():
     out = compare_with_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 2), double(3, 6, 6))
     assert type(out.grad_fn).__name__ == "MaxPool2DWithIndicesBackward0"
 
 
-def test_max_pool2d_integers_and_float32(torch):
+def test_max_pool2d_integers_and_float32():
     ints = np.random.default_rng(0).integers(-50, 50, (2, 3, 6, 6))
     compare_with_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 2, 1), ints)
     floats = double(4, 3, 8, 8).astype(np.float32)
@@ -102,7 +102,7 @@ def test_max_pool2d_double_backward_node():
 # ================================================================== avg pool
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode", AVG_VARIANTS)
 @pytest.mark.parametrize("count_include_pad", [True, False])
-def test_avg_pool2d_matches_torch(torch, kernel, stride, padding, ceil_mode, count_include_pad):
+def test_avg_pool2d_matches_torch(kernel, stride, padding, ceil_mode, count_include_pad):
     def pool(lib, x):
         return lib.nn.functional.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad)
 
@@ -120,7 +120,7 @@ def test_avg_pool2d_gradgradcheck():
     assert gradgradcheck(lambda t: F.avg_pool2d(t, 3, 2, 1), (leaf(double(1, 1, 5, 5)),))
 
 
-def test_avg_pool2d_divisor_override_unbatched_and_float32(torch):
+def test_avg_pool2d_divisor_override_unbatched_and_float32():
     compare_with_torch(lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, divisor_override=3),
                        double(3, 6, 6))
     compare_with_torch(lambda lib, x: lib.nn.functional.avg_pool2d(x, 2),
@@ -129,7 +129,7 @@ def test_avg_pool2d_divisor_override_unbatched_and_float32(torch):
     assert type(out.grad_fn).__name__ == "AvgPool2DBackward0"
 
 
-def test_avg_pool2d_integers_like_torch(torch):
+def test_avg_pool2d_integers_like_torch():
     ints = np.random.default_rng(0).integers(-50, 50, (2, 3, 6, 6))
     compare_with_torch(lambda lib, x: lib.nn.functional.avg_pool2d(x, 2), ints)
 
@@ -151,19 +151,19 @@ def test_avg_pool2d_double_backward_node():
     ((1, 5, 5), (2, 0), "stride should not be zero"),
     ((1, 5, 5), ((2, 2, 2),), "kernel_size must either be a single int, or a tuple of two ints"),
 ])
-def test_pool_errors_match_torch(torch, function, shape, args, message):
+def test_pool_errors_match_torch(function, shape, args, message):
     if function == "avg_pool2d" and len(shape) == 2:
         # PyTorch's avg_pool2d fails with an IndexError here; gradlab says what max_pool2d says
         with pytest.raises(RuntimeError, match="non-empty 3D or 4D"):
             F.avg_pool2d(gradlab.ones(*shape), *args)
         return
     compare_with_torch(lambda lib, x: getattr(lib.nn.functional, function)(x, *args), double(*shape),
-                      raises=RuntimeError, match=message)
+                       raises=RuntimeError, match=message)
 
 
-def test_max_pool2d_negative_padding(torch):
+def test_max_pool2d_negative_padding():
     compare_with_torch(lambda lib, x: lib.nn.functional.max_pool2d(x, 2, padding=-1),
-                      double(1, 5, 5), raises=RuntimeError, match="pad must be non-negative")
+                       double(1, 5, 5), raises=RuntimeError, match="pad must be non-negative")
 
 
 def test_pool_on_the_benchmark_shape_is_fast():

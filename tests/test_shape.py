@@ -42,7 +42,8 @@ def test_reshape_of_transposed_copies_like_torch():
 
 
 def test_view_of_transposed_fails_like_torch():
-    compare_with_torch(lambda m, x: x.t().view(-1), double(3, 4), raises=RuntimeError, match="view size is not compatible")
+    compare_with_torch(lambda m, x: x.t().view(-1), double(3, 4),
+                       raises=RuntimeError, match="view size is not compatible")
 
 
 @pytest.mark.parametrize("target, match", [
@@ -63,7 +64,8 @@ def test_reshape_without_sizes_is_a_type_error():
 
 def test_reshape_errors_for_ambiguous_empty_and_float_sizes():
     compare_with_torch(lambda m, x: x.reshape(-1, 0), double(0, 3), raises=RuntimeError, match="ambiguous")
-    compare_with_torch(lambda m, x: x.reshape(2.5), double(5), raises=TypeError, match="must be tuple of ints, not float")
+    compare_with_torch(lambda m, x: x.reshape(2.5), double(5),
+                       raises=TypeError, match="must be tuple of ints, not float")
 
 
 def test_view_shares_memory_and_version_counter():
@@ -100,8 +102,10 @@ def test_flatten_returns_the_same_object_when_nothing_changes():
 
 
 def test_flatten_errors():
-    compare_with_torch(lambda m, x: x.flatten(2, 0), double(2, 3, 4), raises=RuntimeError, match="start_dim cannot come after end_dim")
-    compare_with_torch(lambda m, x: x.flatten(5), double(2, 3, 4), raises=IndexError, match="Dimension out of range")
+    compare_with_torch(lambda m, x: x.flatten(2, 0), double(2, 3, 4),
+                       raises=RuntimeError, match="start_dim cannot come after end_dim")
+    compare_with_torch(lambda m, x: x.flatten(5), double(2, 3, 4),
+                       raises=IndexError, match="Dimension out of range")
 
 
 # ----------------------------------------------------- t / transpose / permute
@@ -184,8 +188,10 @@ def test_squeeze_matches_torch(args):
 
 
 def test_squeeze_errors():
-    compare_with_torch(lambda m, x: x.squeeze(3), double(1, 3, 1), raises=IndexError, match="Dimension out of range")
-    compare_with_torch(lambda m, x: x.squeeze((0, 0)), double(1, 3, 1), raises=RuntimeError, match="dim 0 appears multiple times")
+    compare_with_torch(lambda m, x: x.squeeze(3), double(1, 3, 1),
+                       raises=IndexError, match="Dimension out of range")
+    compare_with_torch(lambda m, x: x.squeeze((0, 0)), double(1, 3, 1),
+                       raises=RuntimeError, match="dim 0 appears multiple times")
 
 
 # ------------------------------------------------------------ expand / repeat
@@ -219,8 +225,10 @@ def test_repeat_double_backward():
 
 
 def test_repeat_errors():
-    compare_with_torch(lambda m, x: x.repeat(2), double(2, 3), raises=RuntimeError, match="can not be smaller than number of dimensions")
-    compare_with_torch(lambda m, x: x.repeat(-1, 1), double(2, 3), raises=RuntimeError, match="negative dimension -2")
+    compare_with_torch(lambda m, x: x.repeat(2), double(2, 3),
+                       raises=RuntimeError, match="can not be smaller than number of dimensions")
+    compare_with_torch(lambda m, x: x.repeat(-1, 1), double(2, 3),
+                       raises=RuntimeError, match="negative dimension -2")
 
 
 # ------------------------------------------------------- split / chunk / unbind
@@ -289,7 +297,8 @@ def test_narrow_matches_torch(dim, start, length):
     (4, 0, "start out of range (expected to be in range of [-3, 3], but got 4)"),
 ])
 def test_narrow_errors(start, length, match):
-    compare_with_torch(lambda m, x: m.narrow(x, 0, start, length), double(3, 4), raises=Exception, match=match)
+    compare_with_torch(lambda m, x: m.narrow(x, 0, start, length), double(3, 4),
+                       raises=Exception, match=match)
 
 
 # ------------------------------------------------------------- cat / stack

@@ -155,6 +155,10 @@ def _expand(value, shape):
     return np.broadcast_to(value, tuple(shape))
 
 
+def _sign(value):
+    return np.where(np.isnan(value), 0.0, np.sign(value))  # PyTorch: sign(nan) = 0
+
+
 def _sigmoid(value):
     return 1 / (1 + np.exp(-value))
 
@@ -162,7 +166,7 @@ def _sigmoid(value):
 FUNCTIONS = {
     "exp": np.exp, "log": np.log, "log1p": np.log1p, "sqrt": np.sqrt, "sin": np.sin,
     "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid, "abs": np.abs,
-    "sign": np.sign, "floor": np.floor, "trunc": np.trunc, "where": np.where,
+    "sign": _sign, "floor": np.floor, "trunc": np.trunc, "where": np.where,
     "expand": _expand, "outer": np.outer, "zeros_like": np.zeros_like, "ones_like": np.ones_like,
     "_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
 }

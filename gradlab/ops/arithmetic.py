@@ -422,9 +422,7 @@ def _fmod_values(a, b):
 
 
 class _ModuloByNumber(Node):
-    """``a mod c`` with c a number: a shifted copy of a."""
-
-    derivatives = Derivatives("a mod other", a="1")
+    """``a mod c`` with c a number (a parameter, not an input): a shifted copy of a."""
 
     @classmethod
     def forward(cls, ctx, a, other):
@@ -456,9 +454,9 @@ class _ModuloByTensor(Node):
 
 
 class RemainderBackward0(_ModuloByNumber):
-    """out = a mod c  (c a number)          d/da = 1"""
+    """``a % c`` with c a number (Python's remainder: the divisor's sign)."""
 
-    expression = "a % c"
+    derivatives = Derivatives("a % c", a="1")
     _values = staticmethod(_remainder_values)
 
 
@@ -471,9 +469,9 @@ class RemainderBackward1(_ModuloByTensor):
 
 
 class FmodBackward0(_ModuloByNumber):
-    """out = fmod(a, c)  (c a number)          d/da = 1"""
+    """``fmod(a, c)`` with c a number (C's fmod: the dividend's sign)."""
 
-    expression = "fmod(a, c)"
+    derivatives = Derivatives("fmod(a, c)", a="1")
     _values = staticmethod(_fmod_values)
 
 

@@ -132,7 +132,7 @@ class ConvolutionBackward0(Node):
         "conv2d(x, W) + b",
         x=Words("grad spread back over each window through W (transposed conv)"),
         W=Words("Σ grad · window of x"),
-        b=Words("1 (summed over n, h, w)"))
+        b=Words("Σ grad over n, h, w"))
 
     @staticmethod
     def forward(ctx, input, weight, bias, geometry):  # noqa: A002 - PyTorch's argument name

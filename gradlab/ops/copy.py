@@ -3,17 +3,16 @@ casts (``to``, ``float()``, ``double()``), whose gradient is cast back."""
 import numpy as np
 
 from .. import dtypes
+from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..device import check_device, device as _device
 from ..tensor import Tensor, _wrap
 
 
 class CloneBackward0(Node):
-    """out = a (a copy)          d/da = 1"""
+    """``clone(a)``: a copy of ``a`` in new memory, still in the graph."""
 
-    expression = "clone(a)"
-    local_derivatives = ("∂out/∂a = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("clone(a)", a="1")
 
     @staticmethod
     def forward(ctx, a):
@@ -25,11 +24,9 @@ class CloneBackward0(Node):
 
 
 class ToCopyBackward0(Node):
-    """out = a converted to another dtype          d/da = 1 (cast back to a's dtype)"""
+    """``a.to(dtype)``: a copy of ``a`` converted to another dtype (its gradient is cast back)."""
 
-    expression = "a.to(dtype)"
-    local_derivatives = ("∂out/∂a = 1",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a.to(dtype)", a="1")
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -39,10 +36,6 @@ class ToCopyBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output  # the engine casts it to the input's dtype
-
-    @classmethod
-    def apply(cls, a, dtype):
-        return super().apply(a, dtype=dtype)
 
 
 def clone(input, *, memory_format=None):  # noqa: A002 - PyTorch's argument name
@@ -71,7 +64,7 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, me
     if args and _is_dtype(args[0]):
         dtype = args.pop(0)
     if args and isinstance(args[0], bool):
-        non_blocking = args.pop(0)
+        args.pop(0)  # non_blocking: nothing to wait for on the CPU
     if args and isinstance(args[0], bool):
         copy = args.pop(0)
     if args:

@@ -204,8 +204,9 @@ class FillBackward2(Node):
 
 
 class FillBackward3(Node):
-    """``a.fill_(value)`` with ``value`` a 0-d tensor, and ``a[...] = value`` with a number or a
-    0-d tensor: every element becomes ``value`` (PyTorch records both as this node)."""
+    """``a.fill_(value)`` with ``value`` a 0-d tensor, and ``a[...] = value`` / ``a[:] = value``
+    with a number or a 0-d tensor: every element becomes ``value`` (as in PyTorch, both record
+    this node; its ``value`` edge is None when the value needs no gradient)."""
 
     derivatives = Derivatives("a.fill_(value)", a="0", value="1")
 

@@ -11,6 +11,7 @@ of ``x @ W`` shows the same nodes as PyTorch's (``MmBackward0`` under an
 """
 import numpy as np
 
+from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..dtypes import cpp_type_name, type_name
 from ..tensor import Tensor
@@ -20,11 +21,9 @@ from .shape import UnsafeViewBackward0
 
 # ================================================================= products
 class DotBackward0(Node):
-    """out = Σ_i a_i b_i (1-d · 1-d)          d/da = b,  d/db = a"""
+    """``dot(a, b)`` = Σ a_i b_i, two 1-d tensors."""
 
-    expression = "a · b"
-    local_derivatives = ("∂out/∂a = b", "∂out/∂b = a")
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = b", r"\frac{\partial out}{\partial b} = a")
+    derivatives = Derivatives("a · b", a="b", b="a")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -39,11 +38,9 @@ class DotBackward0(Node):
 
 
 class MvBackward0(Node):
-    """out = M v (2-d @ 1-d)          grad_M = grad ⊗ v (outer product),  grad_v = Mᵀ grad"""
+    """``mv(M, v)``: a matrix (2-d) times a vector (1-d)."""
 
-    expression = "M @ v"
-    local_derivatives = ("∂out/∂M: grad ⊗ v", "∂out/∂v: Mᵀ @ grad")
-    local_derivatives_latex = (r"\bar{M} = \bar{y}\, v^\top", r"\bar{v} = M^\top \bar{y}")
+    derivatives = Derivatives("M @ v", M="outer(grad_out, v)", v="M.T @ grad_out")
 
     @staticmethod
     def forward(ctx, matrix, vector):
@@ -59,11 +56,9 @@ class MvBackward0(Node):
 
 
 class MmBackward0(Node):
-    """out = A @ B (2-d)          grad_A = grad @ Bᵀ,  grad_B = Aᵀ @ grad"""
+    """``mm(A, B)``: the product of two matrices (2-d)."""
 
-    expression = "A @ B"
-    local_derivatives = ("∂out/∂A: grad @ Bᵀ", "∂out/∂B: Aᵀ @ grad")
-    local_derivatives_latex = (r"\bar{A} = \bar{C} B^\top", r"\bar{B} = A^\top \bar{C}")
+    derivatives = Derivatives("A @ B", A="grad_out @ B.T", B="A.T @ grad_out")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -78,11 +73,10 @@ class MmBackward0(Node):
 
 
 class BmmBackward0(Node):
-    """out[i] = A[i] @ B[i] (3-d, one product per batch)          grad_A = grad @ Bᵀ,  grad_B = Aᵀ @ grad"""
+    """``bmm(A, B)``: a batch of matrix products (3-d), out[i] = A[i] @ B[i]."""
 
-    expression = "bmm(A, B)"
-    local_derivatives = ("∂out/∂A: grad @ Bᵀ (per batch)", "∂out/∂B: Aᵀ @ grad (per batch)")
-    local_derivatives_latex = (r"\bar{A}_i = \bar{C}_i B_i^\top", r"\bar{B}_i = A_i^\top \bar{C}_i")
+    derivatives = Derivatives("bmm(A, B)", A="grad_out @ transpose(B, 1, 2)",
+                              B="transpose(A, 1, 2) @ grad_out")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -98,12 +92,10 @@ class BmmBackward0(Node):
 
 # ============================================ the view matmul makes on the way
 class SqueezeBackward4(Node):
-    """out = a without its size-1 dimension ``dim`` (``squeeze_(dim)``: PyTorch squeezes
-    matmul's own intermediate result in place)          d/da = 1 (the dimension is put back)"""
+    """``a.squeeze_(dim)``: ``a`` without its size-1 dimension ``dim`` (PyTorch squeezes
+    matmul's own intermediate result in place)."""
 
-    expression = "a.squeeze_(dim)"
-    local_derivatives = ("∂out/∂a = 1 (reshaped)",)
-    local_derivatives_latex = (r"\frac{\partial out}{\partial a} = 1",)
+    derivatives = Derivatives("a.squeeze_(dim)", a="reshape(grad_out, input_shape)")
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -332,14 +324,9 @@ def _batched_matmul(a, b):
 
 # ============================================ bias + product (F.linear's node)
 class AddmmBackward0(Node):
-    """out = bias + A @ B  (``addmm``; ``F.linear`` with a bias is addmm(b, x, Wᵀ))
-    grad_bias = grad (summed over the rows it was broadcast to),
-    grad_A = grad @ Bᵀ,  grad_B = Aᵀ @ grad"""
+    """``addmm(bias, A, B)`` = bias + A @ B (``F.linear`` with a bias is addmm(b, x, Wᵀ))."""
 
-    expression = "bias + A @ B"
-    local_derivatives = ("∂out/∂bias = 1", "∂out/∂A: grad @ Bᵀ", "∂out/∂B: Aᵀ @ grad")
-    local_derivatives_latex = (r"\bar{b} = \sum_{rows} \bar{C}", r"\bar{A} = \bar{C} B^\top",
-                               r"\bar{B} = A^\top \bar{C}")
+    derivatives = Derivatives("bias + A @ B", bias="1", A="grad_out @ B.T", B="A.T @ grad_out")
 
     @staticmethod
     def forward(ctx, bias, a, b):

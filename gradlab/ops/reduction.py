@@ -490,7 +490,7 @@ def _exclusive_products(a, dim, from_end):
 class ProdBackward0(Node):
     """``prod(a)``: all the elements of ``a`` multiplied."""
 
-    derivatives = Derivatives("prod(a)", a=Words("Π_{j≠i} a_j, the product of the other elements "
+    derivatives = Derivatives("prod(a)", a=Words("the product of all the other elements "
                                                  "(out / a when none is 0)"))
 
     @staticmethod
@@ -512,8 +512,8 @@ class ProdBackward0(Node):
 class ProdBackward1(Node):
     """``prod(a, dim)``: the product of the elements along ``dim``."""
 
-    derivatives = Derivatives("prod(a, dim)", a=Words("Π_{j≠i} a_j, the product of the other elements of "
-                                                      "its slice along dim (out / a when none is 0)"))
+    derivatives = Derivatives("prod(a, dim)", a=Words("the product of the other elements of its slice "
+                                                      "along dim (out / a when none is 0)"))
 
     @staticmethod
     def forward(ctx, a, dim, keepdim, dtype=None):
@@ -680,7 +680,7 @@ def _variance(a, dims, correction, keepdim):
 
 
 def _variance_backward(ctx, grad, a):
-    """d var / d a_i = 2 (a_i - mean) / (n - correction)  (grad already has the reduced dims)."""
+    """d var / d a_i = 2 (a_i - mean) / (count - correction)  (grad already has the reduced dims)."""
     dof = ctx.count - ctx.correction
     if ctx.all_dims and dof <= 0:
         # 2 / 0 is inf; PyTorch returns nan where a_i = mean (inf·0) and inf elsewhere
@@ -692,6 +692,7 @@ def _variance_backward(ctx, grad, a):
 class VarBackward0(Node):
     """``var(a)``: Σ (a - mean)² / (count - correction) over ``dims`` (``count`` elements each)."""
 
+    # except when count ≤ correction over all elements: then PyTorch's inf (nan where a = mean)
     derivatives = Derivatives("var(a)", a="2 * restore_reduced_dims(grad_out, dims, keepdim)"
                                           " * (a - mean(a, dims)) / (count - correction)")
 
@@ -712,8 +713,10 @@ class VarBackward0(Node):
 class StdBackward0(Node):
     """``std(a)`` = √var(a), with the same ``dims`` and ``correction``."""
 
-    derivatives = Derivatives("std(a)", a="restore_reduced_dims(0 if out == 0 else grad_out / out, dims, keepdim)"
-                                          " * (a - mean(a, dims)) / (count - correction)")
+    # except when count ≤ correction over all elements: then PyTorch's nan
+    derivatives = Derivatives("std(a)",
+                              a="restore_reduced_dims(0 if out == 0 else grad_out / out, dims, keepdim)"
+                                " * (a - mean(a, dims)) / (count - correction)")
 
     @staticmethod
     def forward(ctx, a, dims, correction, keepdim, all_dims):
