@@ -27,7 +27,7 @@ Names in the formulas are the node's inputs, its output `out`, and what forward 
 
 
 def node_classes():
-    """Every Node subclass that carries its own derivative record, grouped by module."""
+    """Every PyTorch-named Node subclass with a derivative record (its own or inherited)."""
     sys.path.insert(0, str(ROOT))
     import gradlab  # noqa: F401 - imports every op module
     from gradlab.autograd.node import Node
@@ -36,7 +36,7 @@ def node_classes():
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.__dict__.get("derivatives") is not None and not cls.__name__.startswith("_"):
+        if cls.derivatives is not None and not cls.__name__.startswith("_"):
             found.append(cls)
     return sorted(set(found), key=lambda c: (c.__module__, c.__name__))
 

@@ -159,7 +159,7 @@ def _assert_close(actual, expected, rtol, atol):
     tight = expected.dtype == np.float64
     np.testing.assert_allclose(actual, expected,
                                rtol=(1e-7 if tight else 1e-5) if rtol is None else rtol,
-                               atol=(1e-12 if tight else 1e-6) if atol is None else atol)
+                               atol=(0 if tight else 1e-6) if atol is None else atol)
 
 
 def _compare_errors(function, inputs, requires_grad, raises, match, reworded):
