@@ -158,8 +158,8 @@ def _assert_close(actual, expected, rtol, atol):
         return
     tight = expected.dtype == np.float64
     np.testing.assert_allclose(actual, expected,
-                               rtol=(1e-7 if tight else 1e-5) if rtol is None else rtol,
-                               atol=(0 if tight else 1e-6) if atol is None else atol)
+                               rtol=(1e-7 if tight else 1e-6) if rtol is None else rtol,
+                               atol=0 if atol is None else atol)
 
 
 def _compare_errors(function, inputs, requires_grad, raises, match, reworded):

@@ -129,7 +129,8 @@ SAMPLES = [
     ("MmBackward0", lambda A, B: A @ B, [("signed", (2, 3)), ("signed", (3, 4))]),
     ("BmmBackward0", lambda A, B: torch.bmm(A, B), [("signed", (2, 2, 3)), ("signed", (2, 3, 4))]),
     ("SqueezeBackward4", lambda a, B: a @ B, [("signed", (3,)), ("signed", (3, 4))]),
-    # F.linear(x, W, b) is addmm(b, x, Wᵀ): W = Bᵀ makes B the node's own input (a view of it)
+    # F.linear(x, W, b) is addmm(b, x, Wᵀ): W = Bᵀ makes B the node's own input (a view of it);
+    # with .contiguous(), B reaches the node stored transposed (backward's b_is_transposed path)
     ("AddmmBackward0", lambda bias, A, B: torch.nn.functional.linear(A, B.t(), bias),
      [("signed", (4,)), ("signed", (2, 3)), ("signed", (3, 4))]),
     ("AddmmBackward0", lambda bias, A, B: torch.nn.functional.linear(A, B.t().contiguous(), bias),

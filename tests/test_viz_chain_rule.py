@@ -23,10 +23,11 @@ def test_chain_rule_of_sum_relu_add_pow_mul(reused):
     assert line(record_of(reused, "SumBackward0"), "grad_a") == \
         "grad_a = expand(grad_out, shape) = expand(1., [2]) = [1., 1.]   → ReluBackward0"
     assert line(record_of(reused, "ReluBackward0"), "grad_a") == \
-        "grad_a = grad_out × 1[out > 0] = [1., 1.] × 1[[ 4., 12.] > 0] = [1., 1.]   → z"
+        "grad_a = grad_out × (0 if out ≤ 0 else 1) = [1., 1.] × (0 if [ 4., 12.] ≤ 0 else 1) = [1., 1.]   → z"
     add = record_of(reused, "AddBackward0")
     assert line(add, "grad_a") == "grad_a = grad_out × 1 = [1., 1.] × 1 = [1., 1.]   → y"
-    assert line(add, "grad_b") == "grad_b = grad_out × 1 = [1., 1.] × 1 = [1., 1.]   → PowBackward0"
+    assert line(add, "grad_b") == \
+        "grad_b = grad_out × alpha = [1., 1.] × 1 = [1., 1.]   → PowBackward0"
     assert line(record_of(reused, "PowBackward0"), "grad_a") == \
         "grad_a = grad_out × exponent · a^(exponent-1) = [1., 1.] × 2 · [1., 2.]^(2-1) = [2., 4.]   → x"
     mul = record_of(reused, "MulBackward0")
@@ -71,8 +72,7 @@ def test_chain_rule_of_matmul():
                                   "[[-0.5000, 3.0000], [-0.5000, 3.0000]]   → a")
     assert line(mm, "grad_B") == ("grad_B = Aᵀ @ grad_out = [[1., 2.], [3., 4.]]ᵀ @ "
                                   "[[1., 1.], [1., 1.]] = [[4., 4.], [6., 6.]]   → b")
-    assert line(mm, "local derivatives") == \
-        "local derivatives: ∂out/∂A: grad @ Bᵀ;  ∂out/∂B: Aᵀ @ grad"
+    assert line(mm, "derivatives") == "derivatives: grad_A = grad_out @ Bᵀ;  grad_B = Aᵀ @ grad_out"
 
 
 def test_the_numbers_after_the_last_equals_sign_are_the_engines(reused):
@@ -94,9 +94,26 @@ def test_a_broadcast_input_says_it_was_summed_back():
         "broadcast dimensions to b's shape [2] = [4., 6.]   → bias")
 
 
-def test_an_op_without_a_written_rule_gets_the_general_line():
-    x = gradlab.tensor([0.5, 1.0], requires_grad=True)
-    loss = x.abs().sum()
+def test_a_rule_in_words_is_shown_as_words():
+    x = gradlab.tensor([[0.5, 1.0]], requires_grad=True)
+    loss = x.gather(1, gradlab.tensor([[1, 1]])).sum()
     recording = BackwardRecording(loss, names={"x": x})
-    abs_step = record_of(recording, "AbsBackward0")
-    assert line(abs_step, "grad_a") == "grad_a = grad_out · ∂out/∂a = [1., 1.]   → x"
+    gather = record_of(recording, "GatherBackward0")
+    assert line(gather, "grad_a") == \
+        "grad_a = 1 where index points (summed over repeats) = [[0., 2.]]   → x"
+
+
+def test_a_custom_function_gets_the_general_line():
+    class Double(gradlab.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    x = gradlab.tensor([0.5, 1.0], requires_grad=True)
+    recording = BackwardRecording(Double.apply(x).sum(), names={"x": x})
+    double = record_of(recording, "DoubleBackward")
+    assert line(double, "grad_input0") == "grad_input0 = grad_out · ∂out/∂input0 = [2., 2.]   → x"

@@ -203,7 +203,7 @@ def _chain_lines(recording, record, symbols):
             values["grad_out"] = values_text(grad_out)
             symbolic, numeric = formula.chain(symbol, values)
             rule = f"{symbolic.split(' = ', 1)[1]} = {numeric}"
-            if not formula.is_gradient and tuple(result.shape) != tuple(grad_out.shape):
+            if not formula.is_gradient and result._data.size < grad_out._data.size:
                 rule += (f", summed over the broadcast dimensions to {symbol}'s shape "
                          f"{shape_text(result._data)}")
         lines.append(Line(f"  grad_{symbol} = {rule} = {values_text(result)}   → {target}",
