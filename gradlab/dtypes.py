@@ -249,3 +249,43 @@ class iinfo:
 
     def __repr__(self):
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+# ====================================================================== casting NumPy values
+# The ops compute with NumPy; these bring operands to PyTorch's result dtype first, so NumPy
+# computes in the dtype PyTorch would (an int tensor times 2.5 is float32, uint8 + 1000 wraps).
+def common_arrays(a, b):
+    """``a`` and ``b`` cast to PyTorch's result dtype, so that NumPy computes in it."""
+    if a.__class__ is np.ndarray:  # fast paths where NumPy already agrees with PyTorch
+        if b.__class__ is np.ndarray:
+            if a.dtype == b.dtype:
+                return a, b
+        elif b.__class__ is _py_float or b.__class__ is _py_int:
+            if a.dtype.kind == "f":
+                return a, b
+    dtype = result_type(a, b).numpy_dtype
+    return cast_value(a, dtype), cast_value(b, dtype)
+
+
+def common_float_arrays(a, b):
+    """Like ``common_arrays``, but integers become the default float (true division)."""
+    dtype = result_type(a, b)
+    dtype = (dtype if dtype.is_floating_point else get_default_dtype()).numpy_dtype
+    return cast_value(a, dtype), cast_value(b, dtype)
+
+
+def cast_value(value, numpy_dtype):
+    """An array or a Python number as an array of ``numpy_dtype``; out-of-range ints wrap as in C."""
+    if value.__class__ is np.ndarray:
+        return value if value.dtype == numpy_dtype else value.astype(numpy_dtype)
+    if numpy_dtype.kind in "iu" and value.__class__ is _py_int:
+        info = np.iinfo(numpy_dtype)
+        if not info.min <= value <= info.max:
+            # PyTorch casts the number to the tensor's type, which wraps around as in C
+            value = (value - info.min) % (1 << info.bits) + info.min
+    return np.array(value, dtype=numpy_dtype)
+
+
+def float_array(a):
+    """Integer (and bool) values as the default float, as ``1 / x``, ``exp`` or ``logsumexp`` need."""
+    return a if a.dtype.kind == "f" else a.astype(get_default_dtype().numpy_dtype)

@@ -41,13 +41,14 @@ def compare_with_torch(function, *inputs, requires_grad=None, rtol=None, atol=No
     inputs: NumPy arrays or scalars, made into one tensor per library (anything else is
         passed as is).
     requires_grad: one flag per input, or one for all; by default every floating-point array.
-    rtol, atol: for values and gradients; by default 1e-7 and 1e-12 for float64 results,
-        1e-5 and 1e-6 for other floats; integers and booleans must be equal.
+    rtol, atol: for values and gradients; by default 1e-7 and 0 for float64, 1e-5 and 1e-6
+        for the other floating dtypes; integers and booleans must be equal.
     second_order: build the gradients with ``create_graph`` and compare the gradients of
         ``sum(grad ** 2)`` with respect to the inputs too.
     seed: of the random upstream gradient.
     raises: instead of a result, both must raise this type (``Exception``: any), exactly
-        the same type, and gradlab's message must start with PyTorch's first line.
+        the same type, and gradlab's message must start with PyTorch's whole message
+        (not asked of PyTorch's "invalid combination of arguments" listings).
     match: with ``raises``, a phrase that both messages contain.
     reworded: with ``raises``, gradlab says it in its own words: its message need not start
         with PyTorch's (``match`` still holds for both).
@@ -113,7 +114,8 @@ def _run(library, function, inputs, requires_grad, second_order, seed):
         rng = np.random.default_rng(seed)
         upstream = [library.tensor(rng.standard_normal(tuple(out.shape)), dtype=out.dtype)
                     for out in differentiable]
-        if len(differentiable) > 1:  # several outputs: backward from one weighted sum
+        if len(differentiable) > 1:  # one weighted sum: gradlab's grad() of several outputs
+            # of one node (x.split(2)) returns None today, a bug apart from what is compared
             differentiable = [sum((out * up).sum() for out, up in zip(differentiable, upstream))]
             upstream = None
         grads = list(library.autograd.grad(differentiable, leaves, upstream,
@@ -158,8 +160,8 @@ def _assert_close(actual, expected, rtol, atol):
         return
     tight = expected.dtype == np.float64
     np.testing.assert_allclose(actual, expected,
-                               rtol=(1e-7 if tight else 1e-6) if rtol is None else rtol,
-                               atol=0 if atol is None else atol)
+                               rtol=(1e-7 if tight else 1e-5) if rtol is None else rtol,
+                               atol=(0 if tight else 1e-6) if atol is None else atol)
 
 
 def _compare_errors(function, inputs, requires_grad, raises, match, reworded):
@@ -172,7 +174,6 @@ def _compare_errors(function, inputs, requires_grad, raises, match, reworded):
     try:
         import torch
     except ImportError:
-        assert "numpy" not in message.lower(), message
         return ours.value
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -180,7 +181,7 @@ def _compare_errors(function, inputs, requires_grad, raises, match, reworded):
             function(torch, *_tensors(torch, inputs, requires_grad))
     expected = str(theirs.value)
     assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
-    assert "numpy" not in message.lower() or "numpy" in expected.lower(), message
+    assert "numpy" not in message.lower() or "numpy" in expected.lower(), message  # no NumPy internals
     if match is not None:
         assert match in expected, expected
     if not reworded and "invalid combination of arguments" not in expected:  # a parser dump

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap, tensor_from_data
 from .grad_mode import _state as _grad_state
-from .node import AccumulateGrad, check_view_is_current, grad_accumulator
+from .node import AccumulateGrad, RemovableHandle, check_view_is_current, grad_accumulator
 
 
 class BackwardStep:
@@ -204,8 +204,6 @@ def register_tensor_hook(tensor, hook):
 
 
 def _handle(hooks, hook):
-    from .node import RemovableHandle
-
     return RemovableHandle(hooks, hook)
 
 

@@ -19,6 +19,7 @@ from ..autograd.node import Node
 from ..dtypes import type_name
 from ..random import default_generator
 from ..tensor import Tensor, _wrap
+from .inplace import apply_inplace
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -198,8 +199,6 @@ class GeluBackwardBackward0(Node):
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002 - PyTorch's names
     """x where x > 0, ``negative_slope``·x elsewhere (a small slope keeps gradients alive)."""
     if inplace:
-        from .inplace import apply_inplace
-
         return apply_inplace(input, LeakyReluBackward1, negative_slope=negative_slope)
     return LeakyReluBackward0.apply(input, negative_slope=negative_slope)
 

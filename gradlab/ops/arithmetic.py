@@ -7,7 +7,7 @@ as an operand takes a ``(None, 0)`` slot in ``next_functions`` for + - * /
 ``x * 2`` has two.
 
 Every forward first brings its operands to PyTorch's result dtype
-(``_common``), so NumPy computes in the dtype PyTorch would: an int tensor
+(``common_arrays``), so NumPy computes in the dtype PyTorch would: an int tensor
 times 2.5 is float32, a uint8 tensor plus 1000 wraps around in uint8.
 
 What a backward saves follows PyTorch too: ``a * b`` keeps ``b`` only if
@@ -18,47 +18,11 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
-from ..dtypes import get_default_dtype, result_type
-from ..tensor import Tensor
+from ..dtypes import common_arrays, common_float_arrays, float_array, result_type
+from ..tensor import Tensor, tensor_from_data
 
 
 # ------------------------------------------------------- operands and dtypes
-def _common(a, b):
-    """``a`` and ``b`` cast to PyTorch's result dtype, so that NumPy computes in it."""
-    if a.__class__ is np.ndarray:  # fast paths where NumPy already agrees with PyTorch
-        if b.__class__ is np.ndarray:
-            if a.dtype == b.dtype:
-                return a, b
-        elif b.__class__ is float or b.__class__ is int:
-            if a.dtype.kind == "f":
-                return a, b
-    dtype = result_type(a, b).numpy_dtype
-    return _cast(a, dtype), _cast(b, dtype)
-
-
-def _common_float(a, b):
-    """Like ``_common``, but integers become the default float (true division)."""
-    dtype = result_type(a, b)
-    dtype = (dtype if dtype.is_floating_point else get_default_dtype()).numpy_dtype
-    return _cast(a, dtype), _cast(b, dtype)
-
-
-def _cast(value, dtype):
-    if value.__class__ is np.ndarray:
-        return value if value.dtype == dtype else value.astype(dtype)
-    if dtype.kind in "iu" and value.__class__ is int:
-        info = np.iinfo(dtype)
-        if not info.min <= value <= info.max:
-            # PyTorch casts the number to the tensor's type, which wraps around as in C
-            value = (value - info.min) % (1 << info.bits) + info.min
-    return np.array(value, dtype=dtype)
-
-
-def _float_array(a):
-    """Integer (and bool) values as the default float, as ``1 / x`` or ``exp`` need."""
-    return a if a.dtype.kind == "f" else a.astype(get_default_dtype().numpy_dtype)
-
-
 def _is_bool(value):
     return value.dtype == np.bool_ if value.__class__ is np.ndarray else \
         value.__class__ is bool or isinstance(value, np.bool_)
@@ -104,7 +68,7 @@ class AddBackward0(Node):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        a, b = _common(a, b)
+        a, b = common_arrays(a, b)
         if alpha == 1 and alpha.__class__ is not bool:
             return a + b
         _check_alpha(alpha, a.dtype)
@@ -134,7 +98,7 @@ class SubBackward0(Node):
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
         _refuse_bool_subtraction(a, b)
-        a, b = _common(a, b)
+        a, b = common_arrays(a, b)
         if alpha == 1:
             return a - b
         _check_alpha(alpha, a.dtype)
@@ -184,7 +148,7 @@ class MulBackward0(Node):
     def forward(ctx, a, b):
         needs_a, needs_b = ctx.needs_input_grad or (False, False)
         ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
-        a, b = _common(a, b)
+        a, b = common_arrays(a, b)
         return a * b
 
     @staticmethod
@@ -203,7 +167,7 @@ class DivBackward0(Node):
     def forward(ctx, a, b):
         needs_b = (ctx.needs_input_grad or (False, False))[1]
         ctx.save_for_backward(a if needs_b else None, b)
-        a, b = _common_float(a, b)  # int / int is a float division, as in Python 3
+        a, b = common_float_arrays(a, b)  # int / int is a float division, as in Python 3
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.true_divide(a, b)
 
@@ -259,7 +223,7 @@ class ReciprocalBackward0(Node):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(divide="ignore"):
-            out = np.reciprocal(_float_array(a))
+            out = np.reciprocal(float_array(a))
         ctx.save_for_backward(out)
         return out
 
@@ -285,7 +249,7 @@ def _int_power(base, exponent):
 def _power(base, exponent):
     """``base ** exponent`` in PyTorch's result dtype."""
     _refuse_bool("pow", base, exponent)
-    base, exponent = _common(base, exponent)
+    base, exponent = common_arrays(base, exponent)
     dtype = base.dtype
     if dtype.kind in "iu":
         return _int_power(base, exponent)
@@ -383,7 +347,7 @@ def _where_zero(mask, values):
 # ---------------------------------------------------- //  %  fmod: rounding divisions
 def _floor_divide_values(a, b):
     _refuse_bool("div_floor", a, b)
-    a, b = _common(a, b)
+    a, b = common_arrays(a, b)
     _refuse_integer_division_by_zero(b, a.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.floor_divide(a, b)
@@ -391,7 +355,7 @@ def _floor_divide_values(a, b):
 
 def _trunc_divide_values(a, b):
     _refuse_bool("div_trunc", a, b)
-    a, b = _common(a, b)
+    a, b = common_arrays(a, b)
     dtype = a.dtype
     if dtype.kind == "f":
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -406,7 +370,7 @@ def _trunc_divide_values(a, b):
 def _remainder_values(a, b):
     """Python's ``%``: the result has the divisor's sign."""
     _refuse_bool("remainder", a, b)
-    a, b = _common(a, b)
+    a, b = common_arrays(a, b)
     _refuse_integer_division_by_zero(b, a.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.remainder(a, b)
@@ -415,7 +379,7 @@ def _remainder_values(a, b):
 def _fmod_values(a, b):
     """C's ``fmod``: the result has the dividend's sign."""
     _refuse_bool("fmod", a, b)
-    a, b = _common(a, b)
+    a, b = common_arrays(a, b)
     _refuse_integer_division_by_zero(b, a.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.fmod(a, b)
@@ -528,8 +492,6 @@ def _operand(value, op):
     if isinstance(value, (Tensor,) + _NUMBERS):
         return value
     if isinstance(value, np.ndarray):
-        from ..tensor import tensor_from_data
-
         return tensor_from_data(value)
     raise TypeError(
         f"unsupported operand type(s) for {op}: 'Tensor' and '{type(value).__name__}' "

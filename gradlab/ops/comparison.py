@@ -9,9 +9,8 @@ Both sides are first brought to PyTorch's common dtype, as in arithmetic:
 """
 import numpy as np
 
-from ..dtypes import result_type
+from ..dtypes import cast_value, result_type
 from ..tensor import Tensor, _wrap
-from .arithmetic import _cast
 
 _NUMBERS = (int, float, bool, np.number, np.bool_)
 
@@ -49,7 +48,7 @@ def _apply(ufunc, a, b, op):
     """``ufunc`` on ``a`` and ``b`` in their common dtype, as a new tensor."""
     a, b = _operand(a, op), _operand(b, op)
     dtype = result_type(a, b).numpy_dtype
-    a, b = _cast(a, dtype), _cast(b, dtype)
+    a, b = cast_value(a, dtype), cast_value(b, dtype)
     try:
         return _wrap(np.asarray(ufunc(a, b)))
     except ValueError:
@@ -107,7 +106,7 @@ def _bitwise(ufunc, name, a, b):
             f"(\"{name}_cpu\" not implemented for '{dtype._type_name}'); "
             "compare first (x > 0) or use torch.logical_and / logical_or"
         )
-    a, b = _cast(a, dtype.numpy_dtype), _cast(b, dtype.numpy_dtype)
+    a, b = cast_value(a, dtype.numpy_dtype), cast_value(b, dtype.numpy_dtype)
     try:
         return _wrap(np.asarray(ufunc(a, b)))
     except ValueError:

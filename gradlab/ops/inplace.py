@@ -22,8 +22,9 @@ from .. import dtypes
 from ..autograd.derivative import Derivatives
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
-from ..tensor import Tensor, _wrap, announce, bump_version, observers
+from ..tensor import Tensor, _wrap, announce, bump_version, observers, tensor_from_data
 from . import arithmetic, pointwise
+from .comparison import _same_shape_error
 
 
 def check_inplace(tensor, operands=()):
@@ -69,8 +70,6 @@ def _check_shape(tensor, operands):
     try:
         shape = np.broadcast_shapes(tensor._data.shape, *shapes)
     except ValueError:
-        from .comparison import _same_shape_error
-
         raise _same_shape_error(tensor._data.shape, shapes[0]) from None
     if shape != tensor._data.shape:
         raise RuntimeError(
@@ -263,7 +262,6 @@ def copy_(tensor, source, non_blocking=False):
         if not isinstance(source, (bool, int, float, np.number, np.bool_, np.ndarray)):
             raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
                             f"{type(source).__name__}")
-        from ..tensor import tensor_from_data
 
         source = tensor_from_data(source)
     _check_shape(tensor, (source,))

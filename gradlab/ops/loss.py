@@ -20,11 +20,11 @@ import warnings
 import numpy as np
 
 from ..autograd.derivative import Derivatives, Words
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Node
+from ..dtypes import common_arrays, type_name
 from ..tensor import Tensor, _wrap
-from .arithmetic import _common
 from .indexing import ScatterAddBackward0
-from ..dtypes import type_name
 from .pointwise import clamp_max
 from .reduction import log_softmax
 
@@ -141,7 +141,7 @@ class MseLossBackward0(Node):
     def forward(ctx, input, target, reduction):  # noqa: A002 - PyTorch's argument name
         ctx.n = _mean_count(input, reduction)
         ctx.save_for_backward(input, target)
-        input, target = _common(input, target)
+        input, target = common_arrays(input, target)
         difference = input - target
         return _reduce_array(difference * difference, reduction)
 
@@ -292,7 +292,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         ctx.pos_weight = 1 if pos_weight is None else pos_weight
         ctx.n = _mean_count(input, reduction)
         ctx.save_for_backward(input, target)
-        input, target = _common(input, target)
+        input, target = common_arrays(input, target)
         log_sigmoid = _log_sigmoid_array(input)
         if pos_weight is not None:
             log_sigmoid = log_sigmoid * ((pos_weight._data - 1) * target + 1)
@@ -371,8 +371,6 @@ def _refuse_non_float(kernel, *tensors):
 
 def _refuse_grad(function, argument, value):
     if value is not None and value._requires_grad:
-        from ..autograd.grad_mode import is_grad_enabled
-
         if is_grad_enabled():
             raise RuntimeError(
                 f"The function '{function}' is not differentiable with respect to argument "

@@ -13,9 +13,9 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
-from ..dtypes import get_default_dtype, result_type
-from ..tensor import Tensor, _wrap
-from .arithmetic import _cast, reciprocal  # noqa: F401 - reciprocal is also a pointwise function
+from ..dtypes import cast_value, get_default_dtype, result_type
+from ..tensor import Tensor, _wrap, tensor_from_data
+from .arithmetic import reciprocal  # noqa: F401 - reciprocal is also a pointwise function
 from .workspace import workspace
 
 
@@ -290,11 +290,11 @@ class AbsBackward0(Node):
 def _clamp_values(a, low, high):
     """min(max(a, low), high) in the result dtype; a bound may be None (absent)."""
     dtype = result_type(a, low, high).numpy_dtype
-    out = _cast(a, dtype)
+    out = cast_value(a, dtype)
     if low is not None:
-        out = np.maximum(out, _cast(low, dtype))
+        out = np.maximum(out, cast_value(low, dtype))
     if high is not None:
-        out = np.minimum(out, _cast(high, dtype))
+        out = np.minimum(out, cast_value(high, dtype))
     return out if out is not a else a.copy()
 
 
@@ -439,7 +439,7 @@ class MaximumBackward0(Node):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         dtype = result_type(a, b).numpy_dtype
-        return np.maximum(_cast(a, dtype), _cast(b, dtype))
+        return np.maximum(cast_value(a, dtype), cast_value(b, dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -457,7 +457,7 @@ class MinimumBackward0(Node):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         dtype = result_type(a, b).numpy_dtype
-        return np.minimum(_cast(a, dtype), _cast(b, dtype))
+        return np.minimum(cast_value(a, dtype), cast_value(b, dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -564,7 +564,7 @@ class WhereBackward0(Node):
         ctx.condition = condition  # named for the derivative formulas
         ctx.save_for_backward(condition)  # a tensor: changing it in place later is caught
         dtype = result_type(a, b).numpy_dtype
-        return np.where(condition._data, _cast(a, dtype), _cast(b, dtype))
+        return np.where(condition._data, cast_value(a, dtype), cast_value(b, dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -584,7 +584,7 @@ class MaskedFillBackward0(Node):
     def forward(ctx, a, mask, value):
         ctx.mask = mask  # named for the derivative formulas
         ctx.save_for_backward(mask)  # changing it in place later is caught
-        return np.where(mask._data, _cast(value, a.dtype), a)
+        return np.where(mask._data, cast_value(value, a.dtype), a)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -788,7 +788,6 @@ def masked_fill(input, mask, value):  # noqa: A002
 def _as_tensor(value):
     if isinstance(value, Tensor):
         return value
-    from ..tensor import tensor_from_data
 
     return tensor_from_data(value)
 

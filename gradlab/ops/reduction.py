@@ -18,9 +18,12 @@ import numpy as np
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
-from ..dtypes import type_name
+from ..creation import ones
+from ..dtypes import as_dtype, float_array, type_name
 from ..tensor import Tensor, _wrap
-from .shape import normalize_dim
+from .indexing import narrow
+from .pointwise import maximum, minimum
+from .shape import cat, normalize_dim
 
 
 # ------------------------------------------------------------------ helpers
@@ -68,11 +71,7 @@ def _count(shape, dims):
 
 
 def _numpy_dtype(dtype):
-    if dtype is None:
-        return None
-    from ..dtypes import as_dtype
-
-    return as_dtype(dtype).numpy_dtype
+    return None if dtype is None else as_dtype(dtype).numpy_dtype
 
 
 def _sum_dtype(a, dtype):
@@ -87,15 +86,6 @@ def _check_differentiable_dtype(input, dtype):  # noqa: A002
             and _grad_state.enabled):
         raise RuntimeError(f"Autograd not support dtype: {type_name(dtype)} "
                            "(an integer result cannot carry a gradient; reduce to a float dtype)")
-
-
-def _float_array(a):
-    """exp-based reductions turn integer (and bool) tensors into the default float dtype."""
-    if a.dtype.kind == "f":
-        return a
-    from ..dtypes import get_default_dtype
-
-    return a.astype(get_default_dtype().numpy_dtype)
 
 
 def _replace_zeros(tensor, value=1.0):
@@ -381,7 +371,6 @@ def _check_not_empty(name, input, dims=None, specify=True):  # noqa: A002
 
 
 def _extreme(name, node_full, node_dim, result_type, input, dim, keepdim, other):  # noqa: A002
-    from .pointwise import maximum, minimum
 
     if other is not None or isinstance(dim, Tensor):
         other = dim if other is None else other
@@ -465,9 +454,6 @@ def _exclusive_products(a, dim, from_end):
     of itself shifted by 1, 2, 4, ... places (gaps filled with ones). Built from tensor
     ops, so it can be differentiated again.
     """
-    from ..creation import ones
-    from .indexing import narrow
-    from .shape import cat
 
     n = a.shape[dim]
     if n == 0:
@@ -787,7 +773,7 @@ class LogsumexpBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, dims, keepdim):
-        a = _float_array(a)
+        a = float_array(a)
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         # log Σ exp(a) = m + log Σ exp(a - m): no overflow for large a
         shift = _stable_max(a, dims, finite=True)

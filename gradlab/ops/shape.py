@@ -18,6 +18,7 @@ import numpy as np
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor
+from .copy import clone
 
 
 # ------------------------------------------------------------------ helpers
@@ -170,7 +171,6 @@ def reshape(input, *shape):  # noqa: A002
         return ViewBackward0.apply(input, shape=shape)
     if _can_view(input._data, shape):
         return ReshapeAliasBackward0.apply(input, shape=shape)
-    from .copy import clone
 
     return UnsafeViewBackward0.apply(clone(input), shape=shape)
 
