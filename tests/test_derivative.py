@@ -306,14 +306,6 @@ def test_every_record_names_each_input_once_and_renders():
             assert formula.text and formula.latex, cls.__name__
 
 
-def test_no_node_keeps_the_old_derivative_attributes():
-    """The derivative is stated once: no class restates it as text beside its record."""
-    for cls in _node_classes():
-        for attribute in ("local_derivatives_latex",):
-            assert attribute not in vars(cls), cls.__name__
-        assert "local_derivatives" not in vars(cls), cls.__name__
-
-
 # ---------------------------------------------------------------- showing a formula
 @pytest.mark.parametrize("source, text, latex", [
     ("b", "∂out/∂a = b", r"\frac{\partial out}{\partial a} = b"),
