@@ -57,7 +57,7 @@ print(json.dumps({{"plain_ms": plain, "magic_ms": magic, "overhead_ms": magic - 
 
 
 def magic_overhead_table(repeats=REPEATS):
-    """``{"plain_ms", "magic_ms", "overhead_ms", "svg_kb"}`` for the small cell, measured in a fresh process."""
+    """``{"plain_ms", "magic_ms", "overhead_ms", "svg_kb"}`` for the small cell, in a fresh process."""
     result = subprocess.run([sys.executable, "-c", _MEASURE.format(cell=CELL, repeats=repeats)],
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -71,7 +71,7 @@ def conv_block_table(repeats=REPEATS):
 def main():
     table = conv_block_table()
     print("Conv block: conv2d 3→16 3×3 pad 1 on 32×3×32×32, relu, max_pool2d 2, sum, backward "
-          "(best of %d; target ≤ 2× PyTorch)" % REPEATS)
+          f"(best of {REPEATS}; target ≤ 2× PyTorch)")
     print()
     print("| library | ms per step | vs PyTorch |")
     print("|---|---:|---:|")

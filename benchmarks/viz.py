@@ -98,6 +98,6 @@ def markdown(table):
 
 
 if __name__ == "__main__":
-    print("gradlab.viz: capture + graph + layout + SVG (best of %d; target < 200 ms)" % REPEATS)
+    print(f"gradlab.viz: capture + graph + layout + SVG (best of {REPEATS}; target < 200 ms)")
     print()
     print(markdown(viz_table()))

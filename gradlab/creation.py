@@ -291,25 +291,25 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 # ---------------------------------------------------------------- *_like
-def _like(input, fill, dtype, requires_grad, device):  # noqa: A002
+def _like(input, fill, dtype, requires_grad, device):
     target = _dtype_or(dtype, input.dtype)
     return _finish(np.full(input._data.shape, fill, dtype=target), requires_grad, device)
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):  # noqa: A002
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     return _like(input, 0, dtype, requires_grad, device)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):  # noqa: A002
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     return _like(input, 1, dtype, requires_grad, device)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,  # noqa: A002
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
     return _like(input, _number_argument(fill_value), dtype, requires_grad, device)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):  # noqa: A002
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     return _like(input, 0, dtype, requires_grad, device)
 
 
@@ -338,5 +338,5 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def numel(input):  # noqa: A002
+def numel(input):
     return input.numel()

@@ -56,10 +56,10 @@ int8 = dtype("int8", np.int8, 1, "Char", "signed char")
 int16 = dtype("int16", np.int16, 1, "Short", "short int")
 int32 = dtype("int32", np.int32, 1, "Int", "int")
 int64 = dtype("int64", np.int64, 1, "Long", "long int")
-bool = dtype("bool", np.bool_, 0, "Bool", "bool")  # noqa: A001 - PyTorch's name
+bool = dtype("bool", np.bool_, 0, "Bool", "bool")
 
-half, float, double = float16, float32, float64  # noqa: A001
-short, int, long = int16, int32, int64  # noqa: A001
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
 
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 _FROM_NUMPY = {d.numpy_dtype: d for d in ALL}
@@ -213,7 +213,7 @@ def result_type(*operands):
 class finfo:
     """Limits of a floating dtype: ``torch.finfo(torch.float32).eps``."""
 
-    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+    def __init__(self, type=None):
         d = _default_float if type is None else as_dtype(type)
         if not d.is_floating_point:
             raise TypeError(f"torch.finfo() requires a floating point input type, got {d}; "
@@ -236,7 +236,7 @@ class finfo:
 class iinfo:
     """Limits of an integer dtype: ``torch.iinfo(torch.int8).max`` is 127."""
 
-    def __init__(self, type):  # noqa: A002
+    def __init__(self, type):
         d = as_dtype(type)
         if d.category != 1:
             raise TypeError(f"torch.iinfo() requires an integer input type, got {d}; "

@@ -138,17 +138,17 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     return _finish(array.astype(_dtype_or(dtype, dtypes.int64)), requires_grad, device)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,  # noqa: A002
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
     return rand(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,  # noqa: A002
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
                memory_format=None):
     return randn(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,  # noqa: A002
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
                  layout=None, memory_format=None):
     """``randint`` with ``input``'s shape and dtype; ``randint_like(x, high)`` starts at 0."""
     if high is None:

@@ -123,7 +123,8 @@ class Tensor:
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+                raise TypeError("assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
                     f"assigned grad has data of a different size: the tensor has shape "
@@ -554,15 +555,15 @@ class Tensor:
     def relu(self):
         return _pointwise.relu(self)
 
-    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    def clamp(self, min=None, max=None):
         return _pointwise.clamp(self, min, max)
 
     clip = clamp
 
-    def clamp_min(self, min):  # noqa: A002
+    def clamp_min(self, min):
         return _pointwise.clamp_min(self, min)
 
-    def clamp_max(self, max):  # noqa: A002
+    def clamp_max(self, max):
         return _pointwise.clamp_max(self, max)
 
     def trunc(self):
@@ -690,7 +691,7 @@ class Tensor:
         return _shape.t(self)
 
     @property
-    def T(self):  # noqa: N802 - PyTorch's name
+    def T(self):
         if self._data.ndim not in (0, 2):
             warnings.warn(
                 "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
@@ -700,7 +701,7 @@ class Tensor:
         return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
 
     @property
-    def mT(self):  # noqa: N802
+    def mT(self):
         if self._data.ndim == 0:
             warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity "
                           "in these cases.", UserWarning, stacklevel=2)
@@ -808,7 +809,7 @@ class Tensor:
     def pow_(self, exponent):
         return _inplace.pow_(self, exponent)
 
-    def clamp_(self, min=None, max=None):  # noqa: A002
+    def clamp_(self, min=None, max=None):
         return _inplace.clamp_(self, min, max)
 
     def round_(self, *, decimals=0):
@@ -922,17 +923,10 @@ def _contains_str(items):
 
 # The one import cycle (see gradlab/__init__.py): the modules Tensor's methods call
 # import Tensor themselves, so they are imported once it is defined.
-from .ops import arithmetic as _arith  # noqa: E402
-from .ops import broadcast as _broadcast  # noqa: E402
-from .ops import comparison as _compare  # noqa: E402
-from .ops import pointwise as _pointwise  # noqa: E402
-from .ops import reduction as _reduction  # noqa: E402
-from .ops import shape as _shape  # noqa: E402
-from .ops import linalg as _linalg  # noqa: E402
-from .ops import indexing as _indexing  # noqa: E402
-from .ops import inplace as _inplace  # noqa: E402
-from .ops import copy as _copy  # noqa: E402
-from . import creation as _creation  # noqa: E402
-from . import random as _random  # noqa: E402
-from . import printing as _printing  # noqa: E402
-from .autograd import engine as _engine  # noqa: E402
+from . import creation as _creation, printing as _printing, random as _random  # noqa: E402 (the cycle)
+from .autograd import engine as _engine  # noqa: E402 (the cycle)
+from .ops import (  # noqa: E402 (the cycle)
+    arithmetic as _arith, broadcast as _broadcast, comparison as _compare, copy as _copy,
+    indexing as _indexing, inplace as _inplace, linalg as _linalg, pointwise as _pointwise,
+    reduction as _reduction, shape as _shape,
+)

@@ -128,7 +128,7 @@ def _defines_setup_context(cls):
     return any("setup_context" in vars(k) for k in cls.__mro__ if k is not Function)
 
 
-class once_differentiable:  # noqa: N801 - PyTorch's name
+class once_differentiable:
     """Decorator for a backward that cannot itself be differentiated (accepted as is)."""
 
     def __new__(cls, function):

@@ -77,7 +77,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     return tuple(result) if outputs_tuple else result[0]
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
+            outer_jacobian_strategy="reverse-mode"):
     """Second derivatives of a scalar function: the Jacobian of its gradient."""
     inputs_values, inputs_tuple = _as_tuple(inputs)
 

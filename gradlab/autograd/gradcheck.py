@@ -24,6 +24,10 @@ def _as_tuple(values):
     return tuple(values) if isinstance(values, (tuple, list)) else (values,)
 
 
+def _flat_outputs(function, inputs):
+    return [o._data.astype(np.float64).reshape(-1) for o in _differentiable_outputs(function, inputs)]
+
+
 def _differentiable_outputs(function, inputs):
     outputs = _as_tuple(function(*inputs))
     return [o for o in outputs if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
@@ -51,9 +55,9 @@ def get_numerical_jacobian(function, inputs, eps=1e-6):
             original = flat[j].item()
             with no_grad():
                 flat[j] = original + eps
-                plus = [o._data.astype(np.float64).reshape(-1) for o in _differentiable_outputs(function, inputs)]
+                plus = _flat_outputs(function, inputs)
                 flat[j] = original - eps
-                minus = [o._data.astype(np.float64).reshape(-1) for o in _differentiable_outputs(function, inputs)]
+                minus = _flat_outputs(function, inputs)
                 flat[j] = original
             for k, (p, m) in enumerate(zip(plus, minus)):
                 jacobians[k][position][:, j] = (p - m) / (2 * eps)

@@ -12,8 +12,8 @@ The first two use the tensors of one cell in the lesson::
   ``t.grad_fn.next_functions[0][0].next_functions[1][0]``? (a name);
 - ``gradient_by_hand``: p.grad after ``t.backward()``, by multiplying local derivatives
   along both paths (a number);
-- ``find_the_leaves``: write ``leaves_of(tensor)``, a function that walks ``next_functions`` and returns the leaves
-  (code, run on several graphs).
+- ``find_the_leaves``: write ``leaves_of(tensor)``, a function that walks ``next_functions`` and
+  returns the leaves (code, run on several graphs).
 """
 import gradlab as torch
 

@@ -157,7 +157,7 @@ def _as_float(value, label):
 def _slip_nudge(x, w, b, grad_w, grad_b):
     """What a wrong (grad_w, grad_b) most likely missed."""
     p = w * x + b
-    close = lambda a, e: math.isclose(a, e, rel_tol=1e-6, abs_tol=1e-6)  # noqa: E731
+    close = lambda a, e: math.isclose(a, e, rel_tol=1e-6, abs_tol=1e-6)
     right_w, right_b = 2 * p * x + 2 * w, 2 * p
     if close(grad_w, 2 * p * x) and close(grad_b, right_b):
         return ("grad_w follows only the path through the prediction. w is also used in w ** 2: "

@@ -36,7 +36,7 @@ __all__ = [
 
 
 # ================================================================ activations
-def relu(input, inplace=False):  # noqa: A002 - PyTorch's argument name
+def relu(input, inplace=False):
     """max(x, 0) (grad_fn ReluBackward0)."""
     if inplace:
         from ..ops.inplace import apply_inplace
@@ -45,12 +45,12 @@ def relu(input, inplace=False):  # noqa: A002 - PyTorch's argument name
     return _pointwise.relu(input)
 
 
-def sigmoid(input):  # noqa: A002
+def sigmoid(input):
     """1 / (1 + e^-x)."""
     return _pointwise.sigmoid(input)
 
 
-def tanh(input):  # noqa: A002
+def tanh(input):
     return _pointwise.tanh(input)
 
 
@@ -61,14 +61,14 @@ def _implicit_softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / Σ exp(x) along ``dim``: non-negative values that add up to 1."""
     if dim is None:
         dim = _implicit_softmax_dim("softmax", input.dim(), _stacklevel)
     return _reduction.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x)."""
     if dim is None:
         dim = _implicit_softmax_dim("log_softmax", input.dim(), _stacklevel)
@@ -76,7 +76,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
 
 
 # ===================================================================== linear
-def linear(input, weight, bias=None):  # noqa: A002
+def linear(input, weight, bias=None):
     """x @ Wᵀ + b, with PyTorch's graph: a 2-d input with a bias is one AddmmBackward0 node
     (inputs: bias, x, TBackward0(W)); other inputs are flattened to 2-d around it, and
     without a bias it is a plain matmul."""
@@ -109,7 +109,7 @@ def linear(input, weight, bias=None):  # noqa: A002
     return matmul(input, weight.t()).add_(bias)  # in place, as PyTorch: AddBackward0
 
 
-def _check_linear_shapes(input, weight):  # noqa: A002
+def _check_linear_shapes(input, weight):
     features = input.shape[-1]
     expected = weight.shape[-1] if weight.dim() >= 1 else None
     if features == expected:
@@ -126,7 +126,7 @@ def _check_linear_shapes(input, weight):  # noqa: A002
                        f"the 1-D weight has {weight.shape[0]} elements (linear)")
 
 
-def _check_linear_dtypes(input, weight, bias):  # noqa: A002
+def _check_linear_dtypes(input, weight, bias):
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{cpp_type_name(input.dtype)} != "

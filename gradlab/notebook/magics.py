@@ -83,7 +83,7 @@ def run_cell_body(shell, cell):
     Returns the value of a last line that is an expression (what a cell shows
     as ``Out[7]``), or None, also when that line ends with ``;``.
     """
-    __tracebackhide__ = True  # noqa: F841 (IPython leaves this frame out of tracebacks)
+    __tracebackhide__ = True
     source = "\n" + shell.transform_cell(cell)
     filename = shell.compile.cache(source, _cell_number(shell))
     statements = shell.transform_ast(shell.compile.ast_parse(source, filename=filename)).body
@@ -106,13 +106,13 @@ def _cell_number(shell):
 
 def run_backward(namespace, name):
     """``NAME.backward()`` for ``%%autograd --backward NAME``, with plain-words errors."""
-    __tracebackhide__ = True  # noqa: F841
+    __tracebackhide__ = True
     backward_target(namespace, name).backward()
 
 
 def backward_target(namespace, name):
     """The one-element tensor ``--backward NAME`` names; plain-words errors otherwise."""
-    __tracebackhide__ = True  # noqa: F841
+    __tracebackhide__ = True
     if name not in namespace:
         raise NameError(f"--backward {name}: the cell did not assign a variable named {name!r}")
     output = namespace[name]
@@ -133,7 +133,7 @@ def step_target(captured, namespace, name=None):
     backward on: the stepper runs the backward pass itself, a second one would add the
     gradients twice (or find the graph freed).
     """
-    __tracebackhide__ = True  # noqa: F841
+    __tracebackhide__ = True
     output = backward_target(namespace, name) if name is not None else last_scalar(captured, namespace)
     for call in captured.backward_calls if output is not None else ():
         if any(tensor is output for tensor in call.outputs):
@@ -273,7 +273,7 @@ class AutogradMagics(Magics):
         If the cell raises, the graph built so far is shown below the
         traceback and the error stands.
         """
-        __tracebackhide__ = True  # noqa: F841
+        __tracebackhide__ = True
         options = _parse(self.autograd, line)
         if options.backward is not None and not options.backward.isidentifier():
             raise UsageError(f"--backward expects a variable name, got {options.backward!r}\n"
@@ -335,7 +335,7 @@ class AutogradMagics(Magics):
         The same walk as following ``y.grad_fn.next_functions`` by hand, down
         to the AccumulateGrad nodes of the leaves.
         """
-        __tracebackhide__ = True  # noqa: F841
+        __tracebackhide__ = True
         expression = line.strip()
         if not expression:
             raise UsageError("%grad_fn needs an expression that gives a tensor\n"

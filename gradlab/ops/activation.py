@@ -196,21 +196,21 @@ class GeluBackwardBackward0(Node):
 
 
 # ------------------------------------------------------------------ functions
-def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002 - PyTorch's names
+def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x where x > 0, ``negative_slope``·x elsewhere (a small slope keeps gradients alive)."""
     if inplace:
         return apply_inplace(input, LeakyReluBackward1, negative_slope=negative_slope)
     return LeakyReluBackward0.apply(input, negative_slope=negative_slope)
 
 
-def gelu(input, approximate="none"):  # noqa: A002
+def gelu(input, approximate="none"):
     """x·Φ(x), Φ the standard normal CDF (``approximate='tanh'``: the tanh formula)."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return GeluBackward0.apply(input, approximate=approximate)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
+def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p), so the
     expected value is unchanged; the identity (the same tensor) when not training.
 

@@ -499,7 +499,7 @@ def _operand(value, op):
     )
 
 
-def _operands(input, other, op):  # noqa: A002
+def _operands(input, other, op):
     input, other = _operand(input, op), _operand(other, op)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"{op} expects at least one tensor, got {type(input).__name__} "
@@ -507,18 +507,18 @@ def _operands(input, other, op):  # noqa: A002
     return input, other
 
 
-def add(input, other, *, alpha=1):  # noqa: A002 - PyTorch's argument name
+def add(input, other, *, alpha=1):
     return AddBackward0.apply(*_operands(input, other, "+"), alpha=alpha)
 
 
-def sub(input, other, *, alpha=1):  # noqa: A002
+def sub(input, other, *, alpha=1):
     return SubBackward0.apply(*_operands(input, other, "-"), alpha=alpha)
 
 
 subtract = sub
 
 
-def rsub(input, other, *, alpha=1):  # noqa: A002
+def rsub(input, other, *, alpha=1):
     """``other - alpha * input``."""
     input, other = _operands(input, other, "-")
     if isinstance(other, Tensor):
@@ -526,14 +526,14 @@ def rsub(input, other, *, alpha=1):  # noqa: A002
     return RsubBackward1.apply(input, other, alpha=alpha)
 
 
-def mul(input, other):  # noqa: A002
+def mul(input, other):
     return MulBackward0.apply(*_operands(input, other, "*"))
 
 
 multiply = mul
 
 
-def div(input, other, *, rounding_mode=None):  # noqa: A002
+def div(input, other, *, rounding_mode=None):
     """``input / other``; ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient."""
     input, other = _operands(input, other, "/")
     if rounding_mode is None:
@@ -548,7 +548,7 @@ def div(input, other, *, rounding_mode=None):  # noqa: A002
 divide = true_divide = div
 
 
-def rdiv(input, other):  # noqa: A002
+def rdiv(input, other):
     """``other / input``: PyTorch computes a number divided by a tensor as ``reciprocal(input) * other``."""
     other = _operand(other, "/")
     if isinstance(other, Tensor):
@@ -556,18 +556,18 @@ def rdiv(input, other):  # noqa: A002
     return mul(ReciprocalBackward0.apply(input), other)
 
 
-def neg(input):  # noqa: A002
+def neg(input):
     return NegBackward0.apply(input)
 
 
 negative = neg
 
 
-def reciprocal(input):  # noqa: A002
+def reciprocal(input):
     return ReciprocalBackward0.apply(input)
 
 
-def pow(input, exponent):  # noqa: A001, A002 - PyTorch's names
+def pow(input, exponent):
     """``input ** exponent``; ``input`` may be a number when ``exponent`` is a tensor."""
     input, exponent = _operands(input, exponent, "**")
     if not isinstance(input, Tensor):
@@ -582,19 +582,19 @@ def rpow(exponent, base):
     return pow(base, exponent)
 
 
-def float_power(input, exponent):  # noqa: A002
+def float_power(input, exponent):
     """``input ** exponent`` computed in float64."""
     return pow(input.double() if isinstance(input, Tensor) else float(input),
                exponent.double() if isinstance(exponent, Tensor) else exponent)
 
 
-def floor_divide(input, other):  # noqa: A002
+def floor_divide(input, other):
     """``a // b``: rounds down.  PyTorch gives it no derivative (grad_fn ``NotImplemented``)."""
     input, other = _operands(input, other, "//")
     return _without_derivative("floor_divide", _floor_divide_values, input, other)
 
 
-def remainder(input, other):  # noqa: A002
+def remainder(input, other):
     """``a % b``, with the sign of ``b`` (as Python's ``%``)."""
     input, other = _operands(input, other, "%")
     if not isinstance(input, Tensor):
@@ -604,7 +604,7 @@ def remainder(input, other):  # noqa: A002
     return RemainderBackward0.apply(input, other)
 
 
-def fmod(input, other):  # noqa: A002
+def fmod(input, other):
     """C's remainder, with the sign of ``a``: ``fmod(-7, 3)`` is -1 where ``-7 % 3`` is 2."""
     if not isinstance(input, Tensor):
         raise TypeError(f"fmod(): argument 'input' must be Tensor, not {type(input).__name__}")

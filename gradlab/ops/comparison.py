@@ -55,34 +55,34 @@ def _apply(ufunc, a, b, op):
         raise _same_shape_error(np.shape(a), np.shape(b)) from None
 
 
-def eq(input, other):  # noqa: A002 - PyTorch's argument name
+def eq(input, other):
     return _apply(np.equal, input, other, "==")
 
 
-def ne(input, other):  # noqa: A002
+def ne(input, other):
     return _apply(np.not_equal, input, other, "!=")
 
 
-def lt(input, other):  # noqa: A002
+def lt(input, other):
     return _apply(np.less, input, other, "<")
 
 
-def le(input, other):  # noqa: A002
+def le(input, other):
     return _apply(np.less_equal, input, other, "<=")
 
 
-def gt(input, other):  # noqa: A002
+def gt(input, other):
     return _apply(np.greater, input, other, ">")
 
 
-def ge(input, other):  # noqa: A002
+def ge(input, other):
     return _apply(np.greater_equal, input, other, ">=")
 
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
-def eq_operator(input, other):  # noqa: A002
+def eq_operator(input, other):
     """``tensor == other``: like ``eq``, but an object that is no number compares unequal
     (``x == None`` is False), as Python's ``==`` does in PyTorch."""
     if isinstance(other, (Tensor, np.ndarray) + _NUMBERS):
@@ -90,7 +90,7 @@ def eq_operator(input, other):  # noqa: A002
     return NotImplemented
 
 
-def ne_operator(input, other):  # noqa: A002
+def ne_operator(input, other):
     if isinstance(other, (Tensor, np.ndarray) + _NUMBERS):
         return ne(input, other)
     return NotImplemented
@@ -113,16 +113,16 @@ def _bitwise(ufunc, name, a, b):
         raise _same_shape_error(np.shape(a), np.shape(b)) from None
 
 
-def bitwise_and(input, other):  # noqa: A002
+def bitwise_and(input, other):
     """``a & b``: logical and on bool tensors, bit by bit on integers."""
     return _bitwise(np.bitwise_and, "bitwise_and", input, other)
 
 
-def bitwise_or(input, other):  # noqa: A002
+def bitwise_or(input, other):
     return _bitwise(np.bitwise_or, "bitwise_or", input, other)
 
 
-def bitwise_xor(input, other):  # noqa: A002
+def bitwise_xor(input, other):
     return _bitwise(np.bitwise_xor, "bitwise_xor", input, other)
 
 
@@ -134,7 +134,7 @@ def logical_op(ufunc, a, b):
     return _BITWISE[ufunc](a, b)
 
 
-def bitwise_not(input):  # noqa: A002
+def bitwise_not(input):
     """``~x``: logical not on bool tensors, bit flip on integers (``~1`` is -2)."""
     if input._data.dtype.kind == "f":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
@@ -149,24 +149,24 @@ def _tensor_argument(value, function, position=2, name="other"):
     return value._data
 
 
-def logical_not(input):  # noqa: A002
+def logical_not(input):
     """True where ``input`` is zero (or False), for any dtype."""
     return _wrap(np.logical_not(_tensor_argument(input, "logical_not", 1, "input")))
 
 
-def logical_and(input, other):  # noqa: A002
+def logical_and(input, other):
     return _logical(np.logical_and, "logical_and", input, other)
 
 
-def logical_or(input, other):  # noqa: A002
+def logical_or(input, other):
     return _logical(np.logical_or, "logical_or", input, other)
 
 
-def logical_xor(input, other):  # noqa: A002
+def logical_xor(input, other):
     return _logical(np.logical_xor, "logical_xor", input, other)
 
 
-def _logical(ufunc, name, input, other):  # noqa: A002
+def _logical(ufunc, name, input, other):
     a = _tensor_argument(input, name, 1, "input")
     b = _tensor_argument(other, name)
     try:
@@ -176,27 +176,27 @@ def _logical(ufunc, name, input, other):  # noqa: A002
 
 
 # ------------------------------------------------------------ special values
-def isnan(input):  # noqa: A002
+def isnan(input):
     return _wrap(np.isnan(_tensor_argument(input, "isnan", 1, "input")))
 
 
-def isinf(input):  # noqa: A002
+def isinf(input):
     return _wrap(np.isinf(_tensor_argument(input, "isinf", 1, "input")))
 
 
-def isfinite(input):  # noqa: A002
+def isfinite(input):
     return _wrap(np.isfinite(_tensor_argument(input, "isfinite", 1, "input")))
 
 
 # ---------------------------------------------------------- whole-tensor tests
-def equal(input, other):  # noqa: A002
+def equal(input, other):
     """True when both tensors have the same shape and the same values (a Python bool)."""
     a = _tensor_argument(input, "equal", 1, "input")
     b = _tensor_argument(other, "equal")
     return a.shape == b.shape and bool(np.array_equal(a, b))
 
 
-def _close_operands(input, other, function):  # noqa: A002
+def _close_operands(input, other, function):
     a = _tensor_argument(input, function, 1, "input")
     b = _tensor_argument(other, function)
     if a.dtype != b.dtype:
@@ -211,19 +211,19 @@ def _close_operands(input, other, function):  # noqa: A002
     return a, b
 
 
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Where ``|input - other| <= atol + rtol * |other|``."""
     a, b = _close_operands(input, other, "isclose")
     return _wrap(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when every element is close (``isclose``); a Python bool."""
     a, b = _close_operands(input, other, "allclose")
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def _reduce(function, input, dim, keepdim):  # noqa: A002
+def _reduce(function, input, dim, keepdim):
     data = _tensor_argument(input, function.__name__, 1, "input")
     axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
     result = np.asarray(function(data, axis=axis, keepdims=keepdim))
@@ -231,11 +231,11 @@ def _reduce(function, input, dim, keepdim):  # noqa: A002
     return _wrap(result.astype(np.uint8) if data.dtype == np.uint8 else result)
 
 
-def any(input, dim=None, keepdim=False):  # noqa: A001, A002
+def any(input, dim=None, keepdim=False):
     """True if some element is nonzero (along ``dim`` when given)."""
     return _reduce(np.any, input, dim, keepdim)
 
 
-def all(input, dim=None, keepdim=False):  # noqa: A001, A002
+def all(input, dim=None, keepdim=False):
     """True if every element is nonzero (along ``dim`` when given)."""
     return _reduce(np.all, input, dim, keepdim)

@@ -135,7 +135,7 @@ class ConvolutionBackward0(Node):
         b=Words("Σ grad over n, h, w"))
 
     @staticmethod
-    def forward(ctx, input, weight, bias, geometry):  # noqa: A002 - PyTorch's argument name
+    def forward(ctx, input, weight, bias, geometry):
         ctx.geometry = geometry
         kernel = weight.shape[2:]
         output_size = tuple(_output_size(size, k, s, p, d) for size, k, s, p, d in zip(
@@ -151,7 +151,7 @@ class ConvolutionBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, weight, columns = ctx.saved_tensors  # noqa: A001
+        input, weight, columns = ctx.saved_tensors
         needs = ctx.needs_input_grad
         grads = ConvolutionBackwardBackward0.apply(
             grad_output, input, weight, geometry=ctx.geometry, output_mask=needs,
@@ -159,7 +159,7 @@ class ConvolutionBackward0(Node):
         return tuple(grad if needed else None for grad, needed in zip(grads, needs))
 
     @classmethod
-    def apply(cls, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+    def apply(cls, input, weight, bias, stride, padding, dilation, groups):
         geometry = _Geometry(tuple(stride), tuple(padding), tuple(dilation), int(groups))
         return super().apply(input, weight, bias, geometry=geometry)
 
@@ -178,7 +178,7 @@ class ConvolutionBackwardBackward0(Node):
         W=Words("ḡx ⋆ grad"))
 
     @staticmethod
-    def forward(ctx, grad_output, input, weight, geometry, output_mask, columns=None):  # noqa: A002
+    def forward(ctx, grad_output, input, weight, geometry, output_mask, columns=None):
         ctx.geometry, ctx.output_mask = geometry, tuple(output_mask)
         ctx.save_for_backward(grad_output, input, weight)
         want_input, want_weight, want_bias = output_mask
@@ -200,7 +200,7 @@ class ConvolutionBackwardBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_grad_input, grad_grad_weight, grad_grad_bias):
-        grad_output, input, weight = ctx.saved_tensors  # noqa: A001
+        grad_output, input, weight = ctx.saved_tensors
         needs_grad_output, needs_input, needs_weight = ctx.needs_input_grad
         used_input, used_weight, used_bias = ctx.output_mask
         geometry = ctx.geometry
@@ -226,7 +226,7 @@ class ConvolutionBackwardBackward0(Node):
         return result_grad_output, result_input, result_weight
 
 
-def _conv(input, weight, geometry):  # noqa: A002
+def _conv(input, weight, geometry):
     return ConvolutionBackward0.apply(input, weight, None, geometry.stride, geometry.padding,
                                       geometry.dilation, geometry.groups)
 
@@ -283,7 +283,7 @@ def _require_tensor(function, name, value, position):
 _warned_same_padding = False
 
 
-def _same_padding(input, weight, stride, dilation):  # noqa: A002
+def _same_padding(input, weight, stride, dilation):
     """padding='same': the output keeps the input's size (stride 1). An even kernel needs one
     more row/column on one side: PyTorch pads the input first (ConstantPadNdBackward0)."""
     global _warned_same_padding
@@ -303,7 +303,7 @@ def _same_padding(input, weight, stride, dilation):  # noqa: A002
     return ConstantPadNdBackward0.apply(input, widths=widths, value=0), tuple(left)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d convolution (cross-correlation, as in PyTorch) of (N, C, H, W) or (C, H, W) input
     with weight (out_channels, C / groups, kH, kW) and an optional bias (out_channels,)."""
     _require_tensor("conv2d", "input", input, 1)
@@ -382,7 +382,7 @@ def _check_dtypes(x, weight, bias):
                            f"({cpp_type_name(bias.dtype)}) should be the same {hint}")
 
 
-def pad(input, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's names
+def pad(input, pad, mode="constant", value=None):
     """Add ``value`` around the last dimensions: ``pad = (left, right, top, bottom, ...)``
     starts at the last dimension; negative amounts crop."""
     _require_tensor("pad", "input", input, 1)

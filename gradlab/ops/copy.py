@@ -38,7 +38,7 @@ class ToCopyBackward0(Node):
         return grad_output  # the engine casts it to the input's dtype
 
 
-def clone(input, *, memory_format=None):  # noqa: A002 - PyTorch's argument name
+def clone(input, *, memory_format=None):
     return CloneBackward0.apply(input)
 
 
@@ -46,7 +46,7 @@ def _is_dtype(value):
     return isinstance(value, (dtypes.dtype, np.dtype)) or value is float or value is int or value is bool
 
 
-def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):  # noqa: A002
+def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, memory_format=None):
     """``t.to(dtype)``, ``t.to("cpu")``, ``t.to(other_tensor)``, ``t.to(device, dtype)``.
 
     Returns ``input`` itself when nothing changes (unless ``copy=True``);

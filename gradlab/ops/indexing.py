@@ -120,7 +120,7 @@ class AliasBackward0(Node):
         return grad_output
 
 
-def select(input, dim, index):  # noqa: A002 - PyTorch's argument name
+def select(input, dim, index):
     """The slice at position ``index`` along ``dim`` (a view without that dimension)."""
     ndim = input._data.ndim
     if ndim == 0:
@@ -133,13 +133,13 @@ def select(input, dim, index):  # noqa: A002 - PyTorch's argument name
     return SelectBackward0.apply(input, dim=dim, index=index % size)
 
 
-def slice_along(input, dim, start=None, stop=None, step=1):  # noqa: A002
+def slice_along(input, dim, start=None, stop=None, step=1):
     """``input[..., start:stop:step]`` along ``dim`` (a view), bounds clamped as in Python."""
     start, stop, step = slice(start, stop, step).indices(input._data.shape[dim])
     return SliceBackward0.apply(input, dim=dim, start=start, stop=stop, step=step)
 
 
-def narrow(input, dim, start, length):  # noqa: A002
+def narrow(input, dim, start, length):
     """``length`` consecutive positions from ``start`` along ``dim`` (a view, ``SliceBackward0``)."""
     if input._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -694,7 +694,7 @@ def _integer_index(name, index, expected):
     return index._data.astype(np.int64)
 
 
-def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002
+def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` for dim=1: pick one position per entry of ``index``."""
     ndim = input._data.ndim
     dim = normalize_dim(dim, ndim)
@@ -717,7 +717,7 @@ def gather(input, dim, index, *, sparse_grad=False):  # noqa: A002
     return GatherBackward0.apply(input, dim=dim, index=positions)
 
 
-def index_select(input, dim, index):  # noqa: A002
+def index_select(input, dim, index):
     """The positions ``index`` (a 1-d integer tensor) of ``input`` along ``dim``, in that order."""
     ndim = input._data.ndim
     dim = normalize_dim(dim, ndim)

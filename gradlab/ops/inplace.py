@@ -162,7 +162,7 @@ def pow_(tensor, exponent):
     return apply_inplace(tensor, arithmetic.PowBackward0, exponent=exponent)
 
 
-def clamp_(tensor, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+def clamp_(tensor, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):

@@ -149,7 +149,7 @@ def _broadcast_batch(batch_a, batch_b):
 
 
 # =============================================================== functions
-def dot(input, other):  # noqa: A002 - PyTorch's argument name
+def dot(input, other):
     """Σ a_i b_i of two 1-d tensors of the same length."""
     _check_tensors("dot", input, other)
     if input.dim() != 1 or other.dim() != 1:
@@ -165,7 +165,7 @@ def dot(input, other):  # noqa: A002 - PyTorch's argument name
     return DotBackward0.apply(input, other)
 
 
-def mv(input, vec):  # noqa: A002
+def mv(input, vec):
     """Matrix (n×m) times vector (m) → vector (n)."""
     _check_tensors("mv", input, vec)
     if input.dim() != 2 or vec.dim() != 1:
@@ -180,7 +180,7 @@ def mv(input, vec):  # noqa: A002
     return MvBackward0.apply(input, vec)
 
 
-def mm(input, mat2):  # noqa: A002
+def mm(input, mat2):
     """Matrix (n×m) times matrix (m×p) → matrix (n×p)."""
     _check_tensors("mm", input, mat2)
     if input.dim() != 2:
@@ -199,7 +199,7 @@ def mm(input, mat2):  # noqa: A002
     return MmBackward0.apply(input, mat2)
 
 
-def bmm(input, mat2):  # noqa: A002
+def bmm(input, mat2):
     """A batch of matrix products: (b×n×m) and (b×m×p) → (b×n×p); no broadcasting."""
     _check_tensors("bmm", input, mat2)
     if input.dim() != 3:
@@ -217,7 +217,7 @@ def bmm(input, mat2):  # noqa: A002
     return BmmBackward0.apply(input, mat2)
 
 
-def outer(input, vec2):  # noqa: A002
+def outer(input, vec2):
     """out[i, j] = a[i] · b[j]: computed, as in PyTorch, as a column times a row (MulBackward0)."""
     _check_tensors("outer", input, vec2)
     for name, value in (("self", input), ("vec2", vec2)):
@@ -229,7 +229,7 @@ def outer(input, vec2):  # noqa: A002
 ger = outer
 
 
-def matmul(input, other):  # noqa: A002
+def matmul(input, other):
     """``input @ other`` with PyTorch's rules (and the same graph):
 
     - 1-d @ 1-d: ``dot``;  2-d @ 1-d: ``mv``;  2-d @ 2-d: ``mm``;

@@ -69,7 +69,7 @@ def _reduce_tensor(losses, reduction):
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def _mean_count(input, reduction):  # noqa: A002
+def _mean_count(input, reduction):
     """``n`` in the loss derivatives: the number of elements for reduction='mean', else 1."""
     return input.size if reduction == "mean" else 1
 
@@ -138,7 +138,7 @@ class MseLossBackward0(Node):
                               y="-grad_out * 2 * (x - y) / n")
 
     @staticmethod
-    def forward(ctx, input, target, reduction):  # noqa: A002 - PyTorch's argument name
+    def forward(ctx, input, target, reduction):
         ctx.n = _mean_count(input, reduction)
         ctx.save_for_backward(input, target)
         input, target = common_arrays(input, target)
@@ -147,7 +147,7 @@ class MseLossBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, target = ctx.saved_tensors  # noqa: A001
+        input, target = ctx.saved_tensors
         grad_input = (input - target) * (2.0 / ctx.n) * grad_output
         needs_input, needs_target = ctx.needs_input_grad
         return (grad_input if needs_input else None, -grad_input if needs_target else None)
@@ -173,7 +173,7 @@ class NllLossBackward0(Node):
     derivatives = Derivatives("nll_loss(x, target)", x=_NLL_RULE)
 
     @staticmethod
-    def forward(ctx, input, target, weight, reduction, ignore_index):  # noqa: A002
+    def forward(ctx, input, target, weight, reduction, ignore_index):
         ctx.reduction, ctx.ignore_index, ctx.input_shape = reduction, ignore_index, input.shape
         ctx.save_for_backward(target, weight)
         classes, keep = _picked_classes(target._data, ignore_index)
@@ -239,7 +239,7 @@ class BinaryCrossEntropyBackward0(Node):
         y="-grad_out * weight * log(p / (1 - p)) / n")
 
     @staticmethod
-    def forward(ctx, input, target, weight, reduction):  # noqa: A002
+    def forward(ctx, input, target, weight, reduction):
         ctx.weight = 1 if weight is None else weight
         ctx.n = _mean_count(input, reduction)
         ctx.save_for_backward(input, target)
@@ -253,7 +253,7 @@ class BinaryCrossEntropyBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, target = ctx.saved_tensors  # noqa: A001
+        input, target = ctx.saved_tensors
         needs_input, needs_target = ctx.needs_input_grad
         grad_input = grad_target = None
         if needs_input:
@@ -287,7 +287,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         y="grad_out * weight * (log(sigmoid(-x)) - pos_weight * log(sigmoid(x))) / n")
 
     @staticmethod
-    def forward(ctx, input, target, weight, pos_weight, reduction):  # noqa: A002
+    def forward(ctx, input, target, weight, pos_weight, reduction):
         ctx.weight = 1 if weight is None else weight
         ctx.pos_weight = 1 if pos_weight is None else pos_weight
         ctx.n = _mean_count(input, reduction)
@@ -303,7 +303,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, target = ctx.saved_tensors  # noqa: A001
+        input, target = ctx.saved_tensors
         pos_weight = ctx.pos_weight
         needs_input, needs_target = ctx.needs_input_grad
         grad_input = grad_target = None
@@ -330,7 +330,7 @@ def _require_tensor(function, name, value, position):
                         f"not {type(value).__name__}")
 
 
-def _warn_if_shapes_differ(input, target):  # noqa: A002
+def _warn_if_shapes_differ(input, target):
     if target.shape != input.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
@@ -351,11 +351,11 @@ def _broadcast_shape(a, b, names=("input", "target")):
     return np.broadcast_shapes(a, b)
 
 
-def _broadcast_pair(input, target):  # noqa: A002
+def _broadcast_pair(input, target):
     """input and target expanded to their common shape (only where they differ, as PyTorch)."""
     shape = _broadcast_shape(input._data.shape, target._data.shape)
     if input._data.shape != shape:
-        input = input.expand(shape)  # noqa: A001
+        input = input.expand(shape)
     if target._data.shape != shape:
         target = target.expand(shape)
     return input, target
@@ -379,13 +379,13 @@ def _refuse_grad(function, argument, value):
 
 
 # ================================================================ functions
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """The mean (or sum) of the squared differences (input - target)²."""
     _require_tensor("mse_loss", "input", input, 1)
     _require_tensor("mse_loss", "target", target, 2)
     _warn_if_shapes_differ(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    input, target = _broadcast_pair(input, target)  # noqa: A001
+    input, target = _broadcast_pair(input, target)
     if weight is not None:
         return _weighted_elementwise_loss((input - target) ** 2, input, weight, reduction)
     if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
@@ -393,19 +393,19 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return MseLossBackward0.apply(input, target, reduction=reduction)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):  # noqa: A002
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """The mean (or sum) of the absolute differences |input - target|."""
     _require_tensor("l1_loss", "input", input, 1)
     _require_tensor("l1_loss", "target", target, 2)
     _warn_if_shapes_differ(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    input, target = _broadcast_pair(input, target)  # noqa: A001
+    input, target = _broadcast_pair(input, target)
     if weight is not None:
         return _weighted_elementwise_loss((input - target).abs(), input, weight, reduction)
     return _reduce_tensor((input - target).abs(), reduction)
 
 
-def _weighted_elementwise_loss(losses, input, weight, reduction):  # noqa: A002
+def _weighted_elementwise_loss(losses, input, weight, reduction):
     """PyTorch's per-element weights: Σ w·loss / Σ w for the mean."""
     if weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
@@ -425,7 +425,7 @@ def _check_class_target(target):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {name}{hint}")
 
 
-def _check_class_weight(weight, classes, input, prefix=""):  # noqa: A002
+def _check_class_weight(weight, classes, input, prefix=""):
     if weight is None:
         return
     _require_tensor("nll_loss", "weight", weight, 3)
@@ -449,7 +449,7 @@ def _check_target_range(classes_array, classes, ignore_index):
                          f"ignore_index={ignore_index})")
 
 
-def _nll_loss_nd(input, target, weight, reduction, ignore_index):  # noqa: A002
+def _nll_loss_nd(input, target, weight, reduction, ignore_index):
     """PyTorch's ``nll_loss_nd``: (C,) and (N, C) use NllLossBackward0, (N, C, H, W)
     NllLoss2DBackward0, other shapes are viewed as (N, C, 1, -1) first."""
     if input.dim() < 1:
@@ -494,7 +494,7 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):  # noqa: A002
     return out.view(out_size) if reduction == "none" else out
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """-input[n, target[n]] averaged (weighted by ``weight[target[n]]``): the loss for
     log-probabilities (use it after log_softmax; ``cross_entropy`` does both)."""
@@ -504,7 +504,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _nll_loss_nd(input, target, weight, reduction, ignore_index)
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """The cross-entropy between logits ``input`` (N, C) and class indices (N,) — or class
     probabilities with the input's shape — computed as nll_loss(log_softmax(input))."""
@@ -538,7 +538,7 @@ def _class_weight_view(weight, log_probabilities, class_dim):
     return weight.view(shape)
 
 
-def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):  # noqa: A002
+def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
     """-Σ_c target_c · log_softmax(input)_c, averaged over the N samples for the mean."""
     class_dim = 0 if input.dim() == 1 else 1
     classes = input.shape[class_dim]
@@ -566,7 +566,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
     return DivBackward1.apply(total, divisor=input._data.size // classes)
 
 
-def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, label_smoothing):  # noqa: A002
+def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, label_smoothing):
     """(1 - ε)·nll + ε·(mean over classes of -log_softmax): PyTorch's graph, node for node."""
     class_dim = 0 if input.dim() == 1 else 1
     classes = input.shape[class_dim]
@@ -593,7 +593,7 @@ def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, labe
             + MulBackward1.apply(smooth, factor=label_smoothing / classes))
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] (logs clamped at -100)."""
     _require_tensor("binary_cross_entropy", "input", input, 1)
@@ -622,7 +622,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropyBackward0.apply(input, target, weight=weight, reduction=reduction)
 
 
-def _expand_weight(weight, input):  # noqa: A002
+def _expand_weight(weight, input):
     try:
         shape = np.broadcast_shapes(weight._data.shape, input._data.shape)
     except ValueError:
@@ -635,7 +635,7 @@ def _expand_weight(weight, input):  # noqa: A002
     return weight.expand(input.shape)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,  # noqa: A002
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
     """binary_cross_entropy(sigmoid(input), target), computed from the logits without
     overflow; ``pos_weight`` scales the loss of the positive class."""

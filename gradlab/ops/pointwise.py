@@ -315,7 +315,7 @@ class ClampBackward1(Node):
     derivatives = Derivatives("clamp(a, min, max)", a="1 if min <= a <= max else 0")
 
     @staticmethod
-    def forward(ctx, a, min=None, max=None):  # noqa: A002
+    def forward(ctx, a, min=None, max=None):
         ctx.save_for_backward(a)
         ctx.min, ctx.max = min, max
         return _clamp_values(a, min, max)
@@ -362,7 +362,7 @@ class ClampMinBackward0(Node):
     derivatives = Derivatives("clamp_min(a, min)", a="1 if a >= min else 0")
 
     @staticmethod
-    def forward(ctx, a, min):  # noqa: A002
+    def forward(ctx, a, min):
         ctx.save_for_backward(a)
         ctx.min = min
         return _clamp_values(a, min, None)
@@ -379,7 +379,7 @@ class ClampMaxBackward0(Node):
     derivatives = Derivatives("clamp_max(a, max)", a="1 if a <= max else 0")
 
     @staticmethod
-    def forward(ctx, a, max):  # noqa: A002
+    def forward(ctx, a, max):
         ctx.save_for_backward(a)
         ctx.max = max
         return _clamp_values(a, None, max)
@@ -614,67 +614,67 @@ class MaskedFillBackward1(Node):
 
 
 # ------------------------------------------------------------------ functions
-def exp(input):  # noqa: A002 - PyTorch's argument name
+def exp(input):
     return ExpBackward0.apply(input)
 
 
-def log(input):  # noqa: A002
+def log(input):
     return LogBackward0.apply(input)
 
 
-def log1p(input):  # noqa: A002
+def log1p(input):
     return Log1PBackward0.apply(input)
 
 
-def expm1(input):  # noqa: A002
+def expm1(input):
     return Expm1Backward0.apply(input)
 
 
-def sqrt(input):  # noqa: A002
+def sqrt(input):
     return SqrtBackward0.apply(input)
 
 
-def rsqrt(input):  # noqa: A002
+def rsqrt(input):
     return RsqrtBackward0.apply(input)
 
 
-def sin(input):  # noqa: A002
+def sin(input):
     return SinBackward0.apply(input)
 
 
-def cos(input):  # noqa: A002
+def cos(input):
     return CosBackward0.apply(input)
 
 
-def tan(input):  # noqa: A002
+def tan(input):
     return TanBackward0.apply(input)
 
 
-def tanh(input):  # noqa: A002
+def tanh(input):
     return TanhBackward0.apply(input)
 
 
-def sigmoid(input):  # noqa: A002
+def sigmoid(input):
     return SigmoidBackward0.apply(input)
 
 
-def relu(input):  # noqa: A002
+def relu(input):
     return ReluBackward0.apply(input)
 
 
-def abs(input):  # noqa: A001, A002
+def abs(input):
     return AbsBackward0.apply(input)
 
 
 absolute = abs
 
 
-def square(input):  # noqa: A002
+def square(input):
     """``input ** 2`` (grad_fn ``PowBackward0``, as in PyTorch)."""
     return input ** 2
 
 
-def clamp(input, min=None, max=None):  # noqa: A001, A002
+def clamp(input, min=None, max=None):
     """Limit every element to [min, max]; either bound may be left out."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -692,42 +692,42 @@ def clamp(input, min=None, max=None):  # noqa: A001, A002
 clip = clamp
 
 
-def clamp_min(input, min):  # noqa: A001, A002
+def clamp_min(input, min):
     """Limit every element to at least ``min`` (a number or a tensor)."""
     if isinstance(min, Tensor):
         return ClampMinBackward1.apply(input, min)
     return ClampMinBackward0.apply(input, min)
 
 
-def clamp_max(input, max):  # noqa: A001, A002
+def clamp_max(input, max):
     """Limit every element to at most ``max`` (a number or a tensor)."""
     if isinstance(max, Tensor):
         return ClampMaxBackward1.apply(input, max)
     return ClampMaxBackward0.apply(input, max)
 
 
-def round(input, *, decimals=0):  # noqa: A001, A002
+def round(input, *, decimals=0):
     if decimals:
         return RoundBackward1.apply(input, decimals)
     return RoundBackward0.apply(input)
 
 
-def floor(input):  # noqa: A002
+def floor(input):
     return FloorBackward0.apply(input)
 
 
-def ceil(input):  # noqa: A002
+def ceil(input):
     return CeilBackward0.apply(input)
 
 
-def trunc(input):  # noqa: A002
+def trunc(input):
     return TruncBackward0.apply(input)
 
 
 fix = trunc
 
 
-def sign(input):  # noqa: A002
+def sign(input):
     return SignBackward0.apply(input)
 
 
@@ -742,19 +742,19 @@ def _require_tensor(value, function, argument, position):
     return value
 
 
-def maximum(input, other):  # noqa: A002
+def maximum(input, other):
     """The element-wise larger of two tensors."""
     _require_tensor(input, "maximum", "input", 1)
     return MaximumBackward0.apply(input, _require_tensor(other, "maximum", "other", 2))
 
 
-def minimum(input, other):  # noqa: A002
+def minimum(input, other):
     """The element-wise smaller of two tensors."""
     _require_tensor(input, "minimum", "input", 1)
     return MinimumBackward0.apply(input, _require_tensor(other, "minimum", "other", 2))
 
 
-def where(condition, input=None, other=None):  # noqa: A002
+def where(condition, input=None, other=None):
     """``input`` where ``condition`` holds, else ``other``; ``where(cond)`` lists the positions."""
     condition = _as_tensor(condition)
     if input is None and other is None:
@@ -767,7 +767,7 @@ def where(condition, input=None, other=None):  # noqa: A002
     return WhereBackward0.apply(_operand(input), _operand(other), condition)
 
 
-def masked_fill(input, mask, value):  # noqa: A002
+def masked_fill(input, mask, value):
     """``input`` with ``value`` where ``mask`` is True (out of place)."""
     if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
         got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__

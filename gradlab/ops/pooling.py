@@ -148,7 +148,7 @@ class MaxPool2DWithIndicesBackward0(Node):
     derivatives = Derivatives("max_pool2d(x)", x=Words("1 at the max of each window, else 0"))
 
     @staticmethod
-    def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):  # noqa: A002
+    def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):
         values, indices = _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode)
         ctx.save_for_backward(input, indices)
         ctx.mark_non_differentiable(indices)
@@ -156,7 +156,7 @@ class MaxPool2DWithIndicesBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output, grad_indices=None):
-        input, indices = ctx.saved_tensors  # noqa: A001
+        input, indices = ctx.saved_tensors
         return MaxPool2DWithIndicesBackwardBackward0.apply(grad_output, input,
                                                            indices=indices._data)
 
@@ -171,7 +171,7 @@ class MaxPool2DWithIndicesBackwardBackward0(Node):
         x="0")
 
     @staticmethod
-    def forward(ctx, grad_output, input, indices):  # noqa: A002
+    def forward(ctx, grad_output, input, indices):
         ctx.save_for_backward(indices)
         return _scatter_to_planes(grad_output, indices, input.shape)
 
@@ -229,7 +229,7 @@ class AvgPool2DBackward0(Node):
         "avg_pool2d(x)", x=Words("1 / divisor, summed over the windows holding x_i"))
 
     @staticmethod
-    def forward(ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad,  # noqa: A002
+    def forward(ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                 divisor_override):
         ctx.params = dict(kernel_size=kernel_size, stride=stride, padding=padding,
                           ceil_mode=ceil_mode, count_include_pad=count_include_pad,
@@ -250,7 +250,7 @@ class AvgPool2DBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        (input,) = ctx.saved_tensors  # noqa: A001
+        (input,) = ctx.saved_tensors
         return AvgPool2DBackwardBackward0.apply(grad_output, input, **ctx.params)
 
 
@@ -264,7 +264,7 @@ class AvgPool2DBackwardBackward0(Node):
         x="0")
 
     @staticmethod
-    def forward(ctx, grad_output, input, kernel_size, stride, padding, ceil_mode,  # noqa: A002
+    def forward(ctx, grad_output, input, kernel_size, stride, padding, ceil_mode,
                 count_include_pad, divisor_override):
         ctx.params = dict(kernel_size=kernel_size, stride=stride, padding=padding,
                           ceil_mode=ceil_mode, count_include_pad=count_include_pad,
@@ -310,7 +310,7 @@ def _pool_pair(function, name, value, default=None):
     raise RuntimeError(message)
 
 
-def _check_pool_input(function, input):  # noqa: A002
+def _check_pool_input(function, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"{function}(): argument 'input' (position 1) must be Tensor, "
                         f"not {type(input).__name__}")
@@ -320,7 +320,7 @@ def _check_pool_input(function, input):  # noqa: A002
             f"({function} takes (N, C, H, W) or (C, H, W); got size {list(input.shape)})")
 
 
-def _check_pool_geometry(input, kernel, stride, padding, dilation, ceil_mode):  # noqa: A002
+def _check_pool_geometry(input, kernel, stride, padding, dilation, ceil_mode):
     """PyTorch's checks, in PyTorch's order (so the first problem found is the one it names)."""
     if 0 in stride:
         raise RuntimeError("stride should not be zero")
@@ -350,7 +350,7 @@ def _check_pool_geometry(input, kernel, stride, padding, dilation, ceil_mode):  
             f"{kernel[1]}, does not fit in the padded image)")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """The largest value of every kernel_size window (stride defaults to kernel_size)."""
     _check_pool_input("max_pool2d", input)
@@ -365,7 +365,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (values, indices) if return_indices else values
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """The mean of every kernel_size window (stride defaults to kernel_size)."""
     _check_pool_input("avg_pool2d", input)

@@ -80,7 +80,7 @@ def _sum_dtype(a, dtype):
     return np.int64 if a.dtype.kind in "biu" else a.dtype  # PyTorch sums ints and bools as int64
 
 
-def _check_differentiable_dtype(input, dtype):  # noqa: A002
+def _check_differentiable_dtype(input, dtype):
     """A float input that requires grad cannot be reduced into an integer result."""
     if (dtype is not None and np.dtype(dtype).kind not in "fc" and input._requires_grad
             and _grad_state.enabled):
@@ -164,7 +164,7 @@ class MeanBackward1(Node):
         return (grad / ctx.count).expand(ctx.shape)
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001, A002 - PyTorch's names
+def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Add up all elements, or along ``dim`` (an int or a tuple of ints)."""
     dtype = _numpy_dtype(dtype)
     _check_differentiable_dtype(input, dtype)
@@ -174,7 +174,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001, A002 - Py
     return SumBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def mean(input, dim=None, keepdim=False, *, dtype=None):
     """The average of all elements, or along ``dim``; only for floating-point tensors."""
     dtype = _numpy_dtype(dtype)
     if dtype is not None and dtype.kind != "f":
@@ -355,7 +355,7 @@ class AminBackward0(_TiesShareGradientAlongDims):
     _reduce = staticmethod(np.min)
 
 
-def _check_not_empty(name, input, dims=None, specify=True):  # noqa: A002
+def _check_not_empty(name, input, dims=None, specify=True):
     """PyTorch's errors for a max/min-like reduction that has nothing to choose from."""
     shape = input._data.shape
     if dims is None:
@@ -370,7 +370,7 @@ def _check_not_empty(name, input, dims=None, specify=True):  # noqa: A002
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def _extreme(name, node_full, node_dim, result_type, input, dim, keepdim, other):  # noqa: A002
+def _extreme(name, node_full, node_dim, result_type, input, dim, keepdim, other):
 
     if other is not None or isinstance(dim, Tensor):
         other = dim if other is None else other
@@ -388,33 +388,33 @@ def _extreme(name, node_full, node_dim, result_type, input, dim, keepdim, other)
     return result_type(values, indices)
 
 
-def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002 - PyTorch's names
+def max(input, dim=None, keepdim=False, *, other=None):
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)`` along dim;
     ``max(x, other)``: the element-wise maximum of two tensors."""
     return _extreme("max", MaxBackward1, MaxBackward0, _MaxResult, input, dim, keepdim, other)
 
 
-def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
+def min(input, dim=None, keepdim=False, *, other=None):
     """``min(x)``: the smallest value; ``min(x, dim)``: ``(values, indices)`` along dim;
     ``min(x, other)``: the element-wise minimum of two tensors."""
     return _extreme("min", MinBackward1, MinBackward0, _MinResult, input, dim, keepdim, other)
 
 
-def amax(input, dim=(), keepdim=False):  # noqa: A002
+def amax(input, dim=(), keepdim=False):
     """The largest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
     dims = _reduction_dims(dim, input._data.ndim)
     _check_not_empty("amax", input, None if _means_all_dims(dim) else dims)
     return AmaxBackward0.apply(input, dims=dims, keepdim=keepdim)
 
 
-def amin(input, dim=(), keepdim=False):  # noqa: A002
+def amin(input, dim=(), keepdim=False):
     """The smallest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
     dims = _reduction_dims(dim, input._data.ndim)
     _check_not_empty("amin", input, None if _means_all_dims(dim) else dims)
     return AminBackward0.apply(input, dims=dims, keepdim=keepdim)
 
 
-def _arg_extreme(name, arg_function, input, dim, keepdim):  # noqa: A002
+def _arg_extreme(name, arg_function, input, dim, keepdim):
     """Indices have no gradient: the result is a plain int64 tensor, outside the graph."""
     data = input._data
     if data.dtype == np.bool_:
@@ -430,12 +430,12 @@ def _arg_extreme(name, arg_function, input, dim, keepdim):  # noqa: A002
     return _wrap(np.asarray(arg_function(data, axis=dim, keepdims=keepdim), dtype=np.int64))
 
 
-def argmax(input, dim=None, keepdim=False):  # noqa: A002
+def argmax(input, dim=None, keepdim=False):
     """Index of the largest value (of the flattened tensor when ``dim`` is None); first of ties."""
     return _arg_extreme("argmax", np.argmax, input, dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim=False):  # noqa: A002
+def argmin(input, dim=None, keepdim=False):
     """Index of the smallest value (of the flattened tensor when ``dim`` is None); first of ties."""
     return _arg_extreme("argmin", np.argmin, input, dim, keepdim)
 
@@ -523,7 +523,7 @@ class ProdBackward1(Node):
         return grad * _product_of_others(a, ctx.dim)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product of all elements, or along one ``dim``; correct gradients with zeros."""
     dtype = _numpy_dtype(dtype)
     _check_differentiable_dtype(input, dtype)
@@ -547,7 +547,7 @@ class LinalgVectorNormBackward0(Node):
         "0 where out = 0"))
 
     @staticmethod
-    def forward(ctx, a, ord, dims, keepdim, dtype=None):  # noqa: A002 - PyTorch's name
+    def forward(ctx, a, ord, dims, keepdim, dtype=None):
         ctx.shape, ctx.ord, ctx.dims, ctx.keepdim = a.shape, ord, dims, keepdim
         magnitude = np.abs(a if dtype is None else a.astype(dtype))
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
@@ -595,7 +595,7 @@ class LinalgVectorNormBackward0(Node):
         return a * a.abs() ** (p - 2) * scale
 
 
-def _vector_norm(input, ord, dim, keepdim, dtype):  # noqa: A002
+def _vector_norm(input, ord, dim, keepdim, dtype):
     data = input._data
     if data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
@@ -625,7 +625,7 @@ def _vector_norm(input, ord, dim, keepdim, dtype):  # noqa: A002
                                            dtype=dtype)
 
 
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """The p-norm over ``dim`` (all elements by default): 'fro' and 2 are Euclidean,
     1 sums magnitudes, inf takes the largest, 0 counts nonzeros."""
     if out is not None:
@@ -721,7 +721,7 @@ class StdBackward0(Node):
         return _variance_backward(ctx, grad, a)
 
 
-def _spread(name, node, input, dim, unbiased, keepdim, correction):  # noqa: A002
+def _spread(name, node, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # x.var(False): the first positional argument is ``unbiased``
         dim, unbiased = None, dim if unbiased is None else unbiased
     if unbiased is not None and correction is not None:
@@ -740,13 +740,13 @@ def _spread(name, node, input, dim, unbiased, keepdim, correction):  # noqa: A00
                       all_dims=dim is None or input._data.ndim == 0)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The variance over ``dim`` (all elements by default), divided by n - 1 unless
     ``unbiased=False`` (n) or ``correction=c`` (n - c)."""
     return _spread("var", VarBackward0, input, dim, unbiased, keepdim, correction)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation, √var, with the same arguments as ``var``."""
     return _spread("std", StdBackward0, input, dim, unbiased, keepdim, correction)
 
@@ -838,7 +838,7 @@ class LogSoftmaxBackward0(Node):
         return grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True)
 
 
-def logsumexp(input, dim, keepdim=False):  # noqa: A002
+def logsumexp(input, dim, keepdim=False):
     """log Σ exp(x) over ``dim``, computed without overflow (log of the softmax denominator)."""
     if dim is None:
         raise TypeError("logsumexp(): argument 'dim' (position 1) must be tuple of ints, not NoneType")
@@ -846,7 +846,7 @@ def logsumexp(input, dim, keepdim=False):  # noqa: A002
     return LogsumexpBackward0.apply(input, dims=dims, keepdim=keepdim)
 
 
-def _softmax_input(name, input, dim, dtype):  # noqa: A002
+def _softmax_input(name, input, dim, dtype):
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     if dtype is not None:
@@ -858,13 +858,13 @@ def _softmax_input(name, input, dim, dtype):  # noqa: A002
     return input, _single_dim(name, dim, input._data.ndim)
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / Σ exp(x) along ``dim``: positive values that add up to 1 (no overflow)."""
     input, dim = _softmax_input("softmax", input, dim, dtype)
     return SoftmaxBackward0.apply(input, dim=dim)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along ``dim``: the log of the softmax, computed stably."""
     input, dim = _softmax_input("log_softmax", input, dim, dtype)
     return LogSoftmaxBackward0.apply(input, dim=dim)

@@ -153,7 +153,7 @@ def _can_view(array, shape):
     return True
 
 
-def view(input, *shape):  # noqa: A002 - PyTorch's argument name
+def view(input, *shape):
     """The same memory read with another shape; fails when the layout does not allow it."""
     shape = _infer_shape(_int_sequence(shape, "view", "size", required=True), input._data.size)
     if not _can_view(input._data, shape):
@@ -164,7 +164,7 @@ def view(input, *shape):  # noqa: A002 - PyTorch's argument name
     return ViewBackward0.apply(input, shape=shape)
 
 
-def reshape(input, *shape):  # noqa: A002
+def reshape(input, *shape):
     """A view when the memory layout allows it, otherwise a copy with the new shape."""
     shape = _infer_shape(_int_sequence(shape, "reshape", required=True), input._data.size)
     if input._data.flags.c_contiguous:
@@ -175,7 +175,7 @@ def reshape(input, *shape):  # noqa: A002
     return UnsafeViewBackward0.apply(clone(input), shape=shape)
 
 
-def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
+def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim..end_dim`` into one; the same tensor when nothing changes."""
     ndim = input._data.ndim
     if ndim == 0:
@@ -206,7 +206,7 @@ class TBackward0(Node):
         return grad_output.t()
 
 
-def t(input):  # noqa: A002
+def t(input):
     """Transpose a matrix (at most 2 dimensions; use ``transpose``/``mT`` for more)."""
     if input._data.ndim > 2:
         raise RuntimeError(
@@ -231,7 +231,7 @@ class TransposeBackward0(Node):
         return grad_output.transpose(ctx.dim0, ctx.dim1)
 
 
-def transpose(input, dim0, dim1):  # noqa: A002
+def transpose(input, dim0, dim1):
     """Swap two dimensions (a view)."""
     ndim = input._data.ndim
     return TransposeBackward0.apply(input, dim0=normalize_dim(dim0, ndim), dim1=normalize_dim(dim1, ndim))
@@ -256,7 +256,7 @@ class PermuteBackward0(Node):
         return grad_output.permute(tuple(np.argsort(ctx.dims).tolist()))
 
 
-def permute(input, *dims):  # noqa: A002
+def permute(input, *dims):
     """Reorder all dimensions: ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``."""
     dims = _int_sequence(dims, "permute", "dims")
     ndim = input._data.ndim
@@ -289,7 +289,7 @@ class UnsqueezeBackward0(Node):
         return grad_output.squeeze(ctx.dim)
 
 
-def unsqueeze(input, dim):  # noqa: A002
+def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim`` (from ``-ndim-1`` to ``ndim``)."""
     return UnsqueezeBackward0.apply(input, dim=normalize_dim(dim, input._data.ndim + 1))
 
@@ -333,7 +333,7 @@ class SqueezeBackward2(_Squeeze):
     derivatives = Derivatives("a.squeeze(dims)", a=_UNSQUEEZED_BACK)
 
 
-def squeeze(input, dim=None):  # noqa: A002
+def squeeze(input, dim=None):
     """Remove size-1 dimensions: all of them, one (``dim``) or several (a tuple)."""
     shape = input._data.shape
     ndim = len(shape)
@@ -365,7 +365,7 @@ class ExpandBackward0(Node):
         return grad_output  # the engine sums it back to the input's shape
 
 
-def expand(input, *sizes):  # noqa: A002
+def expand(input, *sizes):
     """Repeat size-1 dimensions (and add leading ones); ``-1`` keeps a size."""
     sizes = _int_sequence(sizes, "expand", "size")
     shape = input._data.shape
@@ -414,7 +414,7 @@ class RepeatBackward0(Node):
         return grad if grad.shape == ctx.input_shape else grad.reshape(ctx.input_shape)
 
 
-def repeat(input, *repeats):  # noqa: A002
+def repeat(input, *repeats):
     """Tile the tensor: ``repeat(2, 1)`` stacks two copies along dimension 0."""
     if not repeats:
         raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
@@ -500,7 +500,7 @@ def split(tensor, split_size_or_sections, dim=0):
     return SplitBackward0.apply(tensor, dim=dim, sizes=tuple(sizes))
 
 
-def chunk(input, chunks, dim=0):  # noqa: A002
+def chunk(input, chunks, dim=0):
     """Cut into ``chunks`` pieces of equal size (the last may be smaller; maybe fewer pieces)."""
     chunks = operator.index(chunks)
     if chunks <= 0:
@@ -532,7 +532,7 @@ class UnbindBackward0(Node):
         return stack(grad_outputs, ctx.dim)  # unused slices arrive as zeros
 
 
-def unbind(input, dim=0):  # noqa: A002
+def unbind(input, dim=0):
     """All slices along ``dim`` as a tuple of views (``dim`` removed from each)."""
     if input._data.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")

@@ -225,7 +225,7 @@ class Capture:
             return
         try:
             self._record(tensor)
-        except Exception:  # noqa: BLE001 - drawing must never break the user's computation
+        except Exception:
             self.dropped += 1
 
     def _record(self, tensor):

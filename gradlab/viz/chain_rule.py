@@ -115,7 +115,7 @@ def explain_step(recording, record):
         lines.append(_local_derivatives_line(node))
     lines.append(Line("chain rule (arriving gradient × local derivative):"))
     lines.extend(_chain_lines(recording, record, symbols))
-    for row, before, after in record.changed:  # retain_grad() tensors filled at this node
+    for row, _, after in record.changed:  # retain_grad() tensors filled at this node
         lines.append(Line(f"{row.label}.grad (retain_grad) = {values_text(after)}", kind="formula"))
     return lines
 

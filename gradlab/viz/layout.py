@@ -409,7 +409,7 @@ def _ports(links, chains, cross, count):
         incoming[t].append((cross[chain[-2]], k))
     ports = {}
     for table, side in ((outgoing, "out"), (incoming, "in")):
-        for v, ends in table.items():
+        for ends in table.values():
             ends.sort()
             m = len(ends)
             for j, (_, k) in enumerate(ends):

@@ -41,7 +41,7 @@ class GraphNode:
 
     __slots__ = ("id", "kind", "label", "names", "badge", "lines", "details", "cut", "count")
 
-    def __init__(self, id, kind, label, names=(), lines=(), details=None, cut=None, count=1):  # noqa: A002
+    def __init__(self, id, kind, label, names=(), lines=(), details=None, cut=None, count=1):
         self.id = id
         self.kind = kind
         self.label = label

@@ -58,7 +58,7 @@ LEGEND = [
 # ====================================================================== helpers
 def _n(value):
     """A number as SVG text: one decimal, no trailing ``.0``, never ``-0``."""
-    text = "%.1f" % value
+    text = f"{value:.1f}"
     if text[-1] == "0":
         text = text[:-2]
         if text == "-0":
@@ -137,7 +137,8 @@ def _node_svg(node, box, highlighted):
         for shift in (6, 3):
             parts.append(f'<rect x="{_n(x + shift)}" y="{_n(y + shift)}" width="{_n(w - 6)}" '
                          f'height="{_n(h - 6)}" rx="3" {common}/>')
-        parts.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w - 6)}" height="{_n(h - 6)}" rx="3" {common}/>')
+        parts.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w - 6)}" height="{_n(h - 6)}" '
+                     f'rx="3" {common}/>')
         w, h = w - 6, h - 6
     inset = h / 4 if node.kind == "grad_fn" else (8 if node.kind == "accumulate_grad" else 0)
     text_x = x + PAD_X + inset

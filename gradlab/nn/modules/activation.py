@@ -15,7 +15,7 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input):
         return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
@@ -30,7 +30,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
@@ -41,14 +41,14 @@ class LeakyReLU(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x))"""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return sigmoid(input)
 
 
 class Tanh(Module):
     """tanh(x)"""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return tanh(input)
 
 
@@ -59,7 +59,7 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self):
@@ -73,7 +73,7 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):
@@ -87,7 +87,7 @@ class LogSoftmax(Module):
         super().__init__()
         self.dim = dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):

@@ -93,9 +93,9 @@ class Sequential(Module):
         del self[key]
         return module
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input):
         for module in self._modules.values():
-            input = module(input)  # noqa: A001
+            input = module(input)
         return input
 
 

@@ -12,7 +12,7 @@ class Dropout(Module):
         self.p = p
         self.inplace = inplace
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input):
         return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
