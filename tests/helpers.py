@@ -200,6 +200,17 @@ def leaf(array):
     return gradlab.tensor(array, requires_grad=True)
 
 
+def gradient_of(function):
+    """``(library, x) -> d function / dx``, built with ``create_graph`` for an upstream of ones
+    that requires grad: comparing it compares double backward's graph and second derivatives."""
+    def gradient(library, x):
+        out = function(library, x)
+        upstream = library.ones_like(out, requires_grad=True)
+        return library.autograd.grad(out, x, upstream, create_graph=True)[0]
+
+    return gradient
+
+
 def check_gradients(function, *shapes, second_order=False, seed=1):
     """gradcheck (and gradgradcheck with ``second_order``) of ``function`` at random float64 inputs."""
     rng = np.random.default_rng(seed)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradlab
-from helpers import check_gradients, compare_with_torch, double, graph_edges
+from helpers import check_gradients, compare_with_torch, double, gradient_of, graph_edges
 
 
 # ----------------------------------------------------------- reading: basic
@@ -340,11 +340,7 @@ def test_gather_and_index_select_errors(call, match):
     lambda m, x: x.gather(1, m.tensor([[0], [1], [2]])), lambda m, x: x.index_select(0, m.tensor([0, 0])),
 ])
 def test_double_backward_graphs_match_torch(call):
-    def gradient(m, x):  # built with create_graph: its graph is double backward's
-        y = call(m, x)
-        return m.autograd.grad(y, x, m.ones_like(y, requires_grad=True), create_graph=True)[0]
-
-    compare_with_torch(gradient, double(3, 4))
+    compare_with_torch(gradient_of(call), double(3, 4))
 
 
 # ------------------------------------------------------- property tests

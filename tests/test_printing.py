@@ -48,11 +48,6 @@ def restore_printoptions():
         torch.set_printoptions(profile="default", sci_mode=None)
 
 
-@pytest.fixture(scope="session")
-def torch():
-    return pytest.importorskip("torch")
-
-
 def f32(values):
     return np.array(values, dtype=np.float32)
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradlab
-from helpers import check_gradients, compare_with_torch, double, graph_edges
+from helpers import check_gradients, compare_with_torch, double, gradient_of
 
 
 # ------------------------------------------------------------ reshape / view
@@ -339,11 +339,7 @@ def test_stack_matches_torch(dim):
 ])
 def test_double_backward_graphs_match_torch(call):
     """Backward is built from the same ops as PyTorch's, so create_graph graphs match too."""
-    def gradient(m, x):  # built with create_graph: its graph is double backward's
-        y = call(m, x)
-        return m.autograd.grad(y, x, m.ones_like(y, requires_grad=True), create_graph=True)[0]
-
-    compare_with_torch(gradient, double(3, 4))
+    compare_with_torch(gradient_of(call), double(3, 4))
 
 
 # ------------------------------------------------------- property tests
