@@ -114,10 +114,6 @@ def _run(library, function, inputs, requires_grad, second_order, seed):
         rng = np.random.default_rng(seed)
         upstream = [library.tensor(rng.standard_normal(tuple(out.shape)), dtype=out.dtype)
                     for out in differentiable]
-        if len(differentiable) > 1:  # one weighted sum: gradlab's grad() of several outputs
-            # of one node (x.split(2)) returns None today, a bug apart from what is compared
-            differentiable = [sum((out * up).sum() for out, up in zip(differentiable, upstream))]
-            upstream = None
         grads = list(library.autograd.grad(differentiable, leaves, upstream,
                                            create_graph=second_order, allow_unused=True))
         if second_order:

@@ -462,3 +462,16 @@ def test_stale_view_after_base_changed_in_place_is_refused():
     fresh = t[:2]
     fresh.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 1.0, 0.0])  # torch gives the same
+
+
+def test_grad_of_several_outputs_of_one_node(torch):
+    """a, b = x.split(2): both outputs are roots of one node, which runs once with both gradients."""
+    results = []
+    for library in (gradlab, torch):
+        x = library.arange(4.0, requires_grad=True)
+        a, b = x.split(2)
+        (grad,) = library.autograd.grad([a, b], [x], [library.ones(2), 2 * library.ones(2)],
+                                        retain_graph=True)
+        library.autograd.backward([a, b], [library.ones(2), 2 * library.ones(2)])
+        results.append((grad.tolist(), x.grad.tolist()))
+    assert results[0] == results[1] == ([1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0])

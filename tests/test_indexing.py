@@ -381,3 +381,12 @@ def test_random_indices_match_torch(case):
         if len(lengths - {1}) > 1:
             return  # index lists that do not broadcast: covered by the error tests
     compare_with_torch(lambda m, x: x[index], double(*shape))
+
+
+def test_copy_slices_is_named_as_in_pytorch(torch):
+    names = []
+    for library in (gradlab, torch):
+        x = library.zeros(3)
+        x[0] = library.tensor(1.0, requires_grad=True)
+        names.append((type(x.grad_fn).__name__, x.grad_fn.name()))
+    assert names[0] == names[1] == ("CopySlices", "torch::autograd::CopySlices")

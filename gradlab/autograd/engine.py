@@ -242,7 +242,7 @@ def _run_post_hooks(node, grad_inputs, grad_outputs):
 def _count_dependencies(roots):
     """How many edges lead into each node reachable from ``roots`` (iterative DFS)."""
     dependencies = {}
-    stack = list(roots)
+    stack = list(dict.fromkeys(roots))  # two outputs of one node are one root (a, b = x.split(2))
     seen = set(stack)
     while stack:
         node = stack.pop()

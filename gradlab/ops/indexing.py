@@ -486,6 +486,9 @@ class CopySlices(Node):
                               a=Words("0 in the written region, 1 elsewhere"),
                               value=Words("1 in the written region"))
 
+    def name(self):
+        return "torch::autograd::CopySlices"  # PyTorch's name() for this C++ node
+
     @staticmethod
     def forward(ctx, a, value, plan):
         ctx.plan = plan
