@@ -2,7 +2,9 @@
 custom operations (``Function``), ``gradcheck`` and ``functional``.
 
 ``iter_backward`` is gradlab's addition: the engine run one node at a time,
-yielding what each step did — the backprop stepper is built on it.
+yielding what each step did — the backprop stepper is built on it. So is
+``derivative`` (``Derivatives``): the record in which every grad_fn class
+states its forward formula and each input's derivative, once.
 """
 from . import functional, graph
 from .engine import BackwardStep, backward, grad, iter_backward

@@ -1,4 +1,10 @@
-"""Every differentiable operation, one ``Node`` subclass each, grouped by family:
+"""Every differentiable operation, one ``Node`` subclass each, grouped by family.
+
+Each class states its derivative once, as ``derivatives = Derivatives(...)``
+(``gradlab/autograd/derivative.py``), beside the ``forward`` and ``backward``
+it describes; ``docs/derivatives.md`` is the table of all of them.
+
+- ``activation``: leaky_relu, gelu, dropout
 
 - ``arithmetic``: + - * / ** and negation
 - ``pointwise``: exp, log, sin, relu, clamp, round, ...
@@ -9,7 +15,10 @@
 - ``copy``: clone and dtype casts
 - ``inplace``: add_, mul_, zero_, ... with autograd's in-place rules
 - ``comparison``: < == != ... (no gradient: bool results)
+- ``loss``: mse, nll / cross-entropy, binary cross-entropy (with logits)
+- ``convolution``, ``pooling``: conv2d, padding, max/avg pooling
 - ``broadcast``: the one place where broadcast gradients are summed back
+- ``workspace``: reused NumPy buffers for the big array ops
 """
 
 import warnings as _warnings

@@ -17,8 +17,10 @@ One module per step: ``capture`` (record tensors as they are made),
 data, with ``cuts``: why no gradient flows back, ``boxes``: what each box
 says, and ``collapse``: summaries of a large graph), ``layout`` (a layered
 drawing), ``svg`` / ``text`` / ``dot`` (renderers) and ``explain``
-(plain-words answers about ``.grad``). Pure Python and NumPy:
-no widgets, no Graphviz needed.
+(plain-words answers about ``.grad``). For the backprop stepper:
+``recording`` (one real backward pass, kept step by step) and ``chain_rule``
+(each step in words and numbers, from the nodes' own derivative records).
+Pure Python and NumPy: no widgets, no Graphviz needed.
 """
 from .build import graph
 from .capture import Capture, capture
