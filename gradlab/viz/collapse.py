@@ -8,6 +8,8 @@ the connected stretches of a collapsed path.
 """
 import collections
 
+from .layout import longest_paths
+
 MAX_KEPT_DEPTH = 10  # when collapsing long paths, layers kept at each end
 HUB_DEGREE = 4  # a node with this many edges in or out separates repeated blocks
 
@@ -196,8 +198,8 @@ def _middle_of_paths(items, edges, budget):
         if s in item_set and t in item_set:
             successors[s].append(t)
             predecessors[t].append(s)
-    forward = _longest_paths(items, predecessors, successors)
-    backward = _longest_paths(items, successors, predecessors)
+    forward = longest_paths(items, successors)
+    backward = longest_paths(items, predecessors)
     distance = {i: min(forward[i], backward[i]) for i in items}
     histogram = collections.Counter(distance.values())
     kept, limit = 0, 0
@@ -207,23 +209,6 @@ def _middle_of_paths(items, edges, budget):
         kept += histogram[level]
         limit = level + 1
     return [i for i in items if distance[i] >= limit]
-
-
-def _longest_paths(items, predecessors, successors):
-    """Longest path from any start, in topological order (Kahn); nodes on cycles get 0."""
-    remaining = {i: len(predecessors[i]) for i in items}
-    level = {i: 0 for i in items}
-    ready = [i for i in items if not remaining[i]]
-    ready.reverse()
-    while ready:
-        node = ready.pop()
-        for nxt in successors[node]:
-            if level[node] + 1 > level[nxt]:
-                level[nxt] = level[node] + 1
-            remaining[nxt] -= 1
-            if not remaining[nxt]:
-                ready.append(nxt)
-    return level
 
 
 def _components(part, edges):

@@ -247,26 +247,37 @@ def _break_cycles(count, links):
                 stack.pop()
 
 
+def longest_paths(items, successors):
+    """Each item's longest path from a start, in Kahn's topological order; items on cycles get 0.
+
+    ``successors[i]``: the items that ``i`` leads to (within ``items``).
+    """
+    remaining = dict.fromkeys(items, 0)
+    for item in items:
+        for nxt in successors[item]:
+            remaining[nxt] += 1
+    level = dict.fromkeys(items, 0)
+    ready = [item for item in items if not remaining[item]]
+    while ready:
+        item = ready.pop()
+        for nxt in successors[item]:
+            level[nxt] = max(level[nxt], level[item] + 1)
+            remaining[nxt] -= 1
+            if not remaining[nxt]:
+                ready.append(nxt)
+    return level
+
+
 def _layers(count, links):
     """Longest-path layering; then each input moves right, next to its nearest consumer."""
     successors = [[] for _ in range(count)]
-    indegree = [0] * count
     for s, t, _, _ in links:
         successors[s].append(t)
-        indegree[t] += 1
-    layer = [0] * count
-    ready = collections.deque(v for v in range(count) if not indegree[v])
-    remaining = list(indegree)
-    while ready:
-        v = ready.popleft()
-        for t in successors[v]:
-            if layer[v] + 1 > layer[t]:
-                layer[t] = layer[v] + 1
-            remaining[t] -= 1
-            if not remaining[t]:
-                ready.append(t)
+    level = longest_paths(range(count), successors)
+    layer = [level[v] for v in range(count)]
+    has_input = {t for s, t, _, _ in links}
     for v in range(count):
-        if not indegree[v] and successors[v]:
+        if v not in has_input and successors[v]:
             layer[v] = min(layer[t] for t in successors[v]) - 1
     return layer
 
