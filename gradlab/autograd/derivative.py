@@ -297,67 +297,87 @@ _SYMBOLS = {"sigmoid": "σ", "alpha": "alpha", "normal_cdf": "Φ", "normal_pdf":
 class _Text:
     """A formula in plain text: ``e · a^(e-1)``, ``-a / b²``, ``grad_out @ Bᵀ``.
 
-    With ``values``, names are replaced by the text of their values.
+    One walk over the formula's syntax tree, placing parentheses by precedence;
+    each piece of notation is a small method, which ``_Latex`` overrides. With
+    ``values``, names are replaced by the text of their values.
     """
+
+    binary = {"·": " · ", "/": " / ", "@": " @ ", "+": " + ", "-": " - ", "%": " % ", "//": " // "}
+    compare = _COMPARE
+    words = {"and": " and ", "or": " or ", "not": "not ", "if": " if ", "else": " else "}
 
     def __init__(self, values=None):
         self.values = values or {}
 
     def show(self, node, place=_IF):
         text, precedence = self._show(node)
-        return f"({text})" if precedence < place else text
+        return self.parenthesized(text) if precedence < place else text
 
     def _show(self, node):
         if isinstance(node, ast.Name):
-            if node.id in self.values:
-                return self.values[node.id], _ATOM
-            return _SYMBOLS.get(node.id, node.id), _ATOM
+            return (self.values[node.id] if node.id in self.values else self.name(node.id)), _ATOM
         if isinstance(node, ast.Constant):
             return _number(node.value), _ATOM
         if isinstance(node, ast.BinOp):
             precedence, symbol = _BINARY[type(node.op)]
-            if isinstance(node.op, ast.Pow):
-                return self._power(node), _POW
-            left = self.show(node.left, precedence)
-            right = self.show(node.right, precedence + 1)
-            return f"{left} {symbol} {right}", precedence
+            if symbol == "^":
+                return self.power(node.left, node.right), _POW
+            fraction = self.fraction(node) if symbol == "/" else None
+            if fraction is not None:
+                return fraction, _ATOM
+            return (self.show(node.left, precedence) + self.binary[symbol]
+                    + self.show(node.right, precedence + 1)), precedence
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
-                return f"not {self.show(node.operand, _NOT)}", _NOT
+                return self.words["not"] + self.show(node.operand, _NOT), _NOT
             return f"-{self.show(node.operand, _UNARY)}", _UNARY
         if isinstance(node, ast.Compare):
             parts = [self.show(node.left, _CMP + 1)]
             for op, right in zip(node.ops, node.comparators):
-                parts += [_COMPARE[type(op)], self.show(right, _CMP + 1)]
+                parts += [self.compare[type(op)], self.show(right, _CMP + 1)]
             return " ".join(parts), _CMP
         if isinstance(node, ast.BoolOp):
             word, precedence = ("and", _AND) if isinstance(node.op, ast.And) else ("or", _OR)
-            return f" {word} ".join(self.show(v, precedence + 1) for v in node.values), precedence
+            return self.words[word].join(self.show(v, precedence + 1) for v in node.values), precedence
         if isinstance(node, ast.IfExp):
-            return (f"{self.show(node.body, _OR)} if {self.show(node.test, _OR)} "
-                    f"else {self.show(node.orelse, _IF)}"), _IF
+            return (self.show(node.body, _OR) + self.words["if"] + self.show(node.test, _OR)
+                    + self.words["else"] + self.show(node.orelse, _IF)), _IF
         if isinstance(node, ast.Attribute) and node.attr == "T":
-            return f"{self.show(node.value, _ATOM)}ᵀ", _ATOM
+            return self.transposed(self.show(node.value, _ATOM)), _ATOM
         if isinstance(node, ast.Call):
-            name = node.func.id
-            args = [self.show(arg) for arg in node.args]
-            if name == "sqrt" and len(args) == 1:
-                return f"√{self.show(node.args[0], _ATOM)}", _POW
-            return f"{_SYMBOLS.get(name, name)}({', '.join(args)})", _ATOM
+            if node.func.id == "sqrt" and len(node.args) == 1:
+                return self.square_root(node.args[0]), _POW
+            return self.call(node.func.id, [self.show(arg) for arg in node.args]), _ATOM
         if isinstance(node, ast.Subscript):
             return f"{self.show(node.value, _ATOM)}[{self.show(node.slice)}]", _ATOM
         if isinstance(node, ast.Tuple):
             return ", ".join(self.show(element) for element in node.elts), _ATOM
         raise ValueError(f"cannot show {ast.dump(node)} in a derivative")
 
-    def _power(self, node):
-        base = self.show(node.left, _ATOM)
-        exponent = node.right
+    # the notation, piece by piece
+    def name(self, name):
+        return _SYMBOLS.get(name, name)
+
+    def parenthesized(self, text):
+        return f"({text})"
+
+    def fraction(self, node):
+        return None  # plain text writes a / b in line
+
+    def power(self, base, exponent):
         if isinstance(exponent, ast.Constant) and isinstance(exponent.value, int) \
                 and not isinstance(exponent.value, bool):
-            return base + str(exponent.value).translate(_SUPERSCRIPT)
-        shown = self.show(exponent, _ATOM).replace(" ", "")
-        return f"{base}^{shown}"
+            return self.show(base, _ATOM) + str(exponent.value).translate(_SUPERSCRIPT)
+        return f"{self.show(base, _ATOM)}^{self.show(exponent, _ATOM).replace(' ', '')}"
+
+    def square_root(self, argument):
+        return f"√{self.show(argument, _ATOM)}"
+
+    def transposed(self, text):
+        return f"{text}ᵀ"
+
+    def call(self, name, arguments):
+        return f"{_SYMBOLS.get(name, name)}({', '.join(arguments)})"
 
 
 def _number(value):
@@ -390,54 +410,32 @@ def _latex_escape(text):
         .replace("}", r"\}").replace("#", r"\#").replace("%", r"\%").replace("&", r"\&")
 
 
-class _Latex:
+class _Latex(_Text):
     """A formula in LaTeX: fractions, powers and square roots drawn as such."""
 
-    def show(self, node, place=_IF):
-        text, precedence = self._show(node)
-        return rf"\left({text}\right)" if precedence < place else text
+    binary = {"·": r" \cdot ", "@": r" \, ", "+": " + ", "-": " - ", "%": r" \bmod ", "//": " // "}
+    compare = _LATEX_COMPARE
+    words = {"and": r"\text{ and }", "or": r"\text{ or }", "not": r"\lnot ", "if": r" \text{ if } ",
+             "else": r" \text{ else } "}
 
-    def _show(self, node):
-        if isinstance(node, ast.Name):
-            return _latex_name(node.id), _ATOM
-        if isinstance(node, ast.Constant):
-            return _number(node.value), _ATOM
-        if isinstance(node, ast.BinOp):
-            if isinstance(node.op, ast.Div):
-                return rf"\frac{{{self.show(node.left)}}}{{{self.show(node.right)}}}", _ATOM
-            if isinstance(node.op, ast.Pow):
-                return f"{self.show(node.left, _ATOM)}^{{{self.show(node.right)}}}", _POW
-            precedence, symbol = _BINARY[type(node.op)]
-            symbol = {"·": r"\cdot", "@": r"\,", "%": r"\bmod"}.get(symbol, symbol)
-            return (f"{self.show(node.left, precedence)} {symbol} "
-                    f"{self.show(node.right, precedence + 1)}"), precedence
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.Not):
-                return rf"\lnot {self.show(node.operand, _NOT)}", _NOT
-            return f"-{self.show(node.operand, _UNARY)}", _UNARY
-        if isinstance(node, ast.Compare):
-            parts = [self.show(node.left, _CMP + 1)]
-            for op, right in zip(node.ops, node.comparators):
-                parts += [_LATEX_COMPARE[type(op)], self.show(right, _CMP + 1)]
-            return " ".join(parts), _CMP
-        if isinstance(node, ast.BoolOp):
-            word, precedence = (r"\text{ and }", _AND) if isinstance(node.op, ast.And) \
-                else (r"\text{ or }", _OR)
-            return word.join(self.show(v, precedence + 1) for v in node.values), precedence
-        if isinstance(node, ast.IfExp):
-            return (rf"{self.show(node.body, _OR)} \text{{ if }} {self.show(node.test, _OR)} "
-                    rf"\text{{ else }} {self.show(node.orelse, _IF)}"), _IF
-        if isinstance(node, ast.Attribute) and node.attr == "T":
-            return rf"{self.show(node.value, _ATOM)}^\top", _ATOM
-        if isinstance(node, ast.Call):
-            name = node.func.id
-            args = ", ".join(self.show(arg) for arg in node.args)
-            if name == "sqrt":
-                return rf"\sqrt{{{args}}}", _ATOM
-            function = _LATEX_FUNCTIONS.get(name, rf"\operatorname{{{_latex_escape(name)}}}")
-            return rf"{function}\left({args}\right)", _ATOM
-        if isinstance(node, ast.Subscript):
-            return f"{self.show(node.value, _ATOM)}[{self.show(node.slice)}]", _ATOM
-        if isinstance(node, ast.Tuple):
-            return ", ".join(self.show(element) for element in node.elts), _ATOM
-        raise ValueError(f"cannot show {ast.dump(node)} in a derivative")
+    def name(self, name):
+        return _latex_name(name)
+
+    def parenthesized(self, text):
+        return rf"\left({text}\right)"
+
+    def fraction(self, node):
+        return rf"\frac{{{self.show(node.left)}}}{{{self.show(node.right)}}}"
+
+    def power(self, base, exponent):
+        return f"{self.show(base, _ATOM)}^{{{self.show(exponent)}}}"
+
+    def square_root(self, argument):
+        return rf"\sqrt{{{self.show(argument)}}}"
+
+    def transposed(self, text):
+        return rf"{text}^\top"
+
+    def call(self, name, arguments):
+        function = _LATEX_FUNCTIONS.get(name, rf"\operatorname{{{_latex_escape(name)}}}")
+        return rf"{function}\left({', '.join(arguments)}\right)"
