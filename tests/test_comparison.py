@@ -102,7 +102,7 @@ def test_bitwise_not_and_invert_functions():
 
 def test_operators_reach_the_comparison_functions():
     assert (~gradlab.tensor([1, 2])).tolist() == [-2, -3]
-    assert (gradlab.tensor([1.0]) == None) is False  # noqa: E711
+    assert (gradlab.tensor([1.0]) == None) is False  # noqa: E711 (what Tensor.__eq__ must give)
     with pytest.raises(TypeError):
         ~gradlab.tensor([1.0])
 

@@ -7,7 +7,7 @@ from gradlab import nn
 
 pytest.importorskip("sklearn")
 
-from gradlab.examples import digits  # noqa: E402 - needs scikit-learn
+from gradlab.examples import digits
 
 
 def test_mlp_reaches_95_percent_held_out():

@@ -319,7 +319,7 @@ class SquareForgetsGradOutput(Square):
 class SquareRaises(Square):
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output / undefined_name  # noqa: F821
+        return grad_output / undefined_name  # noqa: F821 (the error under test)
 
 
 class SquareWrongShape(Square):

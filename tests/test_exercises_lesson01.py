@@ -159,7 +159,7 @@ def test_derivative_placeholder_and_errors():
     assert str(verdict(exercises.derivative_of_x_sin_x, unfinished)).startswith(NOT_ANSWERED)
 
     def broken(x):
-        return torch.sin(x) + undefined_name * x  # noqa: F821
+        return torch.sin(x) + undefined_name * x  # noqa: F821 (the error under test)
     feedback = verdict(exercises.derivative_of_x_sin_x, broken)
     assert feedback.status == "error" and "NameError" in str(feedback)
     assert "Traceback" not in str(feedback)

@@ -96,8 +96,8 @@ def test_manual_backward_accepts_plain_numbers_too():
 
 def test_manual_backward_template_is_not_answered_yet():
     def manual_backward(x, w, b):
-        prediction = w * x + b
-        grad_prediction = ...
+        prediction = w * x + b  # noqa: F841 (the lesson's template, as the student sees it)
+        grad_prediction = ...  # noqa: F841 (the template)
         grad_w = ...
         grad_b = ...
         return grad_w, grad_b
@@ -133,7 +133,7 @@ def test_manual_backward_wrong_shapes_of_answer():
 
 def test_manual_backward_that_raises_gets_a_sentence():
     def manual_backward(x, w, b):
-        return undefined_name, 1.0  # noqa: F821
+        return undefined_name, 1.0  # noqa: F821 (the error under test)
     feedback = verdict(exercises.manual_backward, manual_backward)
     assert feedback.status == "error"
     assert "NameError" in str(feedback) and "Traceback" not in str(feedback)

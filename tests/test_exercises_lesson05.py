@@ -110,7 +110,7 @@ def test_straight_through_round_accepts_other_correct_forms():
 
 def test_straight_through_round_that_raises_gets_a_sentence():
     def round_ste(x):
-        return x + undefined_name  # noqa: F821
+        return x + undefined_name  # noqa: F821 (the error under test)
     feedback = verdict(exercises.straight_through_round, round_ste)
     assert feedback.status == "error"
     assert "NameError" in str(feedback) and "Traceback" not in str(feedback)

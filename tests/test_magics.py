@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 pytest.importorskip("IPython")
-from IPython.core.error import UsageError  # noqa: E402
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
-from IPython.utils.capture import capture_output  # noqa: E402
-from traitlets.config import Config  # noqa: E402
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
 
-from gradlab.notebook.magics import AFTER_ERROR, NO_TENSORS  # noqa: E402
+from gradlab.notebook.magics import AFTER_ERROR, NO_TENSORS
 
 POW = """\
 %%autograd{options}

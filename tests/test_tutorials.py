@@ -289,7 +289,7 @@ def _run(code, lib):
 def _error(code, lib):
     try:
         _run(code, lib)
-    except Exception as error:  # noqa: BLE001 - comparing what each library raises
+    except Exception as error:
         return type(error), str(error)
     return None, None
 

@@ -18,9 +18,9 @@ def _line():
 
 def test_records_in_creation_order_with_op_and_line():
     with capture() as cap:
-        x = torch.tensor([2.0, 3.0], requires_grad=True); line_x = _line()  # noqa: E702
-        y = x ** 2; line_y = _line()  # noqa: E702
-        z = y.sum(); line_z = _line()  # noqa: E702
+        x = torch.tensor([2.0, 3.0], requires_grad=True); line_x = _line()  # noqa: E702 (same line on purpose)
+        y = x ** 2; line_y = _line()  # noqa: E702 (same line on purpose)
+        z = y.sum(); line_z = _line()  # noqa: E702 (same line on purpose)
         p = torch.pow(x, 3)
         m = torch.mul(x, y)
     assert isinstance(cap, Capture)
@@ -79,7 +79,7 @@ def test_tensors_made_by_backward_are_not_recorded_but_the_call_is():
     with capture() as cap:
         x = torch.tensor([2.0, 3.0], requires_grad=True)
         loss = (x * x).sum()
-        loss.backward(); line = _line()  # noqa: E702
+        loss.backward(); line = _line()  # noqa: E702 (same line on purpose)
         (g,) = torch.autograd.grad((x ** 3).sum(), x)
     ids = {id(t) for t in cap.tensors}
     assert id(x.grad) not in ids and id(g) not in ids

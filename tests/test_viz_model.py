@@ -1,5 +1,4 @@
 """gradlab.viz.model: the graph as plain data — nodes, edges, cuts, notes."""
-import gradlab.viz
 from gradlab.viz.model import Cut, Edge, Graph, GraphNode
 
 

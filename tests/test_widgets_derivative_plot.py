@@ -13,7 +13,7 @@ import gradlab
 
 pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
-from gradlab.widgets import DerivativePlot  # noqa: E402
+from gradlab.widgets import DerivativePlot
 
 
 def autograd_slope(f, x):

@@ -6,7 +6,7 @@ import gradlab as torch
 from gradlab.viz import capture, graph, to_text
 
 pytest.importorskip("ipywidgets")
-from gradlab.widgets import GraphView  # noqa: E402
+from gradlab.widgets import GraphView
 
 HIGHLIGHT_FILL = 'fill="#ffe082"'
 
@@ -148,8 +148,8 @@ def test_direction_buttons_redraw(square_sum):
     top_bottom = view.picture.value
     assert top_bottom != left_right
     assert highlighted(top_bottom) == highlighted(left_right)
-    width = lambda svg: float(re.search(r'<svg[^>]* width="([\d.]+)"', svg).group(1))  # noqa: E731
-    height = lambda svg: float(re.search(r'<svg[^>]* height="([\d.]+)"', svg).group(1))  # noqa: E731
+    width = lambda svg: float(re.search(r'<svg[^>]* width="([\d.]+)"', svg).group(1))
+    height = lambda svg: float(re.search(r'<svg[^>]* height="([\d.]+)"', svg).group(1))
     assert width(left_right) / height(left_right) > width(top_bottom) / height(top_bottom)
 
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
-import gradlab  # noqa: E402
-from gradlab.viz import capture  # noqa: E402
-from gradlab.widgets import BackpropStepper  # noqa: E402
-from gradlab.widgets._fallback import static_bundle  # noqa: E402
-from recording_checks import line, mixed, record_of  # noqa: E402
+import gradlab
+from gradlab.viz import capture
+from gradlab.widgets import BackpropStepper
+from gradlab.widgets._fallback import static_bundle
+from recording_checks import line, mixed, record_of
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 HTML, TEXT = "text/html", "text/plain"
