@@ -115,3 +115,12 @@ def test_single_input_node_call_returns_the_tensor_like_pytorch(torch):
         result = x.exp().grad_fn(lib.ones(2))
         assert type(result).__name__ == "Tensor"
         np.testing.assert_allclose(result.detach().numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_a_live_node_shows_its_own_numbers_in_its_derivatives():
+    x = gradlab.tensor([1.0, 2.0], requires_grad=True)
+    assert (x + 5).grad_fn.local_derivatives == ("∂out/∂a = 1", "∂out/∂b = 1")
+    assert gradlab.add(x, x, alpha=2.5).grad_fn.local_derivatives == ("∂out/∂a = 1", "∂out/∂b = 2.5")
+    assert (x ** 3).grad_fn.local_derivatives == ("∂out/∂a = 3 · a^(3-1)",)
+    # the class states the rule with the names
+    assert type((x ** 3).grad_fn).derivatives.texts == ("∂out/∂a = exponent · a^(exponent-1)",)

@@ -76,7 +76,7 @@ def test_select_takes_a_tensor_a_grad_fn_or_an_id(square_sum):
     view.select(y.grad_fn)
     assert view.graph.node(view.selected).label == "PowBackward0"
     details = view.details.value
-    assert "PowBackward0" in details and "a ** exponent" in details and "local_derivatives" in details
+    assert "PowBackward0" in details and "a ** exponent" in details and "derivatives" in details
     assert highlighted(view.picture.value) == {view.selected}
     view.select(y)
     assert view.selected == view.graph.node_id(y)

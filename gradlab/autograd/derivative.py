@@ -100,11 +100,14 @@ class Formula:
     @property
     def text(self):
         """``∂out/∂a = b``, ``grad_A = grad_out @ Bᵀ`` or ``∂out/∂x: <words>``."""
+        return self.shown()
+
+    def shown(self, values=None):
+        """The text, with the names in ``values`` replaced by their text (``alpha`` → ``1``)."""
         if self.in_words:
             return f"∂out/∂{self.input}: {self.source}"
-        if self.is_gradient:
-            return f"grad_{self.input} = {_Text().show(self._tree)}"
-        return f"∂out/∂{self.input} = {_Text().show(self._tree)}"
+        body = _Text(values).show(self._tree)
+        return f"grad_{self.input} = {body}" if self.is_gradient else f"∂out/∂{self.input} = {body}"
 
     @property
     def latex(self):

@@ -143,8 +143,13 @@ class Node:
 
     @property
     def local_derivatives(self):
-        """gradlab addition: the derivative for each input, as text (from ``derivatives``)."""
-        return () if self.derivatives is None else self.derivatives.texts
+        """gradlab addition: the derivative for each input, as text, with this node's numbers
+        in place of their names (``a + 5``: ``∂out/∂b = 1``, where the class says ``alpha``)."""
+        if self.derivatives is None:
+            return ()
+        numbers = {name: str(value) for name, value in self.__dict__.items()
+                   if value.__class__ in (int, float) and not name.startswith("_")}
+        return tuple(formula.shown(numbers) for formula in self.derivatives.formulas)
 
     # ----------------------------------------------------------------- recording
     @classmethod

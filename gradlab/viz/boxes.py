@@ -86,7 +86,7 @@ def grad_fn_node(node_id, node):
         details["expression"] = node.expression
         lines.append(node.expression)
     if node.local_derivatives:
-        details["local_derivatives"] = "; ".join(node.local_derivatives)
+        details["derivatives"] = "; ".join(node.local_derivatives)
     inputs = []
     for next_node, _ in node.next_functions:
         inputs.append("None" if next_node is None else type(next_node).__name__)
