@@ -291,7 +291,7 @@ _IF, _OR, _AND, _NOT, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = range(10)
 _BINARY = {ast.Add: (_ADD, "+"), ast.Sub: (_ADD, "-"), ast.Mult: (_MUL, "·"), ast.Div: (_MUL, "/"),
            ast.MatMult: (_MUL, "@"), ast.Mod: (_MUL, "%"), ast.FloorDiv: (_MUL, "//"),
            ast.Pow: (_POW, "^")}
-_COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: "≥", ast.LtE: "≤", ast.Eq: "=", ast.NotEq: "≠"}
+_COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: "≥", ast.LtE: "≤", ast.Eq: "==", ast.NotEq: "≠"}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SYMBOLS = {"sigmoid": "σ", "alpha": "alpha", "normal_cdf": "Φ", "normal_pdf": "φ",
             "normal_pdf_slope": "φ′"}
