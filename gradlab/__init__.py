@@ -38,7 +38,7 @@ from .ops.copy import clone
 from .ops.linalg import bmm, dot, ger, matmul, mm, mv, outer
 from .ops.pointwise import (
     abs, absolute, ceil, clamp, clip, cos, exp, expm1, floor, log, log1p, masked_fill, maximum,
-    minimum, relu, round, rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh, trunc, where,
+    minimum, relu, round, rsqrt, sgn, sigmoid, sign, sin, sqrt, square, tan, tanh, trunc, where,
 )
 from .ops.pointwise import clamp_max, clamp_min, fix
 from .ops.reduction import (
@@ -50,6 +50,7 @@ from .ops.shape import (
     swapaxes, swapdims, t, transpose, unbind, unsqueeze,
 )
 from .ops.indexing import gather, index_select, narrow
+from .ops.strides import contiguous_format, preserve_format
 from .printing import get_printoptions, set_printoptions
 from .random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,

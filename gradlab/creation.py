@@ -16,6 +16,7 @@ import numpy as np
 
 from . import dtypes
 from .device import check_device
+from .ops.strides import laid_out, layout_like
 from .tensor import Tensor, _wrap
 
 
@@ -291,26 +292,32 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 # ---------------------------------------------------------------- *_like
-def _like(input, fill, dtype, requires_grad, device):
+def _like(input, fill, dtype, requires_grad, device, memory_format):
     target = _dtype_or(dtype, input.dtype)
-    return _finish(np.full(input._data.shape, fill, dtype=target), requires_grad, device)
+    array = np.full(input._data.shape, fill, dtype=target)
+    return _finish(laid_out_like(array, input, memory_format), requires_grad, device)
+
+
+def laid_out_like(array, input, memory_format=None):
+    """A new ``*_like`` array laid out in memory as PyTorch lays it out: like ``input``."""
+    return laid_out(array, *layout_like(input._data, memory_format))
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return _like(input, 0, dtype, requires_grad, device)
+    return _like(input, 0, dtype, requires_grad, device, memory_format)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return _like(input, 1, dtype, requires_grad, device)
+    return _like(input, 1, dtype, requires_grad, device, memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
-    return _like(input, _number_argument(fill_value), dtype, requires_grad, device)
+    return _like(input, _number_argument(fill_value), dtype, requires_grad, device, memory_format)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return _like(input, 0, dtype, requires_grad, device)
+    return _like(input, 0, dtype, requires_grad, device, memory_format)
 
 
 # ------------------------------------------------------------ sharing memory

@@ -8,7 +8,7 @@ numbers as PyTorch's generator (a different algorithm).
 import numpy as np
 
 from . import dtypes
-from .creation import _dtype_or, _finish, _size_argument
+from .creation import _dtype_or, _finish, _size_argument, laid_out_like
 from .device import check_device
 
 _DEFAULT_SEED = 67280421310721
@@ -140,12 +140,16 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
-    return rand(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    result = rand(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    result._data = laid_out_like(result._data, input, memory_format)
+    return result
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
                memory_format=None):
-    return randn(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    result = randn(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+    result._data = laid_out_like(result._data, input, memory_format)
+    return result
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,

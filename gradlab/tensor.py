@@ -24,7 +24,7 @@ def _wrap(data, grad_fn=None, output_nr=0):
     """Make a tensor around ``data`` (no copy). The single constructor the ops use."""
     tensor = _new_tensor(Tensor)
     tensor._data = data
-    tensor.grad_fn = grad_fn
+    tensor._grad_fn = grad_fn
     tensor._requires_grad = grad_fn is not None
     if output_nr:
         tensor._output_nr = output_nr
@@ -51,14 +51,17 @@ class Tensor:
 
     # Every tensor sets the three slots; the rarer fields below start from these
     # class defaults and go into the instance __dict__ only when set.
-    __slots__ = ("_data", "grad_fn", "_requires_grad", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_grad_fn", "_requires_grad", "__dict__", "__weakref__")
     _grad = None  # .grad, filled by backward for leaves
     _changes = 0  # version counter: in-place changes of this memory (views use their base's)
     _output_nr = 0  # which output of grad_fn this tensor is
     _hooks = None  # leaf hooks, run by AccumulateGrad
+    _post_accumulate_grad_hooks = None  # leaf hooks run after .grad changed
     _retains_grad = False
     _accumulator = None  # weak reference to the leaf's AccumulateGrad node
-    _base = None  # the tensor whose memory this view (or detached tensor) shares
+    _base = None  # for a view: the tensor it was taken from, through views (ops/views.py)
+    _memory_owner = None  # whose memory (and version counter) a view or detached tensor shares
+    _view_creation = None  # "no_grad" or "multi_output": a view PyTorch won't let change in place
     _grad_accumulations = 0  # teaching aid: backward passes added into the current .grad
 
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
@@ -76,6 +79,8 @@ class Tensor:
     # ----------------------------------------------------------------- autograd
     @property
     def requires_grad(self):
+        if self._base is not None:  # a view requires grad when its base does (PyTorch's rule)
+            return self._requires_grad or self._base._requires_grad
         return self._requires_grad
 
     @requires_grad.setter
@@ -84,7 +89,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         """Ask autograd to track this leaf (in place; returns self)."""
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(
                     "you can only change requires_grad flags of leaf variables. If you want to "
@@ -102,12 +107,24 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor; None for a leaf. A view whose memory was changed in
+        place since it got its grad_fn gets a new one when asked (AsStridedBackward0, ops/views.py)."""
+        if self._base is not None:
+            _views.refresh(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
+        if self._grad_fn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
                 "Its .grad attribute won't be populated during autograd.backward(). If you "
@@ -147,8 +164,13 @@ class Tensor:
         _engine.retain_grad(self)
 
     def register_hook(self, hook):
-        """``hook(grad)`` runs when this tensor's gradient is computed; it may return a replacement."""
+        """``hook(grad)`` runs when this tensor's gradient is computed; it may return a replacement
+        of the same shape and dtype (or None to keep ``grad``)."""
         return _engine.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after backward added into this leaf's ``.grad``; returns None."""
+        return _engine.register_post_accumulate_grad_hook(self, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves."""
@@ -157,7 +179,7 @@ class Tensor:
     def detach(self):
         """The same data (shared memory), cut from the graph: no grad_fn, no requires_grad."""
         detached = _wrap(self._data)
-        detached._base = self if self._base is None else self._base
+        detached._memory_owner = self if self._memory_owner is None else self._memory_owner
         return detached
 
     def detach_(self):
@@ -232,7 +254,9 @@ class Tensor:
 
     def contiguous(self, memory_format=None):
         """Self when the memory is already in row-major order, else a copy (CloneBackward0)."""
-        return self if self._data.flags.c_contiguous else _copy.clone(self)
+        if self._data.flags.c_contiguous:
+            return self
+        return _copy.clone(self, memory_format=_strides.contiguous_format)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -253,11 +277,12 @@ class Tensor:
         return id(self)
 
     def __repr__(self, *, tensor_contents=None):
-        grad_fn_name = self.grad_fn.name() if self.grad_fn is not None else None
+        grad_fn = self.grad_fn
+        grad_fn_name = type(grad_fn).__name__ if grad_fn is not None else None  # <CopySlices>, as PyTorch
         return _printing.format_tensor(
             self._data,
             self.dtype.name,
-            requires_grad=self._requires_grad and grad_fn_name is None,
+            requires_grad=self.requires_grad and grad_fn_name is None,
             grad_fn_name=grad_fn_name,
         )
 
@@ -342,7 +367,7 @@ class Tensor:
         return self.to(_dtypes.bool)
 
     def clone(self, *, memory_format=None):
-        return _copy.clone(self)
+        return _copy.clone(self, memory_format=memory_format)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return tensor_from_data(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
@@ -582,6 +607,9 @@ class Tensor:
 
     def sign(self):
         return _pointwise.sign(self)
+
+    def sgn(self):
+        return _pointwise.sgn(self)
 
     def reciprocal(self):
         return _pointwise.reciprocal(self)
@@ -845,18 +873,18 @@ class Tensor:
 
 def version_of(tensor):
     """The version counter of a tensor's memory: views and detached tensors share their base's."""
-    return tensor._changes if tensor._base is None else tensor._base._changes
+    return tensor._changes if tensor._memory_owner is None else tensor._memory_owner._changes
 
 
 def bump_version(tensor):
     """Record an in-place change of the tensor's memory (seen by every view of it)."""
-    owner = tensor if tensor._base is None else tensor._base
+    owner = tensor if tensor._memory_owner is None else tensor._memory_owner
     owner._changes += 1
 
 
 def _init_from(tensor, data):
     tensor._data = data
-    tensor.grad_fn = None
+    tensor._grad_fn = None
     tensor._requires_grad = False
     if observers:
         announce(tensor)
@@ -928,5 +956,6 @@ from .autograd import engine as _engine  # noqa: E402 (the cycle)
 from .ops import (  # noqa: E402 (the cycle)
     arithmetic as _arith, broadcast as _broadcast, comparison as _compare, copy as _copy,
     indexing as _indexing, inplace as _inplace, linalg as _linalg, pointwise as _pointwise,
-    reduction as _reduction, shape as _shape,
+    reduction as _reduction, shape as _shape, strides as _strides,
 )
+from .ops import views as _views  # noqa: E402 (the cycle)

@@ -35,7 +35,8 @@ def graph_edges(node):
 
 
 def compare_with_torch(function, *inputs, requires_grad=None, rtol=None, atol=None,
-                       second_order=False, seed=0, raises=None, match=None, reworded=False):
+                       second_order=False, seed=0, upstream=None, raises=None, match=None,
+                       reworded=False):
     """Run ``function(library, *tensors)`` with gradlab and with PyTorch; assert they agree.
 
     inputs: NumPy arrays or scalars, made into one tensor per library (anything else is
@@ -46,6 +47,8 @@ def compare_with_torch(function, *inputs, requires_grad=None, rtol=None, atol=No
     second_order: build the gradients with ``create_graph`` and compare the gradients of
         ``sum(grad ** 2)`` with respect to the inputs too.
     seed: of the random upstream gradient.
+    upstream: ``upstream(shape, rng)`` makes the upstream gradient of each output instead
+        (``nonfinite_upstream``: one with NaN or inf entries; NaN positions must then match).
     raises: instead of a result, both must raise this type (``Exception``: any), exactly
         the same type, and gradlab's message must start with PyTorch's whole message
         (not asked of PyTorch's "invalid combination of arguments" listings).
@@ -66,8 +69,8 @@ def compare_with_torch(function, *inputs, requires_grad=None, rtol=None, atol=No
     torch = pytest.importorskip("torch")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyTorch's own deprecation notes; gradlab's stay visible
-        expected = _run(torch, function, inputs, requires_grad, second_order, seed)
-    actual = _run(gradlab, function, inputs, requires_grad, second_order, seed)
+        expected = _run(torch, function, inputs, requires_grad, second_order, seed, upstream)
+    actual = _run(gradlab, function, inputs, requires_grad, second_order, seed, upstream)
     assert len(actual.outputs) == len(expected.outputs)
     for mine, theirs in zip(actual.outputs, expected.outputs):
         if isinstance(theirs, torch.Tensor):
@@ -103,7 +106,7 @@ def _tensors(library, inputs, requires_grad):
             for x, flag in zip(inputs, requires_grad)]
 
 
-def _run(library, function, inputs, requires_grad, second_order, seed):
+def _run(library, function, inputs, requires_grad, second_order, seed, make_upstream=None):
     tensors = _tensors(library, inputs, requires_grad)
     result = function(library, *tensors)
     outputs = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -112,7 +115,8 @@ def _run(library, function, inputs, requires_grad, second_order, seed):
     grads, second = [], []
     if leaves and differentiable:
         rng = np.random.default_rng(seed)
-        upstream = [library.tensor(rng.standard_normal(tuple(out.shape)), dtype=out.dtype)
+        make_upstream = make_upstream or (lambda shape, rng: rng.standard_normal(shape))
+        upstream = [library.tensor(make_upstream(tuple(out.shape), rng), dtype=out.dtype)
                     for out in differentiable]
         grads = list(library.autograd.grad(differentiable, leaves, upstream,
                                            create_graph=second_order, allow_unused=True))
@@ -127,7 +131,7 @@ def _assert_same_tensor(mine, theirs, rtol, atol):
     assert isinstance(mine, gradlab.Tensor), type(mine)
     assert str(mine.dtype) == str(theirs.dtype)
     assert tuple(mine.shape) == tuple(theirs.shape)
-    _assert_close(mine.detach().numpy(), theirs.detach().numpy(), rtol, atol)
+    _assert_close(mine.detach().numpy(), theirs.detach().numpy(force=True), rtol, atol)  # a ZeroTensor
     assert mine.requires_grad == theirs.requires_grad
     assert graph_edges(mine.grad_fn) == graph_edges(theirs.grad_fn)
     assert mine.output_nr == theirs.output_nr
@@ -141,12 +145,12 @@ def _assert_same_grads(mine, theirs, rtol, atol, none_is_zero=False):
     for grad, reference in zip(mine, theirs):
         if none_is_zero and (grad is None) != (reference is None):
             other = reference if grad is None else grad
-            assert not np.any(other.detach().numpy()), other
+            assert not np.any(other.detach().numpy(force=True)), other
             continue
         assert (grad is None) == (reference is None), (grad, reference)
-        if reference is not None:
+        if reference is not None:  # force: PyTorch's all-zero gradients may be ZeroTensors
             assert str(grad.dtype) == str(reference.dtype)
-            _assert_close(grad.detach().numpy(), reference.detach().numpy(), rtol, atol)
+            _assert_close(grad.detach().numpy(), reference.detach().numpy(force=True), rtol, atol)
 
 
 def _assert_close(actual, expected, rtol, atol):
@@ -154,6 +158,7 @@ def _assert_close(actual, expected, rtol, atol):
     if expected.dtype.kind not in "fc":
         np.testing.assert_array_equal(actual, expected)
         return
+    np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected), err_msg="NaN positions differ")
     tight = expected.dtype == np.float64
     np.testing.assert_allclose(actual, expected,
                                rtol=(1e-7 if tight else 1e-5) if rtol is None else rtol,
@@ -186,6 +191,21 @@ def _compare_errors(function, inputs, requires_grad, raises, match, reworded):
 
 
 # ------------------------------------------------------------- inputs and gradcheck
+def nonfinite_upstream(value, everywhere=False):
+    """An ``upstream=`` for ``compare_with_torch``: random values with ``value`` (nan, inf or
+    -inf) in the first entry, or in every entry. A backward must keep it where PyTorch does:
+    multiplying by a 0/1 mask would turn the zeros into NaN (NaN · 0)."""
+    def make(shape, rng):
+        gradient = rng.standard_normal(shape)
+        if everywhere:
+            gradient[...] = value
+        elif gradient.size:
+            gradient.flat[0] = value
+        return gradient
+
+    return make
+
+
 def double(*shape, seed=0):
     """A float64 array of standard-normal values, the same for a given seed."""
     return np.random.default_rng(seed).standard_normal(shape)
@@ -196,12 +216,14 @@ def leaf(array):
     return gradlab.tensor(array, requires_grad=True)
 
 
-def gradient_of(function):
+def gradient_of(function, upstream_requires_grad=True):
     """``(library, x) -> d function / dx``, built with ``create_graph`` for an upstream of ones
-    that requires grad: comparing it compares double backward's graph and second derivatives."""
+    that requires grad: comparing it compares double backward's graph and second derivatives.
+    With ``upstream_requires_grad=False``, ``grad(function(x).sum(), x, create_graph=True)``:
+    the gradient's graph then holds only what depends on x."""
     def gradient(library, x):
         out = function(library, x)
-        upstream = library.ones_like(out, requires_grad=True)
+        upstream = library.ones_like(out, requires_grad=upstream_requires_grad)
         return library.autograd.grad(out, x, upstream, create_graph=True)[0]
 
     return gradient

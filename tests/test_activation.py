@@ -9,7 +9,7 @@ import pytest
 import gradlab
 import gradlab.nn.functional as F
 from gradlab.autograd import gradcheck, gradgradcheck
-from helpers import compare_with_torch, double, graph_edges, leaf
+from helpers import compare_with_torch, double, gradient_of, graph_edges, leaf, nonfinite_upstream
 
 
 # ================================================================ leaky_relu
@@ -98,6 +98,46 @@ def test_gelu_errors():
                        raises=RuntimeError, match="approximate argument must be either none or tanh.")
     compare_with_torch(lambda lib, x: lib.nn.functional.gelu(x), np.array([1, 2]),
                        raises=NotImplementedError, match="GeluKernelImpl")
+
+
+ACTIVATIONS = {
+    "leaky_relu": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.2),
+    "leaky_relu 0": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.0),
+    "gelu": lambda lib, x: lib.nn.functional.gelu(x),
+    "gelu tanh": lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"),
+    "relu": lambda lib, x: lib.nn.functional.relu(x),
+    "relu inplace": lambda lib, x: lib.nn.functional.relu(x * 1, inplace=True),
+    "sigmoid": lambda lib, x: lib.nn.functional.sigmoid(x),
+    "tanh": lambda lib, x: lib.nn.functional.tanh(x),
+    "softmax": lambda lib, x: lib.nn.functional.softmax(x, dim=1),
+    "log_softmax": lambda lib, x: lib.nn.functional.log_softmax(x, dim=0),
+}
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("upstream_requires_grad", [True, False], ids=["upstream", "constant upstream"])
+def test_double_backward_graph_matches_torch(name, upstream_requires_grad):
+    compare_with_torch(gradient_of(ACTIVATIONS[name], upstream_requires_grad), double(3, 4))
+
+
+def test_gelu_third_derivative_graph_matches_torch():
+    """gelu's second derivative is computed in PyTorch's steps (gelu_double_backward), so the
+    third-order graph is PyTorch's too (approximate='tanh' needs cosh, which gradlab has not)."""
+    gelu = gradient_of(lambda lib, x: lib.nn.functional.gelu(x))
+    compare_with_torch(gradient_of(gelu), double(3, 4))
+
+
+NONFINITE = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf}
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("value", NONFINITE.values(), ids=NONFINITE.keys())
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf, as PyTorch
+def test_nonfinite_upstream_gradient_matches_torch(name, value):
+    array = np.concatenate([double(9), [0.0, np.nan, np.inf, -np.inf]]).reshape(13, 1) * [1.0, -1.0]
+    for everywhere in (False, True):
+        compare_with_torch(ACTIVATIONS[name], array, upstream=nonfinite_upstream(value, everywhere))
+    compare_with_torch(ACTIVATIONS[name], array)
 
 
 # =================================================================== dropout

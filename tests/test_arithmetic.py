@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 
 import gradlab
 from gradlab.autograd import gradcheck, gradgradcheck
-from helpers import compare_with_torch, graph_edges
+from helpers import compare_with_torch, gradient_of, graph_edges
 
 SHAPE_PAIRS = [((3,), (3,)), ((2, 3), (3,)), ((2, 1, 3), (3,)), ((3,), (2, 1, 3)),
                ((), (2, 3)), ((2, 3), ()), ((2, 1), (1, 3))]
@@ -211,6 +211,39 @@ def test_second_derivatives_match_torch(torch, name, rng):
 
     for ours, expected in zip(second(gradlab), second(torch)):
         np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(set(UNARY) - {"fmod_number", "float_power"}))  # gradlab's own
+@pytest.mark.parametrize("upstream_requires_grad", [True, False], ids=["upstream", "constant upstream"])
+def test_double_backward_graph_matches_torch(name, upstream_requires_grad, rng):
+    """Issue 12: PyTorch's backward formulas multiply by a number with mul(Tensor, Scalar):
+    x ** 3 differentiated twice has MulBackward1 (exponent · x²), as has 2 ** x (log 2 · out)."""
+    compare_with_torch(gradient_of(lambda lib, x: UNARY[name](x), upstream_requires_grad),
+                       _positive(rng, (2, 3)))
+
+
+def test_cube_differentiated_twice_has_torchs_nodes():
+    x = gradlab.tensor([1.0, 2.0], requires_grad=True)
+    (grad,) = gradlab.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    assert graph_edges(grad.grad_fn) == (
+        "MulBackward0", ((None, 0), (("MulBackward1", ((("PowBackward0", ((("AccumulateGrad", ()), 0),)), 0),)), 0)))
+    assert grad.grad_fn.next_functions[1][0].factor == 3
+
+
+@pytest.mark.parametrize("name", ["pow", "torch_pow", "mul", "div"])
+@pytest.mark.parametrize("requires_grad", [(True, True), (True, False), (False, True)], ids=str)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # log(0) · 0, as PyTorch
+def test_binary_double_backward_graph_matches_torch(name, requires_grad, rng):
+    """a ** b with tensors: where(b == 0, 0, ...) always, as PyTorch (not only when b holds a 0)."""
+    def gradient(lib, a, b):
+        out = BINARY[name](lib, a, b)
+        leaves = [t for t in (a, b) if t.requires_grad]
+        return lib.autograd.grad(out, leaves, lib.ones_like(out, requires_grad=True), create_graph=True)
+
+    arrays = [_positive(rng, (2, 3)), _positive(rng, (3,))]
+    compare_with_torch(gradient, *arrays, requires_grad=list(requires_grad))
+    arrays[0][0, 0], arrays[1][1] = 0.0, 0.0  # 0 ** b and a ** 0
+    compare_with_torch(gradient, *arrays, requires_grad=list(requires_grad))
 
 
 # ---------------------------------------------------------------- kinks

@@ -4,6 +4,7 @@ import pytest
 
 import gradlab
 from gradlab.autograd import Function, gradcheck
+from helpers import compare_with_torch
 
 
 class Square(Function):
@@ -172,6 +173,37 @@ def test_unused_output_gradient_is_materialized_as_zeros():
     a, _ = Pair.apply(x)
     a.sum().backward()
     assert x.grad.item() == 2.0
+
+
+class _NotATensor:
+    pass
+
+
+def _saving(library, value):
+    """A Function (of ``library``) whose forward saves its input and ``value``."""
+    class Saves(library.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, value)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output * 2
+
+    return Saves
+
+
+@pytest.mark.parametrize("value", [3, 2.5, [1.0], (1.0,), "x", _NotATensor(), np.ones(2), np.float64(1)],
+                         ids=["int", "float", "list", "tuple", "str", "class", "ndarray", "numpy number"])
+def test_saving_what_is_not_a_tensor_is_a_type_error(value):
+    compare_with_torch(lambda m, x: _saving(m, value).apply(x), np.ones(2), raises=TypeError,
+                       match="save_for_backward can only save variables, but argument 1 is of type")
+
+
+def test_saving_none_or_saving_while_not_recording_is_accepted():
+    compare_with_torch(lambda m, x: _saving(m, None).apply(x), np.ones(2))
+    compare_with_torch(lambda m, x: _saving(m, 3).apply(x), np.ones(2), requires_grad=False)
 
 
 def test_no_grad_apply_builds_no_graph():

@@ -71,6 +71,12 @@ def test_zero_dim_tensor_indexing():
                        raises=IndexError, match="invalid index of a 0-dim tensor")
     compare_with_torch(lambda m, s: s[[0]], double(),
                        raises=IndexError, match="too many indices for tensor of dimension 0")
+    compare_with_torch(lambda m, s: s[1:], double(),
+                       raises=IndexError, match="slice() cannot be applied to a 0-dim tensor.")
+    compare_with_torch(lambda m, s: s.__setitem__(slice(None), 5.0), double(),
+                       raises=IndexError, match="slice() cannot be applied to a 0-dim tensor.")
+    compare_with_torch(lambda m, s: s[:, None], double(),
+                       raises=IndexError, match="too many indices for tensor of dimension 0")
 
 
 def test_basic_index_is_a_view_sharing_memory_and_version():
@@ -390,3 +396,35 @@ def test_copy_slices_is_named_as_in_pytorch(torch):
         x[0] = library.tensor(1.0, requires_grad=True)
         names.append((type(x.grad_fn).__name__, x.grad_fn.name()))
     assert names[0] == names[1] == ("CopySlices", "torch::autograd::CopySlices")
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")  # float16 1e10: inf, silently outside pytest
+@pytest.mark.parametrize("dtype, value", [
+    ("int8", 300), ("int8", -129), ("int8", 127.9), ("uint8", -1), ("uint8", -255), ("uint8", 256),
+    ("uint8", -1.0), ("int16", 40000), ("int32", float("nan")), ("int64", 1e30), ("float32", -1e39),
+    ("float32", float("inf")), ("float16", 1e10), ("bool", 5), ("float64", 0.1), ("int32", 7.9),
+])
+def test_setitem_takes_a_number_as_pytorch_does(torch, dtype, value):
+    """A number becomes a 0-d tensor of the tensor's dtype; one that does not fit is refused."""
+    def write(library):
+        t = library.zeros(3, dtype=getattr(library, dtype))
+        try:
+            t[1] = value
+        except RuntimeError as error:
+            return str(error)
+        return t.tolist()
+
+    assert write(gradlab) == write(torch)
+
+
+def test_a_mask_takes_a_one_element_value_of_another_dtype(torch):
+    """t[mask] = v fills (PyTorch's masked_fill_), so v may have another dtype; other indices
+    still want the same dtype."""
+    def write(m, x, v):
+        t = x * 1
+        t[t > 0] = v
+        return t
+
+    compare_with_torch(write, np.array([0.5, -1.0, 2.0], dtype=np.float32), double(), second_order=True)
+    compare_with_torch(lambda m, x, v: (x * 1).__setitem__([0, 1], v), np.ones(3, np.float32), double(),
+                       raises=RuntimeError, match="Index put requires the source and destination dtypes match")

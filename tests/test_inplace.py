@@ -144,8 +144,12 @@ def test_grad_fns_of_inplace_ops_match_torch(torch, code):
 # ------------------------------------------------- fill: PyTorch's two nodes
 # fill_ with a number records FillBackward2 (one edge). fill_ with a 0-d tensor, and
 # t[...] = value / t[:] = value with a number or a 0-d tensor, record FillBackward3
-# (two edges; the value's is None when it needs no gradient).
+# (two edges; the value's is None when it needs no gradient) -- except into a 0-d t: the
+# shapes are equal, so PyTorch copies (CopyBackwards).
 FILLS = [
+    ("a = x.sum(); a[...] = v", "CopyBackwards"),
+    ("a = x.sum(); a[...] = 2.5", "CopyBackwards"),
+    ("a = x.sum(); a[()] = v * 2", "CopyBackwards"),
     ("a.fill_(2.5)", "FillBackward2"),
     ("a.fill_(v)", "FillBackward3"),
     ("a.fill_(v.detach())", "FillBackward3"),

@@ -96,6 +96,39 @@ def test_the_common_graphs_read_as_in_pytorch():
     assert (x @ constant).grad_fn.next_functions[0][0].next_functions[1] == (None, 0)
 
 
+# how an operand can lie in memory: matmul folds a batch into one mm/mv only when its strides allow
+OPERAND_LAYOUTS = {
+    "stored": lambda x: x,
+    "indexed": lambda x: x[[1, 0] * (x.shape[0] // 2) + [0] * (x.shape[0] % 2)],
+    "indexed inside": lambda x: x[..., [1, 0], :] if x.dim() >= 3 else x[..., [1, 0]] if x.dim() == 2 else x,
+    "copied transposed": lambda x: x.mT.clone().mT if x.dim() >= 2 else x,
+    "pointwise of permuted": lambda x: x.permute(*range(x.dim() - 1, -1, -1)).abs().permute(
+        *range(x.dim() - 1, -1, -1)),
+    "expanded": lambda x: x[:1].expand(x.shape) if x.dim() >= 2 else x,
+}
+
+
+@pytest.mark.parametrize("rank_a", [1, 2, 3, 4])
+@pytest.mark.parametrize("rank_b", [1, 2, 3, 4])
+def test_matmul_dispatch_matches_torch_for_every_layout(rank_a, rank_b):
+    """The same products and reshapes (MvBackward0 vs bmm + SqueezeBackward1, ViewBackward0
+    vs UnsafeViewBackward0) for every rank pair, broadcast batch and operand layout; the
+    trailing ``reshape`` checks that the product lies in memory as PyTorch's (a view of a
+    row-major result, a copy otherwise)."""
+    batches = {1: [()], 2: [()], 3: [(4,), (1,)], 4: [(3, 4), (1, 4), (3, 1)]}
+    for batch_a in batches[rank_a]:
+        for batch_b in batches[rank_b]:
+            shape_a = (2,) if rank_a == 1 else batch_a + (2, 2)
+            shape_b = (2,) if rank_b == 1 else batch_b + (2, 2)
+            arrays = [RNG.standard_normal(shape_a), RNG.standard_normal(shape_b)]
+            for layout_a, layout_b in [(a, "stored") for a in OPERAND_LAYOUTS] + \
+                    [("stored", b) for b in OPERAND_LAYOUTS]:
+                arrange_a, arrange_b = OPERAND_LAYOUTS[layout_a], OPERAND_LAYOUTS[layout_b]
+                for requires_grad in GRAD_PATTERNS:
+                    compare_with_torch(lambda m, a, b: (arrange_a(a) @ arrange_b(b)).reshape(-1), *arrays,
+                                       requires_grad=list(requires_grad))
+
+
 def test_folded_matmul_runs_one_mm_over_all_rows():
     x = gradlab.randn(5, 2, 3, requires_grad=True)
     w = gradlab.randn(3, 4, requires_grad=True)
@@ -182,6 +215,27 @@ def test_double_backward_matches_torch(torch, shapes):
 
     for mine, theirs in zip(second_derivatives(gradlab), second_derivatives(torch)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("transposed", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_gradient_graphs_of_column_major_operands_match_torch(transposed, with_bias):
+    """The gradient of a column-major operand (``W.t()``) is computed transposed, (Bᵀ-side
+    product)ᵀ, as PyTorch's mm_mat1_backward / mm_mat2_backward do: create_graph shows it."""
+    def product(library, x, w):  # x @ Wᵀ: Wᵀ is column-major unless W is a transposed view
+        x, w = (leaf.t() if t else leaf for leaf, t in zip((x, w), transposed))
+        if with_bias:
+            return library.nn.functional.linear(x, w, library.ones(4, dtype=x.dtype))  # addmm
+        return x @ w.t()
+
+    def gradients(library, x, w):
+        out = product(library, x, w)
+        upstream = library.ones_like(out, requires_grad=True)
+        return library.autograd.grad(out, (x, w), upstream, create_graph=True)
+
+    x, w = RNG.standard_normal((3, 2)), RNG.standard_normal((4, 2))
+    stored = [array.T.copy() if t else array for array, t in zip((x, w), transposed)]
+    compare_with_torch(gradients, *stored)
 
 
 @pytest.mark.parametrize("shapes", [((2, 3), (3, 2)), ((3,), (3, 2)), ((2, 2, 3), (3,)),

@@ -12,7 +12,7 @@ import pytest
 import gradlab
 import gradlab.nn.functional as F
 from gradlab.autograd import gradcheck, gradgradcheck
-from helpers import compare_with_torch, double, leaf
+from helpers import compare_with_torch, double, leaf, nonfinite_upstream
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -364,3 +364,46 @@ def test_binary_losses_refuse_a_weight_that_requires_grad(function):
         double(4, 5), np.ones((4, 5)) / 2, np.ones(5),
         raises=RuntimeError,
         match=f"The function '{function}' is not differentiable with respect to argument 'weight'")
+
+
+# ================================================== NaN and inf upstream gradients
+# (input, target) -> loss, for every loss and its options; the input requires grad, and the
+# target too where PyTorch differentiates it
+LOSSES = {
+    "mse": (lambda lib, x, y, r: lib.nn.functional.mse_loss(x, y, reduction=r), "values"),
+    "l1": (lambda lib, x, y, r: lib.nn.functional.l1_loss(x, y, reduction=r), "values"),
+    "cross_entropy": (lambda lib, x, y, r: lib.nn.functional.cross_entropy(x, y, reduction=r),
+                      "classes"),
+    "cross_entropy ignore_index": (lambda lib, x, y, r: lib.nn.functional.cross_entropy(
+        x, y, ignore_index=2, reduction=r), "classes"),
+    "cross_entropy weight": (lambda lib, x, y, r: lib.nn.functional.cross_entropy(
+        x, y, weight=lib.tensor([1.0, 0.0, 2.0, 0.5, 1.0], dtype=lib.float64), reduction=r), "classes"),
+    "cross_entropy label_smoothing": (lambda lib, x, y, r: lib.nn.functional.cross_entropy(
+        x, y, label_smoothing=0.1, reduction=r), "classes"),
+    "cross_entropy probabilities": (lambda lib, x, y, r: lib.nn.functional.cross_entropy(
+        x, y, reduction=r), "probabilities"),
+    "nll ignore_index": (lambda lib, x, y, r: lib.nn.functional.nll_loss(
+        x, y, ignore_index=0, reduction=r), "classes"),
+    "binary_cross_entropy": (lambda lib, x, y, r: lib.nn.functional.binary_cross_entropy(
+        x.sigmoid(), y, reduction=r), "probabilities"),
+    "binary_cross_entropy_with_logits": (lambda lib, x, y, r: lib.nn.functional.binary_cross_entropy_with_logits(
+        x, y, pos_weight=lib.tensor([1.0, 2.0, 0.0, 3.0, 1.0], dtype=lib.float64), reduction=r),
+        "probabilities"),
+}
+TARGETS = {"values": double(4, 5, seed=1), "classes": classes(1, 0, 4, 2),
+           "probabilities": probabilities(4, 5)}
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf · 0, as PyTorch
+def test_nonfinite_upstream_gradient_matches_torch(name, reduction, value):
+    """An ignored sample (ignore_index) gets exactly 0, even for a NaN gradient (the 0 used to
+    multiply it); elsewhere NaN and inf reach the input as in PyTorch."""
+    function, target = LOSSES[name]
+    for everywhere in (False, True):
+        compare_with_torch(lambda lib, x, y: function(lib, x, y, reduction), double(4, 5),
+                           TARGETS[target], requires_grad=[True, target == "values"],
+                           upstream=nonfinite_upstream(value, everywhere))
+

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import gradlab
 from gradlab.autograd import gradcheck, gradgradcheck
-from helpers import compare_with_torch
+from helpers import compare_with_torch, gradient_of, nonfinite_upstream
 
 
 # ------------------------------------------------------------------ helpers
@@ -360,6 +360,74 @@ def test_double_backward_matches_torch(torch, function):
 ])
 def test_gradgradcheck(function):
     assert gradgradcheck(function, (_input(MATRIX[:2, :3]),))
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@pytest.mark.parametrize("upstream_requires_grad", [True, False], ids=["upstream", "constant upstream"])
+def test_double_backward_graph_matches_torch(name, upstream_requires_grad):
+    """The gradient built with create_graph has PyTorch's nodes: unsqueeze (not reshape) to put
+    reduced dims back, MulBackward1 / DivBackward1 for numbers, masked_fill / scatter for max."""
+    gradient = gradient_of(lambda t, x: _first(REDUCTIONS[name](t, x)), upstream_requires_grad)
+    for array in (MATRIX, CUBE):
+        compare_with_torch(gradient, array, atol=1e-12)  # softmax's second derivatives are ~1e-17
+
+
+@pytest.mark.parametrize("function, array", [
+    (lambda t, x: x.prod(1), np.array([[0.0], [2.0], [3.0]])),
+    (lambda t, x: x.prod(-1, keepdim=True), np.array([[0.0], [2.0], [3.0]])),
+    (lambda t, x: x.prod(0), np.array([[0.0, 2.0]])),
+    (lambda t, x: x.prod(0), np.array([0.0])),
+    (lambda t, x: x.prod(), np.array([[0.0]])),
+], ids=["column", "column keepdim", "row", "one element", "whole"])
+@pytest.mark.parametrize("upstream_requires_grad", [True, False], ids=["upstream", "constant upstream"])
+def test_prod_over_a_single_element_with_a_zero_matches_torch(function, array, upstream_requires_grad):
+    """Alone along its dim, an element's gradient is the upstream gradient itself (no product of
+    others): with a constant upstream it does not depend on x, so it does not require grad."""
+    compare_with_torch(gradient_of(function, upstream_requires_grad), array)
+    x = gradlab.tensor([[0.0], [2.0]], requires_grad=True)
+    (grad,) = gradlab.autograd.grad(x.prod(1).sum(), x, create_graph=True)
+    assert not grad.requires_grad and grad.tolist() == [[1.0], [1.0]]
+
+
+# ------------------------------------------------- NaN and inf upstream gradients
+NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+# NumPy warns at inf · 0 and inf - inf, which PyTorch computes silently (gradlab's own filter for
+# these, set when gradlab.ops is imported, is undone by pytest after collection)
+quiet_nan_arithmetic = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
+
+@quiet_nan_arithmetic
+def test_max_sends_a_nan_gradient_only_to_the_winner():
+    """Issue 12: sqrt(max(x) - 4) has a NaN gradient, which goes to the max alone (it was
+    multiplied by a 0/1 mask: NaN · 0 = NaN everywhere)."""
+    x = gradlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    gradlab.sqrt(x.max() - 4).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, np.nan])
+    for function in (lambda t, x: t.sqrt(x.max() - 4), lambda t, x: t.sqrt(x.min() - 4),
+                     lambda t, x: t.sqrt(x.max(0)[0] - 4), lambda t, x: t.sqrt(x.min(0).values - 4),
+                     lambda t, x: t.sqrt(x.amax() - 4), lambda t, x: t.sqrt(x.amin(0) - 4)):
+        compare_with_torch(function, np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@pytest.mark.parametrize("value", NONFINITE.values(), ids=NONFINITE.keys())
+@pytest.mark.parametrize("everywhere", [False, True], ids=["one entry", "every entry"])
+@quiet_nan_arithmetic
+def test_nonfinite_upstream_gradient_matches_torch(name, value, everywhere):
+    """A NaN or inf gradient reaches the input where PyTorch sends it (selected, not masked
+    by multiplication: max, min, prod with zeros, ...), NaN positions included."""
+    upstream = nonfinite_upstream(value, everywhere)
+    for array in (MATRIX, TIES, ZEROS):
+        compare_with_torch(REDUCTIONS[name], array, upstream=upstream)
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@quiet_nan_arithmetic
+def test_nan_and_inf_inputs_match_torch(name):
+    array = MATRIX.copy()
+    array[0, 1], array[1, 2], array[2, 0] = np.nan, np.inf, -np.inf
+    compare_with_torch(REDUCTIONS[name], array)
+    compare_with_torch(REDUCTIONS[name], array, upstream=nonfinite_upstream(math.nan))
 
 
 # ------------------------------------------------------- property: sum/mean

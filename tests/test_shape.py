@@ -46,6 +46,63 @@ def test_view_of_transposed_fails_like_torch():
                        raises=RuntimeError, match="view size is not compatible")
 
 
+@pytest.mark.parametrize("shape", [(3, 4), (4, 3), (2, 3, 4), (3, 2, 6), (6, 4), (2, 2, 6)])
+def test_view_after_indexing_works_as_in_torch(shape):
+    """PyTorch's ``x[:, idx]`` and what is computed from it are row-major (NumPy's are not):
+    ``view`` works on them."""
+    index = list(range(shape[1]))[::-1]
+    compare_with_torch(lambda m, x: x[:, index].abs().view(-1, 6), double(*shape))
+    compare_with_torch(lambda m, x: (x[:, index] * 2).view(-1), double(*shape))
+
+
+@pytest.mark.parametrize("function", [
+    lambda m, x: x.t().clone().view(-1),         # a copy keeps the transposed layout
+    lambda m, x: x.t().exp().view(-1),           # so does a pointwise result
+    lambda m, x: (x.t() + x.t().contiguous()).view(-1),  # the first operand's layout wins
+    lambda m, x: m.zeros_like(x.t()).view(-1),
+])
+def test_views_torch_refuses_are_refused(function):
+    compare_with_torch(function, double(3, 4), raises=RuntimeError, match="view size is not compatible")
+
+
+@pytest.mark.parametrize("function", [
+    lambda m, x: x.t().contiguous().view(-1),
+    lambda m, x: (x.t().contiguous() + x.t()).view(-1),
+    lambda m, x: x.t().softmax(0).view(-1),      # softmax writes row-major
+    lambda m, x: x.t().sum(0, keepdim=True).view(-1),
+    lambda m, x: m.cat([x.t(), x.t()]).view(-1),
+])
+def test_views_of_row_major_results_work(function):
+    compare_with_torch(function, double(3, 4))
+
+
+# every way to lay out a (2, 3, 4) tensor that gradlab's ops make, and shapes to read it with
+LAYOUTS = [
+    lambda x: x, lambda x: x.transpose(0, 2), lambda x: x.permute(1, 2, 0), lambda x: x[:, 1:],
+    lambda x: x[..., ::2], lambda x: x[:, :1].expand(2, 3, 4), lambda x: x[:, [2, 0]],
+    lambda x: x.permute(2, 0, 1).exp(), lambda x: x.transpose(1, 2).clone(), lambda x: x.mT[:, :2],
+    lambda x: x.unsqueeze(1).transpose(1, 3), lambda x: x[:1].permute(2, 1, 0).squeeze(),
+]
+TARGETS = [(-1,), (2, -1), (-1, 2), (3, -1), (-1, 1), (1, -1, 2), (2, 2, -1)]
+
+
+@pytest.mark.parametrize("layout", range(len(LAYOUTS)))
+def test_view_and_reshape_choose_as_torch_on_every_layout(layout):
+    """``view`` works exactly when PyTorch's does; ``reshape`` records the same node
+    (ViewBackward0, ReshapeAliasBackward0, or CloneBackward0 then UnsafeViewBackward0)."""
+    arrange = LAYOUTS[layout]
+    for target in TARGETS:
+        count = arrange(gradlab.zeros(2, 3, 4)).numel()
+        if count % abs(np.prod(target)):
+            continue
+        compare_with_torch(lambda m, x: arrange(x).reshape(target), double(2, 3, 4))
+        try:
+            compare_with_torch(lambda m, x: arrange(x).view(target), double(2, 3, 4))
+        except RuntimeError:  # gradlab refused: then so must PyTorch
+            compare_with_torch(lambda m, x: arrange(x).view(target), double(2, 3, 4),
+                               raises=RuntimeError, match="view size is not compatible")
+
+
 @pytest.mark.parametrize("target, match", [
     ((7, -1), "shape '[7, -1]' is invalid for input of size 24"),
     ((-1, -1), "only one dimension can be inferred"),
@@ -210,6 +267,13 @@ def test_expand_matches_torch(shape, sizes):
 ])
 def test_expand_errors(sizes, match):
     compare_with_torch(lambda m, x: x.expand(*sizes), double(3, 1), raises=RuntimeError, match=match)
+
+
+def test_expand_without_sizes_is_a_type_error():
+    for shape in [(3, 1), ()]:
+        compare_with_torch(lambda m, x: x.expand(), double(*shape), raises=TypeError,
+                           match='expand() missing 1 required positional arguments: "size"')
+    compare_with_torch(lambda m, x: x.expand(()), double(), requires_grad=False)  # an empty size is one
 
 
 @pytest.mark.parametrize("shape, repeats", [((2, 3), (2, 1)), ((2, 3), (1, 3)), ((3,), (2, 2)),

@@ -184,6 +184,18 @@ def test_bad_direction_is_refused(square_sum):
         GraphView(square_sum[2], direction="up")
 
 
+@pytest.mark.parametrize("target, got", [
+    (3, "got int"), (None, "got NoneType"), ("loss", "got str"),
+    ([torch.ones(1), 3], "got a list with an element of type int"),
+])
+def test_something_that_is_no_graph_is_refused_with_what_graphview_takes(target, got):
+    with pytest.raises(TypeError, match="GraphView takes a Tensor .*, a list of tensors, a Capture or a "
+                                        f"Graph, {got}"):
+        GraphView(target)
+    with pytest.raises(TypeError, match="graph\\(\\) takes a Tensor, a list of tensors or a Capture"):
+        graph(target)
+
+
 def test_a_big_graph_is_collapsed_and_stays_quick():
     import time
     x = torch.tensor(0.5, requires_grad=True)

@@ -41,8 +41,8 @@ def test_a_partial_walk_shows_leaves_partly_filled():
     stepper = BackpropStepper(loss, names={"x": x, "w": w})
     names = [record.name for record in stepper.steps]
     assert names == ["SumBackward0", "MulBackward0", "AccumulateGrad", "AccumulateGrad"]
-    first_leaf = stepper.steps[2].changed[0][0].label
-    other = "x" if first_leaf == "w" else "w"
+    first_leaf, other = "x", "w"  # PyTorch's order: MulBackward0's first input first
+    assert stepper.steps[2].changed[0][0].label == first_leaf
     stepper.goto(2)  # one leaf filled, the other not yet
     assert re.search(rf"{first_leaf}\s+\.grad = \[\S+, \S+\]\s+◀ changed now", stepper.text())
     assert re.search(rf"{other}\s+\.grad = None", stepper.text())

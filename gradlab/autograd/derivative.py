@@ -234,9 +234,10 @@ FUNCTIONS.update({
 
 
 # reductions: restore_reduced_dims puts back as size 1 the dims a reduction removed (none with
-# keepdim); sum and mean keep the dims they reduce, so the result broadcasts against the input
+# keepdim, or when dims is None: all of them, leaving a 0-d value that broadcasts); sum and mean
+# keep the dims they reduce, so the result broadcasts against the input
 def _restore_reduced_dims(value, dims, keepdim):
-    return value if keepdim else np.expand_dims(value, dims)
+    return value if keepdim or dims is None else np.expand_dims(value, dims)
 
 
 def _sum(value, dims):

@@ -120,8 +120,27 @@ class Function(metaclass=_FunctionMeta):
         node._num_outputs = len(wrapped)
         node._output_meta = [(t._data.shape, t._data.dtype) for t in wrapped]
         if node._saved:
+            _check_saved(node._saved)
             node._resolve_saved(node._saved, tensor_args, results, wrapped)
         return tuple(wrapped) if multiple else wrapped[0]
+
+
+def _check_saved(values):
+    """Only tensors (or None) may be saved, as in PyTorch (which checks when it records)."""
+    for position, value in enumerate(values):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(
+                f"save_for_backward can only save variables, but argument {position} is of type "
+                f"{_type_name(value)} (save tensors with it; keep other values on ctx: ctx.k = 3)"
+            )
+
+
+def _type_name(value):
+    """The type's name as Python's C API spells it: ``int``, ``Foo``, ``numpy.ndarray``."""
+    kind = type(value)
+    if kind.__module__ == "builtins" or kind.__flags__ & (1 << 9):  # a class defined in Python
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__name__}"
 
 
 def _defines_setup_context(cls):

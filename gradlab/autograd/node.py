@@ -32,13 +32,14 @@ import numpy as np
 
 from ..dtypes import from_numpy, get_default_dtype, result_type, tensor_type_name
 from ..ops.broadcast import sum_to_shape
+from ..ops.strides import grad_copy, lay_out
 from ..tensor import (
     Tensor, _new_tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of,
 )
 from .grad_mode import _state as _grad_state
 
 _next_sequence_nr = itertools.count().__next__
-_ACCUMULATE_PRIORITY = 2**62
+_LAST_SEQUENCE_NR = 2**64 - 1  # PyTorch's UINT64_MAX: every AccumulateGrad's sequence number
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -123,15 +124,17 @@ class Node:
     _saved_versions = ()
     _output_data = None  # arrays of the outputs, kept only when forward saved an output
     _freed = False  # set by backward when it released the saved values
-    _hooks = None
-    _pre_hooks = None
-    _tensor_pre_hooks = None
+    _hooks = None  # register_hook: post-hooks, hook(grad_inputs, grad_outputs)
+    _pre_hooks = None  # register_prehook: hook(grad_outputs)
+    _tensor_pre_hooks = None  # {output_nr: [hooks]}: Tensor.register_hook on an output
+    _retained_outputs = None  # {output_nr: weak reference}: outputs that called retain_grad()
 
     derivatives = None  # the Derivatives record (gradlab.autograd.derivative)
     expression = None  # its forward formula, e.g. "a * b"
     _input_count = None  # how many leading arguments of apply are inputs (None: all)
     is_view = False  # output shares memory (and version counter) with input 0
     promotes_dtypes = False  # output dtype follows PyTorch's promotion of the inputs
+    output_layout = "pointwise"  # how PyTorch lays out a new output in memory (ops/strides.py)
     _num_outputs = 1
 
     def __init_subclass__(cls, **kwargs):
@@ -171,7 +174,8 @@ class Node:
         node = None
         if _grad_state.enabled:
             for value in inputs:
-                if isinstance(value, Tensor) and value._requires_grad:
+                if isinstance(value, Tensor) and (value._requires_grad or value._base is not None
+                                                  and value.requires_grad):  # (see _link_inputs)
                     node = cls.__new__(cls)
                     node._link_inputs(inputs)
                     break
@@ -185,9 +189,11 @@ class Node:
         array = output if output.__class__ is np.ndarray else np.asarray(output)
         if cls.promotes_dtypes:
             array = _promote(cls, array, inputs)
+        if cls.output_layout is not None and not cls.is_view:
+            array = lay_out(array, raw[:len(inputs)], cls.output_layout)
         result = _new_tensor(Tensor)
         result._data = array
-        result.grad_fn = node
+        result._grad_fn = node
         result._requires_grad = node is not None
         if cls.is_view:
             _share_with_base((result,), inputs[0])
@@ -202,16 +208,22 @@ class Node:
         input_meta = []
         indices = None
         for value in inputs:
-            if isinstance(value, Tensor) and value._requires_grad:
-                if value.grad_fn is not None:
-                    if value._base is not None:
-                        check_view_is_current(value)
-                    next_nodes.append(value.grad_fn)
+            # A view requires grad when its base does, and its grad_fn property first brings it
+            # up to date if its memory was changed in place since (ops/views.py).
+            if isinstance(value, Tensor) and (value._requires_grad or value._base is not None
+                                              and value.requires_grad):
+                grad_fn = value._grad_fn if value._base is None else value.grad_fn
+                if grad_fn is not None:
+                    next_nodes.append(grad_fn)
                     if value._output_nr:
                         indices = indices or {}
                         indices[len(next_nodes) - 1] = value._output_nr
-                else:
+                elif value._requires_grad:
                     next_nodes.append(grad_accumulator(value))
+                else:  # a view made under no_grad of a base that requires grad: no edge (PyTorch)
+                    next_nodes.append(None)
+                    input_meta.append(None)
+                    continue
                 input_meta.append((value._data.shape, value._data.dtype))
             else:
                 next_nodes.append(None)
@@ -377,14 +389,16 @@ class Node:
         return True
 
     def register_hook(self, hook):
-        """``hook(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        """``hook(grad_inputs, grad_outputs)`` runs after this node; it may return new grad_inputs:
+        a tuple of the same length, each a tensor of the same shape and dtype, or None."""
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
 
     def register_prehook(self, hook):
-        """``hook(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        """``hook(grad_outputs)`` runs before this node; it may return new grad_outputs (a tuple,
+        checked as register_hook's result is)."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(hook)
@@ -417,9 +431,17 @@ class AccumulateGrad(Node):
         self._next_nodes = ()
         self._next_indices = None
         self._input_meta = []
-        # run as soon as every gradient for the leaf has arrived, as PyTorch does
-        self._sequence_nr = _ACCUMULATE_PRIORITY + _next_sequence_nr()
+        # PyTorch's number for every AccumulateGrad, the largest: the engine runs a leaf's
+        # accumulation as soon as its gradient is complete
+        self._sequence_nr = _LAST_SEQUENCE_NR
+        self._created = _next_sequence_nr()  # gradlab: creation order, to list leaves stably
         self._saved = self._saved_sources = ()
+
+    @property
+    def _tensor_pre_hooks(self):
+        """A leaf's ``register_hook`` hooks, read from the leaf itself: it outlives this node."""
+        hooks = self.variable._hooks
+        return {0: hooks} if hooks else None
 
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name() for this C++ node
@@ -434,15 +456,19 @@ class AccumulateGrad(Node):
 
 def accumulate(tensor, grad, keep_graph):
     """``tensor.grad += grad``: in place into the same ``.grad`` object, or
-    out of place when the backward pass is being recorded (``create_graph``)."""
-    for hook in tensor._hooks or ():
-        result = hook(grad)
-        if result is not None:
-            grad = _as_tensor(result)
+    out of place when the backward pass is being recorded (``create_graph``).
+
+    The first gradient is copied, as PyTorch copies it: with ``copy_`` into a new
+    tensor when recording, so a gradient that has a graph gets ``CopyBackwards``.
+    (The leaf's hooks have run already: they are AccumulateGrad's tensor hooks.)
+    """
     tensor._grad_accumulations += 1
     if tensor._grad is None:
         tensor._grad_accumulations = 1
-        tensor._grad = grad if keep_graph else _wrap(np.array(grad._data, copy=True))
+        if keep_graph and grad._requires_grad:
+            tensor._grad = _wrap(np.empty_like(tensor._data)).copy_(grad)
+        else:
+            tensor._grad = _wrap(grad_copy(grad._data, tensor._data))
     elif keep_graph or tensor._grad._requires_grad:
         tensor._grad = tensor._grad + grad
     else:
@@ -451,11 +477,30 @@ def accumulate(tensor, grad, keep_graph):
         bump_version(existing)
 
 
+def retain_output(node, output_nr, tensor):
+    """retain_grad(): backward stores the gradient of ``node``'s output ``output_nr`` in
+    ``tensor.grad`` (a weak reference: the node must not keep its output alive)."""
+    if node._retained_outputs is None:
+        node._retained_outputs = {}
+    node._retained_outputs[output_nr] = weakref.ref(tensor)
+
+
+def move_retained_grad(tensor, old_node, old_output_nr):
+    """An in-place op gave ``tensor`` a new grad_fn: retain_grad() follows it there, so ``.grad``
+    holds the new value's gradient (as in PyTorch); hooks registered before stay on the old node."""
+    if old_node._retained_outputs:
+        old_node._retained_outputs.pop(old_output_nr, None)
+    retain_output(tensor._grad_fn, tensor._output_nr, tensor)
+
+
 # ------------------------------------------------------------------- helpers
 def _wrap_many(cls, outputs, node, inputs):
     arrays = [a if a.__class__ is np.ndarray else np.asarray(a) for a in outputs]
     if cls.promotes_dtypes:
         arrays = [_promote(cls, a, inputs) for a in arrays]
+    if cls.output_layout is not None and not cls.is_view:
+        arrays = [lay_out(a, [v._data if isinstance(v, Tensor) else v for v in inputs], cls.output_layout)
+                  for a in arrays]
     if node is None:
         tensors = tuple(_wrap(a) for a in arrays)
     else:
@@ -467,7 +512,7 @@ def _wrap_many(cls, outputs, node, inputs):
         node._num_outputs = len(arrays)
         node._output_meta = [(a.shape, a.dtype) for a in arrays]
     if cls.is_view:
-        _share_with_base(tensors, inputs[0])
+        _share_with_base(tensors, inputs[0], multiple_outputs=True)
     if node is not None and node._saved:
         node._resolve_saved(node._saved, inputs, outputs, tensors)
     return tensors
@@ -495,28 +540,26 @@ def _promote(cls, array, inputs):
     return array if dtype == target else array.astype(target)
 
 
-def _share_with_base(views, source):
-    """A view shares its base's memory, so it also shares its version counter (the base's)."""
-    base = source._base if source._base is not None else source
-    for view in views:
-        view._base = base
-        if base.grad_fn is not None:
-            view._base_grad_fn = base.grad_fn
+def _share_with_base(views, source, multiple_outputs=False):
+    """A view shares its base's memory, so it also shares its version counter (the memory owner's).
 
-
-def check_view_is_current(view):
-    """Refuse a view whose base got a new grad_fn from an in-place change after the view was made.
-
-    PyTorch rebuilds such a view's history (AsStridedBackward0); gradlab says so
-    instead of silently computing a wrong gradient.
+    For autograd (ops/views.py) it also keeps its ``_base`` (the tensor it was taken from through
+    views), the version its grad_fn describes, and whether it was made in a way that forbids
+    changing it in place (under no_grad, or as one of several views of one op), as PyTorch does.
     """
-    made_from = view.__dict__.get("_base_grad_fn")
-    if made_from is not None and view._base.grad_fn is not made_from:
-        raise RuntimeError(
-            "this view was taken before its base tensor was changed in place, so its graph is out "
-            "of date (PyTorch would rebuild it; gradlab does not). Take the view again after the "
-            "in-place change, e.g. v = t[:2] after t[0] = 5."
-        )
+    owner = source._memory_owner if source._memory_owner is not None else source
+    base = source._base if source._base is not None else source
+    creation = source._view_creation  # a view of such a view inherits it
+    if not _grad_state.enabled:
+        creation = "no_grad"
+    elif multiple_outputs:
+        creation = "multi_output"
+    for view in views:
+        view._memory_owner = owner
+        view._base = base
+        view._view_version = owner._changes
+        if creation is not None:
+            view._view_creation = creation
 
 
 def _resolve_saved(self, values, inputs, forward_outputs, output_tensors):
@@ -597,7 +640,7 @@ def _modified_message(node, tensor, version, producer=None):
     if producer is not None:
         # PyTorch names the op without "Backward0": output 0 of Mul, of Pow1, ...
         short = re.sub(r"Backward(\d+)$", lambda m: "" if m.group(1) == "0" else m.group(1),
-                       type(producer).__name__)
+                       producer.name())
         source = f", which is output {tensor._output_nr} of {short},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "

@@ -18,6 +18,8 @@ it describes; ``docs/derivatives.md`` is the table of all of them.
 - ``loss``: mse, nll / cross-entropy, binary cross-entropy (with logits)
 - ``convolution``, ``pooling``: conv2d, padding, max/avg pooling
 - ``broadcast``: the one place where broadcast gradients are summed back
+- ``strides``: each result laid out in memory as PyTorch lays it out (so ``view``
+  works exactly where PyTorch's does)
 - ``workspace``: reused NumPy buffers for the big array ops
 """
 

@@ -19,6 +19,7 @@ from ..autograd.node import Node
 from ..dtypes import type_name
 from ..random import default_generator
 from ..tensor import Tensor, _wrap
+from .arithmetic import mul_number
 from .inplace import apply_inplace
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -143,8 +144,10 @@ def _gelu_second_derivative(a, approximate):
         inner_curvature = a * (6 * _TANH_CUBIC * _TANH_SCALE)
         return (1 - tanh * tanh) * (inner_slope - a * tanh * inner_slope * inner_slope
                                     + a * inner_curvature * 0.5)
-    pdf = (a * a * -0.5).exp() * _INV_SQRT_2PI
-    return pdf * (2 - a * a)  # d/da [Φ(a) + a·φ(a)] = φ + φ - a²φ
+    # d/da [Φ(a) + a·φ(a)] = φ + φ - a²φ, in PyTorch's steps (gelu_double_backward)
+    squared = a * a
+    pdf = mul_number(mul_number(squared, -0.5).exp(), _INV_SQRT_2PI)
+    return mul_number(pdf, 2) - squared * pdf
 
 
 # gelu'(a), for GeluBackward0 and again for the backward's own op (Φ, φ: see derivative.py)

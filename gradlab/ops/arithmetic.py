@@ -13,6 +13,12 @@ times 2.5 is float32, a uint8 tensor plus 1000 wraps around in uint8.
 What a backward saves follows PyTorch too: ``a * b`` keeps ``b`` only if
 ``a`` needs a gradient, and ``a`` only if ``b`` does.  That decides whether
 changing a tensor in place later makes backward fail (see ``inplace.py``).
+
+Inside PyTorch's own backward formulas a number is not wrapped as a tensor:
+``2 * out`` there is ``mul(Tensor, Scalar)``, grad_fn ``MulBackward1`` with one
+edge. gradlab's backward formulas use ``mul_number``, ``add_number``,
+``sub_number`` and ``div_number`` for those, so a double-backward graph has
+PyTorch's nodes.
 """
 import numpy as np
 
@@ -59,6 +65,11 @@ def _zeros(grad_output):
     return grad_output.new_zeros(grad_output.shape)
 
 
+def _maybe_multiply(grad, alpha):
+    """``grad · alpha``, skipped for alpha = 1 (PyTorch's maybe_multiply: grad_fn MulBackward1)."""
+    return grad if alpha == 1 else mul_number(grad, alpha)
+
+
 # --------------------------------------------------------- + - (linear: nothing saved)
 class AddBackward0(Node):
     """``a + b`` (``torch.add(a, b, alpha=2)`` scales b)."""
@@ -76,7 +87,7 @@ class AddBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output, grad_output if ctx.alpha == 1 else grad_output * ctx.alpha
+        return grad_output, _maybe_multiply(grad_output, ctx.alpha)
 
 
 def _refuse_bool_subtraction(a, b):
@@ -106,7 +117,7 @@ class SubBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output, -grad_output if ctx.alpha == 1 else grad_output * -ctx.alpha
+        return grad_output, _maybe_multiply(-grad_output, ctx.alpha)
 
 
 class RsubBackward0(Node):
@@ -120,7 +131,7 @@ class RsubBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return -grad_output if ctx.alpha == 1 else grad_output * -ctx.alpha, grad_output
+        return _maybe_multiply(-grad_output, ctx.alpha), grad_output
 
 
 class RsubBackward1(Node):
@@ -134,8 +145,88 @@ class RsubBackward1(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return -grad_output if ctx.alpha == 1 else grad_output * -ctx.alpha
+        return _maybe_multiply(-grad_output, ctx.alpha)
 
+
+
+# ----------------------------------------- a number as the other operand (PyTorch's C++)
+class MulBackward1(Node):
+    """``a * factor`` with a number as the factor (``mul(Tensor, Scalar)``)."""
+
+    derivatives = Derivatives("a * factor", a="factor")
+
+    @staticmethod
+    def forward(ctx, a, factor):
+        ctx.factor = factor
+        return a * np.asarray(factor, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return MulBackward1.apply(grad_output, factor=ctx.factor)
+
+
+class AddBackward1(Node):
+    """``a + other`` with a number as the other (``add(Tensor, Scalar)``)."""
+
+    derivatives = Derivatives("a + other", a="1")
+
+    @staticmethod
+    def forward(ctx, a, other):
+        return a + np.asarray(other, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+class SubBackward1(Node):
+    """``a - other`` with a number as the other (``sub(Tensor, Scalar)``)."""
+
+    derivatives = Derivatives("a - other", a="1")
+
+    @staticmethod
+    def forward(ctx, a, other):
+        return a - np.asarray(other, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output
+
+
+class DivBackward1(Node):
+    """``a / divisor`` with a number as the divisor (``div(Tensor, Scalar)``)."""
+
+    derivatives = Derivatives("a / divisor", a="1 / divisor")
+
+    @staticmethod
+    def forward(ctx, a, divisor):
+        ctx.divisor = divisor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / np.asarray(divisor, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return DivBackward1.apply(grad_output, divisor=ctx.divisor)
+
+
+def mul_number(a, factor):
+    """``a * factor`` as PyTorch's backward formulas compute it (grad_fn ``MulBackward1``)."""
+    return MulBackward1.apply(a, factor=factor)
+
+
+def add_number(a, other):
+    """``a + other`` as PyTorch's backward formulas compute it (grad_fn ``AddBackward1``)."""
+    return AddBackward1.apply(a, other=other)
+
+
+def sub_number(a, other):
+    """``a - other`` as PyTorch's backward formulas compute it (grad_fn ``SubBackward1``)."""
+    return SubBackward1.apply(a, other=other)
+
+
+def div_number(a, divisor):
+    """``a / divisor`` as PyTorch's backward formulas compute it (grad_fn ``DivBackward1``)."""
+    return DivBackward1.apply(a, divisor=divisor)
 
 
 # ------------------------------------------------------------------ * and /
@@ -280,7 +371,7 @@ class PowBackward0(Node):
         exponent = float(ctx.exponent)
         if exponent == 0:
             return a.new_zeros(a.shape)
-        return grad_output * (exponent * a.pow(exponent - 1))
+        return grad_output * mul_number(a.pow(exponent - 1), exponent)
 
 
 
@@ -303,7 +394,7 @@ class PowBackward1(Node):
         with np.errstate(invalid="ignore"):  # 0 * inf is NaN at a = 0; _where_zero replaces it
             if needs_a:
                 # a ** 0 is 1 everywhere, so its derivative is 0 (even at a = 0)
-                grad_a = _where_zero(b == 0, grad_output * (b * a.pow(b - 1)))
+                grad_a = _where_zero(b == 0, grad_output * (b * a.pow(sub_number(b, 1))))
             if needs_b:
                 # PyTorch's convention: 0 ** b has gradient 0 with respect to b where b >= 0
                 grad_b = grad_output * _where_zero((a == 0) & (b >= 0), out * a.log())
@@ -314,6 +405,7 @@ class PowBackward2(Node):
     """``base ** b`` with a number as the base (``2 ** x``)."""
 
     derivatives = Derivatives("base ** b", b="out * log(base)")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, b, base):
@@ -325,20 +417,17 @@ class PowBackward2(Node):
     @staticmethod
     def backward(ctx, grad_output):
         b, out = ctx.saved_tensors
-        if ctx.base == 0:
-            # log(0) = -inf; PyTorch's convention: gradient 0 where b >= 0
-            with np.errstate(invalid="ignore"):  # 0 * -inf is NaN here, replaced by 0 just below
-                return grad_output * _where_zero(b >= 0, out * float("-inf"))
-        with np.errstate(invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             log_base = float(np.log(float(ctx.base)))
-        return grad_output * (out * log_base)
+            if ctx.base == 0:
+                # log(0) = -inf; PyTorch's convention: gradient 0 where b >= 0 (0 · -inf is NaN)
+                return grad_output * _where_zero(b >= 0, mul_number(out, log_base))
+            return grad_output * mul_number(out, log_base)
 
 
 
 def _where_zero(mask, values):
     """``values`` with zeros where ``mask`` holds (keeps the graph for double backward)."""
-    if not mask._data.any():
-        return values
     from .pointwise import where
 
     return where(mask, values.new_zeros(()), values)

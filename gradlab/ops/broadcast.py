@@ -32,6 +32,8 @@ def sum_to_shape(grad, shape, op_name="backward", index=0):
             f"Function {op_name} returned an invalid gradient at index {index} - got "
             f"{list(grad_shape)} but expected shape compatible with {list(shape)}"
         )
+    if not shape:  # PyTorch's sum_to: a plain sum() for a 0-d input (grad_fn SumBackward0)
+        return grad.sum()
     leading = tuple(range(extra))
     stretched = tuple(
         extra + i for i, (size, grad_size) in enumerate(zip(shape, grad_shape[extra:]))

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..dtypes import cast_value, result_type
 from ..tensor import Tensor, _wrap
+from .strides import lay_out
 
 _NUMBERS = (int, float, bool, np.number, np.bool_)
 
@@ -44,13 +45,17 @@ def _same_shape_error(a_shape, b_shape):
     return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} cannot be broadcast together")
 
 
+def _result(array, *operands):
+    """A new tensor of a pointwise result, laid out in memory as PyTorch's (ops/strides.py)."""
+    return _wrap(lay_out(np.asarray(array), operands, "pointwise"))
+
+
 def _apply(ufunc, a, b, op):
     """``ufunc`` on ``a`` and ``b`` in their common dtype, as a new tensor."""
     a, b = _operand(a, op), _operand(b, op)
     dtype = result_type(a, b).numpy_dtype
-    a, b = cast_value(a, dtype), cast_value(b, dtype)
     try:
-        return _wrap(np.asarray(ufunc(a, b)))
+        return _result(ufunc(cast_value(a, dtype), cast_value(b, dtype)), a, b)
     except ValueError:
         raise _same_shape_error(np.shape(a), np.shape(b)) from None
 
@@ -106,9 +111,8 @@ def _bitwise(ufunc, name, a, b):
             f"(\"{name}_cpu\" not implemented for '{dtype._type_name}'); "
             "compare first (x > 0) or use torch.logical_and / logical_or"
         )
-    a, b = cast_value(a, dtype.numpy_dtype), cast_value(b, dtype.numpy_dtype)
     try:
-        return _wrap(np.asarray(ufunc(a, b)))
+        return _result(ufunc(cast_value(a, dtype.numpy_dtype), cast_value(b, dtype.numpy_dtype)), a, b)
     except ValueError:
         raise _same_shape_error(np.shape(a), np.shape(b)) from None
 
@@ -139,7 +143,7 @@ def bitwise_not(input):
     if input._data.dtype.kind == "f":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
                         "tensors; for a float tensor use torch.logical_not(x) or x == 0")
-    return _wrap(np.invert(input._data))
+    return _result(np.invert(input._data), input._data)
 
 
 def _tensor_argument(value, function, position=2, name="other"):
@@ -151,7 +155,8 @@ def _tensor_argument(value, function, position=2, name="other"):
 
 def logical_not(input):
     """True where ``input`` is zero (or False), for any dtype."""
-    return _wrap(np.logical_not(_tensor_argument(input, "logical_not", 1, "input")))
+    data = _tensor_argument(input, "logical_not", 1, "input")
+    return _result(np.logical_not(data), data)
 
 
 def logical_and(input, other):
@@ -170,22 +175,25 @@ def _logical(ufunc, name, input, other):
     a = _tensor_argument(input, name, 1, "input")
     b = _tensor_argument(other, name)
     try:
-        return _wrap(np.asarray(ufunc(a, b)))
+        return _result(ufunc(a, b), a, b)
     except ValueError:
         raise _same_shape_error(a.shape, b.shape) from None
 
 
 # ------------------------------------------------------------ special values
 def isnan(input):
-    return _wrap(np.isnan(_tensor_argument(input, "isnan", 1, "input")))
+    data = _tensor_argument(input, "isnan", 1, "input")
+    return _result(np.isnan(data), data)
 
 
 def isinf(input):
-    return _wrap(np.isinf(_tensor_argument(input, "isinf", 1, "input")))
+    data = _tensor_argument(input, "isinf", 1, "input")
+    return _result(np.isinf(data), data)
 
 
 def isfinite(input):
-    return _wrap(np.isfinite(_tensor_argument(input, "isfinite", 1, "input")))
+    data = _tensor_argument(input, "isfinite", 1, "input")
+    return _result(np.isfinite(data), data)
 
 
 # ---------------------------------------------------------- whole-tensor tests
@@ -214,7 +222,7 @@ def _close_operands(input, other, function):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Where ``|input - other| <= atol + rtol * |other|``."""
     a, b = _close_operands(input, other, "isclose")
-    return _wrap(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return _result(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), a, b)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -133,6 +133,7 @@ class ConvolutionBackward0(Node):
         x=Words("grad spread back over each window through W (transposed conv)"),
         W=Words("Σ grad · window of x"),
         b=Words("Σ grad over n, h, w"))
+    output_layout = "channels_last_if_any"
 
     @staticmethod
     def forward(ctx, input, weight, bias, geometry):
@@ -238,6 +239,7 @@ class ConstantPadNdBackward0(Node):
         "pad(a, pad, value)",
         a=Words("1 at a's own positions, the padding gets no gradient (grad_out is cropped back: "
                 "padded by -amounts)"))
+    output_layout = "channels_last_if_any"
 
     @staticmethod
     def forward(ctx, a, widths, value):

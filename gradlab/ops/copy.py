@@ -7,16 +7,19 @@ from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..device import check_device, device as _device
 from ..tensor import Tensor, _wrap
+from .strides import copy_in_order, laid_out, layout_like
 
 
 class CloneBackward0(Node):
     """``clone(a)``: a copy of ``a`` in new memory, still in the graph."""
 
     derivatives = Derivatives("clone(a)", a="1")
+    output_layout = None  # laid out by forward: like ``a`` or, for ``contiguous()``, row-major
 
     @staticmethod
-    def forward(ctx, a):
-        return a.copy()
+    def forward(ctx, a, memory_format=None):
+        order, strides = layout_like(a, memory_format)
+        return laid_out(copy_in_order(a, order), order, strides)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -39,7 +42,8 @@ class ToCopyBackward0(Node):
 
 
 def clone(input, *, memory_format=None):
-    return CloneBackward0.apply(input)
+    """A copy in new memory, laid out like ``input`` (or row-major: ``torch.contiguous_format``)."""
+    return CloneBackward0.apply(input, memory_format=memory_format)
 
 
 def _is_dtype(value):

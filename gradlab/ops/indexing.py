@@ -10,12 +10,15 @@ Reading follows PyTorch step by step, so the graph is the one PyTorch builds:
   together, in one copy: IndexBackward0.  Its gradient *adds up*: an element
   picked twice (``x[[0, 0]]``) receives both gradients.
 
-Writing records CopySlices (when basic indices are involved) or
-IndexPutBackward0 (advanced indices only).  The gradient for the old values
+Writing is an in-place write into the region the basic indices pick:
+``copy_``/``fill_``, or ``index_put_`` (IndexPutBackward0) for advanced
+indices.  When that region is a view, the tensor records CopySlices around
+the write (``views.py``), as PyTorch does.  The gradient for the old values
 is the output gradient with the written region zeroed (those values were
 overwritten); the gradient for the value is that region of the output gradient.
 """
 import collections.abc
+import math
 import operator
 import warnings
 
@@ -24,9 +27,10 @@ import numpy as np
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
-from ..tensor import Tensor, _to_nested
+from ..tensor import Tensor, _to_nested, _wrap
 from . import inplace
 from .shape import UnsqueezeBackward0, _along, expand, normalize_dim, view
+from .strides import element_strides, index_order, laid_out
 
 
 # ------------------------------------------------------- basic indices: views
@@ -163,11 +167,12 @@ class IndexBackward0(Node):
     """``a[indices]`` with integer arrays or masks: the picked elements, copied."""
 
     derivatives = Derivatives("a[indices]", a=Words("1 where out was read from a (summed over repeats)"))
+    output_layout = None  # forward lays it out as PyTorch's index does (NumPy's order differs)
 
     @staticmethod
     def forward(ctx, a, indices):
         ctx.input_shape, ctx.indices = a.shape, indices
-        return a[_numpy_index(indices)]
+        return laid_out(a[_numpy_index(indices)], index_order(a.shape, element_strides(a), indices))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -232,13 +237,16 @@ class _Plan:
     ``indices``: None, or one entry per leading dimension of the result of the
     steps (None for a whole dimension, an int64 array otherwise; masks are
     already turned into the positions of their True elements);
-    ``shape``: the shape after the steps.
+    ``shape``: the shape after the steps;
+    ``one_mask``: the only index tensor is a boolean mask (a write then fills, as PyTorch's
+    ``masked_fill_``, and takes a one-element value of any dtype).
     """
 
-    __slots__ = ("steps", "indices", "shape")
+    __slots__ = ("steps", "indices", "shape", "one_mask")
 
-    def __init__(self, steps, indices, shape):
+    def __init__(self, steps, indices, shape, one_mask=False):
         self.steps, self.indices, self.shape = tuple(steps), indices, tuple(shape)
+        self.one_mask = one_mask
 
 
 def _type_name(value):
@@ -363,6 +371,8 @@ def _plan(tensor, index, setitem=False):
         if ndim == 0 and _as_integer(index) is not None:
             raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                              "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        if ndim == 0 and isinstance(index, slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     converted = []
     for item in items:  # a plain loop keeps the warning's stacklevel the same on every Python
         converted.append(_convert(item))
@@ -402,7 +412,9 @@ def _plan(tensor, index, setitem=False):
             advanced[dim] = item
             dim += item.ndim if item.dtype == bool else 1
     indices = _advanced_indices(advanced, sizes) if advanced else None
-    return _Plan(steps, indices, sizes)
+    tensors = [item for item in items if isinstance(item, np.ndarray) or item is False]
+    one_mask = len(tensors) == 1 and tensors[0] is not False and tensors[0].dtype == bool
+    return _Plan(steps, indices, sizes, one_mask)
 
 
 def _advanced_indices(advanced, sizes):
@@ -453,16 +465,23 @@ def _apply_steps(array, steps):
     return array
 
 
-def _read(tensor, plan):
-    """The basic steps then the advanced indices, as recorded tensor operations."""
+def _basic_view(tensor, steps):
+    """The basic steps as recorded view ops: the indexed region, a view of ``tensor``
+    (``tensor`` itself when there are no steps)."""
     result = tensor
-    for step in plan.steps:
+    for step in steps:
         if step[0] == "select":
             result = SelectBackward0.apply(result, dim=step[1], index=step[2])
         elif step[0] == "slice":
             result = SliceBackward0.apply(result, dim=step[1], start=step[2], stop=step[3], step=step[4])
         else:
             result = UnsqueezeBackward0.apply(result, dim=step[1])
+    return result
+
+
+def _read(tensor, plan):
+    """The basic steps then the advanced indices, as recorded tensor operations."""
+    result = _basic_view(tensor, plan.steps)
     if plan.indices is not None:
         result = IndexBackward0.apply(result, indices=plan.indices)
     return result
@@ -478,41 +497,14 @@ def getitem(tensor, index):
 
 
 # ------------------------------------------------------------------ writing
-class CopySlices(Node):
-    """``a[index] = value`` through basic indices: ``a`` with the region ``a[index]`` replaced by
-    ``value`` (broadcast to the region)."""
-
-    derivatives = Derivatives("a[index] = value",
-                              a=Words("0 in the written region, 1 elsewhere"),
-                              value=Words("1 in the written region"))
-
-    def name(self):
-        return "torch::autograd::CopySlices"  # PyTorch's name() for this C++ node
-
-    @staticmethod
-    def forward(ctx, a, value, plan):
-        ctx.plan = plan
-        out = a.copy()
-        region = _apply_steps(out, plan.steps)
-        if plan.indices is None:
-            region[...] = value
-        else:
-            region[_numpy_index(plan.indices)] = value
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        needs_a, needs_value = ctx.needs_input_grad
-        grad_a = CopySlices.apply(grad_output, 0, plan=ctx.plan) if needs_a else None
-        grad_value = _read(grad_output, ctx.plan) if needs_value else None
-        return grad_a, grad_value  # the engine sums grad_value to the value's shape
-
-
 _SCALARS = (bool, int, float, complex, np.number, np.bool_)
 
 
 def setitem(tensor, index, value):
-    """``tensor[index] = value``: an in-place change, recorded as CopySlices or IndexPutBackward0."""
+    """``tensor[index] = value`` as PyTorch does it: the region the basic indices pick, as a view
+    (the tensor itself without them), then an in-place write into it: ``copy_``, ``fill_`` for a
+    0-d value, or ``index_put_`` for advanced indices. Through a view, the tensor records it as
+    CopySlices around that write (views.py)."""
     if index is False:
         return  # PyTorch: t[False] = v selects nothing and writes nothing
     if index is True:  # t[True] = v writes the whole tensor, seen with a new leading dimension
@@ -521,31 +513,56 @@ def setitem(tensor, index, value):
         plan = _plan(tensor, index, setitem=True)
     if not isinstance(value, (Tensor,) + _SCALARS):
         raise TypeError(f"can't assign a {_type_name(value)} to a {tensor.type()}")
-    if not plan.steps and plan.indices is None:
-        # the whole tensor (t[...] = v, t[:] = v): PyTorch's fill_ / copy_
-        if not isinstance(value, Tensor) or value._data.ndim == 0:
-            inplace.apply_inplace(tensor, inplace.FillBackward3, value, casts=True)
-            return
-        value = _fit_for_copy(value, tensor._data.shape)
-        _check_overlap(tensor._data, value, partial_only=True)
-        inplace.copy_(tensor, value)
-        return
-    if plan.steps and _grad_state.enabled and tensor.grad_fn is None and tensor._requires_grad:
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation. "
-            "(Update parameters inside `with torch.no_grad():`, or use an out-of-place operation.)"
-        )
-    region = _apply_steps(tensor._data, plan.steps)
+    if not isinstance(value, Tensor):
+        value = _number_as_tensor(value, tensor)
+    if _grad_state.enabled and (tensor.requires_grad or value.requires_grad):
+        region = _basic_view(tensor, plan.steps)
+    else:  # nothing to record: the region's memory, without the view ops' bookkeeping
+        region = _untracked_region(tensor, plan.steps)
     if plan.indices is None:
-        value = _fit_for_copy(value, region.shape)
-        _check_overlap(region, value, partial_only=True)
+        value = _fit_for_copy(value, region._data.shape)
+        if value._data.ndim == 0 and region._data.ndim:
+            inplace.apply_inplace(region, inplace.FillBackward3, value, casts=True, overlap=None)
+        else:
+            inplace.copy_(region, value)  # also a 0-d value into a 0-d region, as PyTorch
     else:
-        value = _fit_for_index_put(tensor, value, region.shape, plan.indices)
-        _check_overlap(region, value, partial_only=False)
-    if plan.steps:
-        inplace.apply_inplace(tensor, CopySlices, value, casts=True, plan=plan)
-    else:
-        inplace.apply_inplace(tensor, IndexPutBackward0, value, casts=True, indices=plan.indices)
+        value = _fit_for_index_put(tensor, value, region._data.shape, plan)
+        inplace.apply_inplace(region, IndexPutBackward0, value, casts=True, overlap="any",
+                              indices=plan.indices)
+
+
+# The dtypes whose range PyTorch checks a number against, with its name for each and the range
+_NUMBER_RANGES = {np.dtype(kind): (name, info.min, info.max) for kind, name, info in [
+    (np.int8, "int8_t", np.iinfo(np.int8)), (np.uint8, "uint8_t", np.iinfo(np.uint8)),
+    (np.int16, "int16_t", np.iinfo(np.int16)), (np.int32, "int", np.iinfo(np.int32)),
+    (np.int64, "int64_t", np.iinfo(np.int64)), (np.float32, "float", np.finfo(np.float32))]}
+
+
+def _number_as_tensor(value, tensor):
+    """A number as PyTorch's setitem takes it: a 0-d tensor of ``tensor``'s dtype. One that does
+    not fit the dtype is refused, with PyTorch's exceptions: infinities fit floats, and an
+    integer down to -max fits an unsigned type (it wraps around)."""
+    limits = _NUMBER_RANGES.get(tensor._data.dtype)
+    if limits is not None and not isinstance(value, (bool, np.bool_, complex)):
+        name, lowest, highest = limits
+        if tensor._data.dtype.kind == "f":
+            fits = not math.isfinite(value) or -float(highest) <= value <= float(highest)
+        else:
+            if tensor._data.dtype.kind == "u" and isinstance(value, (int, np.integer)):
+                lowest = -int(highest)
+            fits = int(lowest) <= value <= int(highest)  # False for nan and infinities too
+        if not fits:
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return _wrap(np.asarray(value).astype(tensor._data.dtype))  # (float16: 1e10 becomes inf)
+
+
+def _untracked_region(tensor, steps):
+    """The region as a plain tensor on ``tensor``'s memory (sharing its version counter)."""
+    if not steps:
+        return tensor
+    region = _wrap(_apply_steps(tensor._data, steps))
+    region._memory_owner = tensor._memory_owner if tensor._memory_owner is not None else tensor
+    return region
 
 
 def _without_leading_ones(shape):
@@ -565,11 +582,13 @@ def _fit_for_copy(value, region_shape):
     return value
 
 
-def _fit_for_index_put(tensor, value, region_shape, indices):
-    """PyTorch's index_put rule: same dtype, leading 1s dropped, broadcastable to the result."""
+def _fit_for_index_put(tensor, value, region_shape, plan):
+    """PyTorch's index_put rule: same dtype (but a mask takes one element of any), leading 1s
+    dropped, broadcastable to the result."""
+    indices = plan.indices
     if not isinstance(value, Tensor):
         return value
-    if value._data.dtype != tensor._data.dtype:
+    if value._data.dtype != tensor._data.dtype and not (plan.one_mask and value._data.size == 1):
         kind = tensor.type()[len("torch."):-len("Tensor")]
         source = value.type()[len("torch."):-len("Tensor")]
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
@@ -586,26 +605,11 @@ def _fit_for_index_put(tensor, value, region_shape, indices):
     return view(value, stripped) if stripped != value._data.shape else value
 
 
-def _check_overlap(region, value, partial_only):
-    """Refuse to write a tensor into memory it partly shares (PyTorch's rule)."""
-    if not isinstance(value, Tensor) or not np.may_share_memory(region, value._data):
-        return
-    source = value._data
-    identical = (source.__array_interface__["data"][0] == region.__array_interface__["data"][0]
-                 and source.shape == region.shape and source.strides == region.strides)
-    if partial_only and identical:
-        return
-    if identical or np.shares_memory(region, source):
-        raise RuntimeError(
-            "unsupported operation: some elements of the input tensor and the written-to tensor "
-            "refer to a single memory location. Please clone() the tensor before performing the "
-            "operation."
-        )
-
-
 # ------------------------------------------------------ gather / index_select
 def _gather_positions(index, dim):
     """out[i][j][k] = a[i][index[i][j][k]][k] (dim=1) as a NumPy index into ``a``."""
+    if index.ndim == 0:  # a 0-d tensor: its one element
+        return ()
     grid = list(np.ix_(*(np.arange(n) for n in index.shape)))
     grid[dim] = index
     return tuple(grid)
@@ -615,15 +619,18 @@ class GatherBackward0(Node):
     """``a.gather(dim, index)``: ``out[i][j] = a[i][index[i][j]]`` (dim=1)."""
 
     derivatives = Derivatives("a.gather(dim, index)", a=Words("1 where index points (summed over repeats)"))
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, index):
-        ctx.input_shape, ctx.dim, ctx.index = a.shape, dim, index
+        ctx.dim, ctx.index = dim, index
+        ctx.save_for_backward(a)  # only its shape is read, but PyTorch keeps a: changing it fails
         return a[_gather_positions(index, dim)]
 
     @staticmethod
     def backward(ctx, grad_output):
-        zeros = np.zeros(ctx.input_shape, grad_output._data.dtype)
+        (a,) = ctx.saved_tensors
+        zeros = np.zeros(a._data.shape, grad_output._data.dtype)
         return ScatterAddBackward0.apply(zeros, grad_output, dim=ctx.dim, index=ctx.index)
 
 
@@ -647,12 +654,53 @@ class ScatterAddBackward0(Node):
                 GatherBackward0.apply(grad_output, dim=ctx.dim, index=ctx.index) if needs_src else None)
 
 
+class ScatterBackward0(Node):
+    """``a.scatter(dim, index, src)``: a copy of ``a`` with ``out[i][index[i][j]] = src[i][j]``
+    (dim=1). max(dim)'s backward is one: the gradient written at the indices of the maxima."""
+
+    derivatives = Derivatives("a.scatter(dim, index, src)", a=Words("0 where index points, else 1"),
+                              src=Words("1 where index points"))
+
+    @staticmethod
+    def forward(ctx, a, src, dim, index):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        out[_gather_positions(index, dim)] = src[tuple(slice(0, n) for n in index.shape)]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        needs_a, needs_src = ctx.needs_input_grad
+        return (ScatterBackward1.apply(grad_output, dim=ctx.dim, index=ctx.index, value=0)
+                if needs_a else None,
+                GatherBackward0.apply(grad_output, dim=ctx.dim, index=ctx.index) if needs_src else None)
+
+
+class ScatterBackward1(Node):
+    """``a.scatter(dim, index, value)``: a copy of ``a`` with ``value`` (a number) wherever
+    ``index`` points."""
+
+    derivatives = Derivatives("a.scatter(dim, index, value)", a=Words("0 where index points, else 1"))
+
+    @staticmethod
+    def forward(ctx, a, dim, index, value):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        out[_gather_positions(index, dim)] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return ScatterBackward1.apply(grad_output, dim=ctx.dim, index=ctx.index, value=0)
+
+
 class IndexSelectBackward0(Node):
     """``a.index_select(dim, index)``: the positions ``index`` of ``a`` along ``dim``, in that order (a
     copy)."""
 
     derivatives = Derivatives("a.index_select(dim, index)",
                               a=Words("1 at the selected positions (summed over repeats)"))
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, index):

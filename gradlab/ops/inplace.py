@@ -13,6 +13,8 @@ that gradlab mirrors:
   while ``b = a * a`` saves ``a`` and fails;
 - a non-leaf changed in place while recording gets a new ``grad_fn``: the
   op's node, whose input is the tensor's previous value;
+- a *view* changed in place changes its base: the base's new ``grad_fn`` is
+  ``CopySlices``, wrapping the op's node (``views.py``);
 - the result must fit the tensor: an int tensor cannot take ``+= 1.5``, and
   ``x += y`` may not broadcast ``x`` to a bigger shape.
 """
@@ -22,8 +24,9 @@ from .. import dtypes
 from ..autograd.derivative import Derivatives
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
-from ..tensor import Tensor, _wrap, announce, bump_version, observers, tensor_from_data
-from . import arithmetic, pointwise
+from ..tensor import Tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of
+from . import arithmetic, pointwise, views
+from .copy import clone
 from .comparison import _same_shape_error
 
 
@@ -31,23 +34,18 @@ def check_inplace(tensor, operands=()):
     """Refuse in-place changes that would make autograd's answer wrong."""
     if not _grad_state.enabled:
         return
-    if tensor.grad_fn is None and tensor._requires_grad:
+    if tensor._base is not None:
+        views.check_inplace(tensor, _any_requires_grad(operands))
+    elif tensor._grad_fn is None and tensor._requires_grad:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation. "
             "(Update parameters inside `with torch.no_grad():`, or use an out-of-place "
             "operation such as w = w + 1.)"
         )
-    if tensor._base is not None and (tensor._requires_grad or _any_requires_grad(operands)) \
-            and (tensor._base._requires_grad or tensor.grad_fn is not None):
-        raise RuntimeError(
-            "gradlab does not support in-place changes to a view of a tensor that requires grad "
-            "(PyTorch rewrites the graph of the base tensor here). Use an out-of-place operation "
-            "or .clone() the view first."
-        )
 
 
 def _any_requires_grad(operands):
-    return any(isinstance(o, Tensor) and o._requires_grad for o in operands)
+    return any(isinstance(o, Tensor) and o.requires_grad for o in operands)
 
 
 def _check_result_dtype(tensor, values, float_result=False):
@@ -78,43 +76,65 @@ def _check_shape(tensor, operands):
         )
 
 
-def apply_inplace(tensor, node_class, *operands, casts=False, **params):
+def apply_inplace(tensor, node_class, *operands, casts=False, overlap="partial", **params):
     """Run ``node_class`` on ``tensor`` and write the result into ``tensor``'s memory.
 
     ``casts=True`` allows any result dtype (``copy_``, ``fill_``); otherwise a
     result that does not fit the tensor's dtype (int tensor += 1.5) is refused.
+    ``overlap``: which operands sharing the tensor's memory are refused, as PyTorch
+    does: "partial" ones (``a[1:].add_(a[:3])``), "any" (``index_put_``) or None.
     """
     check_inplace(tensor, operands)
+    if overlap is not None:
+        for operand in operands:
+            if isinstance(operand, Tensor):
+                views.check_overlap(tensor._data, operand._data, full_ok=overlap == "partial")
     if not casts:
         _check_result_dtype(tensor, operands)
-    if _grad_state.enabled and (tensor._requires_grad or _any_requires_grad(operands)):
-        # Record: the node's input is a copy of the old value, the tensor becomes its output.
+    if _grad_state.enabled and (tensor.requires_grad or _any_requires_grad(operands)) \
+            and tensor._data.dtype.kind in "fc":  # (copy_ into an int tensor: no history)
+        # Record: the node's input is the old value (with the tensor's history so far), the
+        # tensor becomes its output (a view's base becomes CopySlices around that node).
         previous = _snapshot(tensor)
         result = node_class.apply(previous, *operands, **params)
+        _keep_old_value(result.grad_fn, previous)
         _write(tensor, result._data)
-        tensor.grad_fn = result.grad_fn
-        tensor._output_nr = result._output_nr
-        tensor._requires_grad = True
+        if tensor._base is not None:
+            views.rebase(tensor, result.grad_fn)
+        else:
+            views.set_history(tensor, result.grad_fn)
     else:
         _write(tensor, node_class.apply(tensor, *operands, **params)._data)  # nothing is recorded
     if observers:
         announce(tensor)  # the same tensor, changed in place (gradlab.viz.capture records it)
+        changed_too = tensor._base if tensor._base is not None else tensor._memory_owner
+        if changed_too is not None:
+            announce(changed_too)  # the base whose memory (and history) the write changed
     return tensor
 
 
 def _snapshot(tensor):
+    """The tensor's old value, with its history so far: the in-place op's input."""
     previous = _wrap(tensor._data.copy(), tensor.grad_fn, tensor._output_nr)
     previous._requires_grad = tensor._requires_grad
     return previous
 
 
+def _keep_old_value(node, previous):
+    """What ``node`` saved of the old value for backward is a recorded copy of it, as PyTorch
+    keeps it (``original_self = self.clone()``: CloneBackward0, seen by double backward)."""
+    if any(entry is previous for entry in node._saved):
+        old = clone(previous)
+        node._saved = tuple(old if entry is previous else entry for entry in node._saved)
+        node._saved_versions = tuple(version_of(old) if entry is old else version
+                                     for entry, version in zip(node._saved, node._saved_versions))
+
+
 def _write(tensor, values):
-    if not tensor._data.flags.writeable:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation."
-        )
-    np.copyto(tensor._data, values, casting="unsafe")
+    target = tensor._data
+    if not target.flags.writeable:
+        target = views.writable(tensor)  # raises if two elements are one (an expanded dimension)
+    np.copyto(target, values, casting="unsafe")
     bump_version(tensor)
 
 
@@ -250,7 +270,7 @@ def fill_(tensor, value):
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions."
             )
-        return apply_inplace(tensor, FillBackward3, value, casts=True)
+        return apply_inplace(tensor, FillBackward3, value, casts=True, overlap=None)  # reads value.item()
     if not isinstance(value, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"fill_(): argument 'value' must be a number, not {type(value).__name__}")
     return apply_inplace(tensor, FillBackward2, value=value, casts=True)

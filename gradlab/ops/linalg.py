@@ -7,7 +7,8 @@ input, transposed so the shapes fit.
 ``matmul`` itself has no grad_fn of its own: like PyTorch it picks one of the
 four products by the inputs' dimensions and reshapes around it, so the graph
 of ``x @ W`` shows the same nodes as PyTorch's (``MmBackward0`` under an
-``UnsafeViewBackward0`` when ``x`` has batch dimensions).
+``UnsafeViewBackward0`` when ``x`` has batch dimensions). Whether a batch folds into
+one ``mm`` depends on the operands' strides, which gradlab lays out as PyTorch does.
 """
 import numpy as np
 
@@ -16,6 +17,7 @@ from ..autograd.node import Node
 from ..dtypes import cpp_type_name, type_name
 from ..tensor import Tensor
 from .shape import UnsafeViewBackward0
+from .strides import element_strides
 
 
 
@@ -24,6 +26,7 @@ class DotBackward0(Node):
     """``dot(a, b)`` = Σ a_i b_i, two 1-d tensors."""
 
     derivatives = Derivatives("a · b", a="b", b="a")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -41,6 +44,7 @@ class MvBackward0(Node):
     """``mv(M, v)``: a matrix (2-d) times a vector (1-d)."""
 
     derivatives = Derivatives("M @ v", M="outer(grad_out, v)", v="M.T @ grad_out")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, matrix, vector):
@@ -59,17 +63,37 @@ class MmBackward0(Node):
     """``mm(A, B)``: the product of two matrices (2-d)."""
 
     derivatives = Derivatives("A @ B", A="grad_out @ B.T", B="A.T @ grad_out")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        ctx.column_major = _column_major(a), _column_major(b)
         return a @ b
 
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        needs_a, needs_b = ctx.needs_input_grad
-        return (grad_output.mm(b.t()) if needs_a else None, a.t().mm(grad_output) if needs_b else None)
+        return _mm_backward(grad_output, a, b, ctx.needs_input_grad, ctx.column_major)
+
+
+def _column_major(matrix):
+    """Is a 2-d array stored column by column (as ``W.t()`` is)?"""
+    strides = element_strides(matrix)
+    return strides[0] == 1 and strides[1] == matrix.shape[0]
+
+
+def _mm_backward(grad_output, a, b, needs_input_grad, column_major):
+    """grad_A = grad @ Bᵀ and grad_B = Aᵀ @ grad, as PyTorch computes them: for an input
+    stored column-major, transposed ((B @ gradᵀ)ᵀ, (gradᵀ @ A)ᵀ), so that its gradient
+    comes out column-major too (the same numbers; the graph shows the extra TBackward0)."""
+    (needs_a, needs_b), (a_column_major, b_column_major) = needs_input_grad, column_major
+    grad_a = grad_b = None
+    if needs_a:
+        grad_a = b.mm(grad_output.t()).t() if a_column_major else grad_output.mm(b.t())
+    if needs_b:
+        grad_b = grad_output.t().mm(a).t() if b_column_major else a.t().mm(grad_output)
+    return grad_a, grad_b
 
 
 class BmmBackward0(Node):
@@ -77,6 +101,7 @@ class BmmBackward0(Node):
 
     derivatives = Derivatives("bmm(A, B)", A="grad_out @ transpose(B, 1, 2)",
                               B="transpose(A, 1, 2) @ grad_out")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -105,11 +130,6 @@ class SqueezeBackward4(Node):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output.reshape(ctx.input_shape)
-
-
-def _contiguous(tensor):
-    """``tensor.contiguous()``: itself when already contiguous, else a copy (``CloneBackward0``)."""
-    return tensor if tensor._data.flags.c_contiguous else tensor.clone()
 
 
 # ================================================================== checks
@@ -274,7 +294,7 @@ def _should_fold(a, b):
         return False
     if larger.size == 0:
         return True
-    strides = [s // larger.itemsize for s in larger.strides]
+    strides = element_strides(larger)  # PyTorch's, size-1 dimensions included (ops/strides.py)
     return all(strides[i] == strides[i + 1] * larger.shape[i + 1] for i in range(larger.ndim - 2))
 
 
@@ -289,7 +309,7 @@ def _folded_matmul(a, b):
     folded = larger.reshape(rows, larger.shape[-1])  # a view whenever the memory allows
     if smaller.dim() == 2:
         output = UnsafeViewBackward0.apply(folded.mm(smaller), shape=output_shape + (smaller.shape[1],))
-        return _contiguous(output.mT) if transpose else output
+        return output.mT.contiguous() if transpose else output
     return UnsafeViewBackward0.apply(folded.mv(smaller), shape=output_shape)
 
 
@@ -327,14 +347,15 @@ class AddmmBackward0(Node):
     """``addmm(bias, A, B)`` = bias + A @ B (``F.linear`` with a bias is addmm(b, x, Wᵀ))."""
 
     derivatives = Derivatives("bias + A @ B", bias="1", A="grad_out @ B.T", B="A.T @ grad_out")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, bias, a, b):
         needs_bias, needs_a, needs_b = ctx.needs_input_grad or (False, False, False)
         ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
-        # F.linear passes B = Wᵀ, a transposed view; its gradient is then computed as
-        # (gradᵀ A)ᵀ — the same numbers — so that W.grad comes out in W's own memory order
-        ctx.b_is_transposed = b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous
+        # F.linear passes B = Wᵀ, stored column-major: its gradient is computed as (gradᵀ A)ᵀ,
+        # the same numbers, so that W.grad comes out in W's own memory order (see _mm_backward)
+        ctx.column_major = _column_major(a), _column_major(b)
         out = a @ b
         out += bias  # in place: the product is a fresh array
         return out
@@ -343,9 +364,5 @@ class AddmmBackward0(Node):
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
         needs_bias, needs_a, needs_b = ctx.needs_input_grad
-        grad_b = None
-        if needs_b:
-            grad_b = grad_output.t().mm(a).t() if ctx.b_is_transposed else a.t().mm(grad_output)
-        return (grad_output if needs_bias else None,
-                grad_output.mm(b.t()) if needs_a else None,
-                grad_b)
+        grad_a, grad_b = _mm_backward(grad_output, a, b, (needs_a, needs_b), ctx.column_major)
+        return grad_output if needs_bias else None, grad_a, grad_b

@@ -24,6 +24,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Node
 from ..dtypes import common_arrays, type_name
 from ..tensor import Tensor, _wrap
+from .arithmetic import AddBackward1, DivBackward1, MulBackward1, div_number
 from .indexing import ScatterAddBackward0
 from .pointwise import clamp_max
 from .reduction import log_softmax
@@ -75,58 +76,12 @@ def _mean_count(input, reduction):
 
 
 def _scale_for_mean(grad, n):
-    return grad / n if n != 1 else grad
+    return div_number(grad, n) if n != 1 else grad  # div(Tensor, Scalar) as in PyTorch: DivBackward1
 
 
 def _times(grad, factor):
     """grad · factor, for a ``weight`` or ``pos_weight`` that is 1 when not given."""
     return grad * factor if isinstance(factor, Tensor) else grad
-
-
-# ===================================== the number overloads PyTorch's C++ calls
-class MulBackward1(Node):
-    """``a * factor`` with a number as the factor (``mul(Tensor, Scalar)``)."""
-
-    derivatives = Derivatives("a * factor", a="factor")
-
-    @staticmethod
-    def forward(ctx, a, factor):
-        ctx.factor = factor
-        return a * np.asarray(factor, a.dtype)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return MulBackward1.apply(grad_output, factor=ctx.factor)
-
-
-class AddBackward1(Node):
-    """``a + other`` with a number as the other (``add(Tensor, Scalar)``)."""
-
-    derivatives = Derivatives("a + other", a="1")
-
-    @staticmethod
-    def forward(ctx, a, other):
-        return a + np.asarray(other, a.dtype)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output
-
-
-class DivBackward1(Node):
-    """``a / divisor`` with a number as the divisor (``div(Tensor, Scalar)``)."""
-
-    derivatives = Derivatives("a / divisor", a="1 / divisor")
-
-    @staticmethod
-    def forward(ctx, a, divisor):
-        ctx.divisor = divisor
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return a / np.asarray(divisor, a.dtype)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return DivBackward1.apply(grad_output, divisor=ctx.divisor)
 
 
 # ======================================================================= mse
@@ -203,7 +158,10 @@ class NllLossBackward0(Node):
         coefficient = np.where(keep, coefficient, 0).astype(dtype, copy=False)
         class_dim = 0 if len(ctx.input_shape) == 1 else 1
         # -w[t]·grad goes to each sample's target class; every other entry stays exactly 0
-        picked = (_wrap(coefficient) * grad_output).unsqueeze(class_dim)
+        picked = _wrap(coefficient) * grad_output
+        if not keep.all():  # an ignored sample gives exactly 0, even for a NaN or inf gradient
+            picked = picked.masked_fill(_wrap(~keep), 0)
+        picked = picked.unsqueeze(class_dim)
         zeros = _wrap(np.zeros(ctx.input_shape, dtype))
         return ScatterAddBackward0.apply(zeros, picked, dim=class_dim,
                                          index=np.expand_dims(classes, class_dim))

@@ -15,7 +15,9 @@ from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..dtypes import cast_value, get_default_dtype, result_type
 from ..tensor import Tensor, _wrap, tensor_from_data
+from .arithmetic import add_number, div_number, mul_number
 from .arithmetic import reciprocal  # noqa: F401 - reciprocal is also a pointwise function
+from .strides import lay_out
 from .workspace import workspace
 
 
@@ -36,8 +38,26 @@ def _zeros(grad_output):
 
 
 def _masked(keep, grad_output):
-    """``grad_output`` where ``keep`` holds, 0 elsewhere (a graph op, for double backward)."""
+    """``grad_output`` where ``keep`` holds, 0 elsewhere (a graph op, for double backward).
+
+    Selected, never multiplied by a 0/1 mask: a NaN or inf gradient stays where it is
+    kept and gives 0 elsewhere (NaN · 0 would be NaN), as in PyTorch.
+    """
     return where(keep, grad_output, grad_output.new_zeros(()))
+
+
+def _zero_where(dropped, values, out=None):
+    """``np.where(dropped, 0, values)`` (a NaN or inf value that is dropped gives 0).
+
+    Computed as a bitwise AND of each value's bits with all ones (kept) or all zeros
+    (dropped): no branch per element, so several times faster than ``np.where`` on the
+    random masks of big activations, and never NaN · 0.
+    """
+    bits = np.dtype(f"i{values.dtype.itemsize}")
+    keep_bits = np.subtract(dropped, bits.type(1), dtype=bits)  # True → 0, False → -1 (all ones)
+    out = np.empty_like(values) if out is None else out
+    np.bitwise_and(values.view(bits), keep_bits, out=out.view(bits))
+    return out
 
 
 # ------------------------------------------------------------------ exp / log
@@ -90,7 +110,7 @@ class Log1PBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
-        return grad_output / (a + 1)
+        return grad_output / add_number(a, 1)
 
 
 class Expm1Backward0(Node):
@@ -108,7 +128,7 @@ class Expm1Backward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out + 1)
+        return grad_output * add_number(out, 1)
 
 
 class SqrtBackward0(Node):
@@ -126,7 +146,7 @@ class SqrtBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output / (out * 2)
+        return grad_output / mul_number(out, 2)
 
 
 def _rsqrt(a):
@@ -148,7 +168,7 @@ class RsqrtBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out.pow(3) * -0.5)
+        return mul_number(grad_output, -0.5) * out.pow(3)
 
 
 # -------------------------------------------------------------- trigonometry
@@ -198,7 +218,7 @@ class TanBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (out.pow(2) + 1)
+        return grad_output * add_number(out.pow(2), 1)
 
 
 # --------------------------------------------------------------- activations
@@ -216,7 +236,25 @@ class TanhBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (1 - out * out)
+        return TanhBackwardBackward0.apply(grad_output, out)
+
+
+class TanhBackwardBackward0(Node):
+    """tanh's backward as an op (for double backward): ``grad · (1 - y²)``, y = tanh(a)."""
+
+    derivatives = Derivatives("grad · (1 - y²)", grad="1 - y ** 2", y="-2 * y * grad")
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.save_for_backward(grad, y)
+        return grad * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad, y = ctx.saved_tensors
+        needs_grad, needs_y = ctx.needs_input_grad
+        return (TanhBackwardBackward0.apply(grad_output, y) if needs_grad else None,
+                grad_output * (mul_number(y, -2) * grad) if needs_y else None)
 
 
 def _sigmoid(a):
@@ -238,13 +276,31 @@ class SigmoidBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        return grad_output * (1 - out) * out
+        return SigmoidBackwardBackward0.apply(grad_output, out)
+
+
+class SigmoidBackwardBackward0(Node):
+    """sigmoid's backward as an op (for double backward): ``grad · (1 - y) · y``, y = σ(a)."""
+
+    derivatives = Derivatives("grad · (1 - y) · y", grad="(1 - y) * y", y="grad * (1 - 2 * y)")
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.save_for_backward(grad, y)
+        return grad * (1 - y) * y
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad, y = ctx.saved_tensors
+        needs_grad, needs_y = ctx.needs_input_grad
+        return (SigmoidBackwardBackward0.apply(grad_output, y) if needs_grad else None,
+                grad_output * grad * add_number(mul_number(y, -2), 1) if needs_y else None)
 
 
 class ReluBackward0(Node):
     """``max(a, 0)``: negative values become 0 (NaN stays NaN)."""
 
-    derivatives = Derivatives("relu(a)", a="0 if out <= 0 else 1")
+    derivatives = Derivatives("relu(a)", a="0 if out <= 0 else 1")  # 1 where out is NaN
 
     @staticmethod
     def forward(ctx, a):
@@ -256,15 +312,30 @@ class ReluBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        if not grad_output.requires_grad and np.isfinite(grad_output._data).all():
-            # The same numbers as the rule below, without recording: grad · [out > 0]
-            # (+ 0.0 turns -0.0 into PyTorch's 0.0). Several times faster than where(),
-            # which branches on every element of a big activation.
-            grad = np.multiply(grad_output._data, out._data > 0,
-                               out=workspace.empty(out._data.shape, grad_output._data.dtype))
-            grad += 0.0
-            return _wrap(grad)
-        return where(out <= 0, grad_output.new_zeros(()), grad_output)
+        return ThresholdBackwardBackward0.apply(grad_output, out, threshold=0)
+
+
+class ThresholdBackwardBackward0(Node):
+    """relu's backward as an op (PyTorch's ``threshold_backward``, for double backward):
+    0 where y <= threshold, ``grad`` elsewhere (also where y is NaN), y = relu(a)."""
+
+    derivatives = Derivatives("grad · [y > threshold]", grad="0 if y <= threshold else 1", y="0")
+
+    @staticmethod
+    def forward(ctx, grad, y, threshold):
+        ctx.threshold = threshold
+        ctx.save_for_backward(y)
+        # big activations reuse memory (see workspace.py)
+        dropped = np.less_equal(y, threshold, out=workspace.empty(y.shape, np.bool_))
+        return _zero_where(dropped, grad, out=workspace.empty(y.shape, grad.dtype))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (y,) = ctx.saved_tensors
+        needs_grad, needs_y = ctx.needs_input_grad
+        return (ThresholdBackwardBackward0.apply(grad_output, y, threshold=ctx.threshold)
+                if needs_grad else None,
+                _zeros(grad_output) if needs_y else None)
 
 
 class AbsBackward0(Node):
@@ -283,7 +354,7 @@ class AbsBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
-        return grad_output * a.sign()
+        return grad_output * sgn(a)
 
 
 # --------------------------------------------------------------------- clamp
@@ -326,6 +397,18 @@ class ClampBackward1(Node):
         return _masked(_inside(a, ctx.min, ctx.max), grad_output)
 
 
+def _into_first(first, second, combine):
+    """``first & second`` (or ``|``) computed in place into ``first``, as PyTorch's clamp backward
+    does, so with its error when ``second`` would make the result bigger."""
+    shape = np.broadcast_shapes(first.shape, second.shape)
+    if shape != tuple(first.shape):
+        raise RuntimeError(
+            f"output with shape {list(first.shape)} doesn't match the broadcast shape {list(shape)} "
+            "(clamp's backward: a tensor bound broadcasts the result beyond the input's shape; "
+            "expand the input first, e.g. x.expand(result_shape).clamp(min, max))")
+    return first & second if combine == "and" else first | second
+
+
 class ClampBackward0(Node):
     """``min(max(a, min), max)`` with tensors as bounds (when min > max the result is max)."""
 
@@ -341,17 +424,23 @@ class ClampBackward0(Node):
     def backward(ctx, grad_output):
         a, low, high = ctx.saved_tensors
         needs_a, needs_low, needs_high = ctx.needs_input_grad
-        grad_a = _masked(_inside(a, low, high), grad_output) if needs_a else None
-        grad_low = grad_high = None
+        grad_a = grad_low = grad_high = None
         if low is not None and high is not None:
+            # PyTorch combines each pair of masks in place into the first (logical_and_), which
+            # fails when the second broadcasts to a bigger shape (checked in PyTorch's order)
             # when min > max the result is max everywhere, so min gets no gradient
             if needs_low:
-                grad_low = _masked((a < low) & (low < high), grad_output)
+                grad_low = _masked(_into_first(a < low, low < high, "and"), grad_output)
             if needs_high:
-                grad_high = _masked((a > high) | (high < low), grad_output)
-        elif needs_low:
+                grad_high = _masked(_into_first(a > high, high < low, "or"), grad_output)
+            if needs_a:
+                grad_a = _masked(_into_first(a >= low, a <= high, "and"), grad_output)
+            return grad_a, grad_low, grad_high
+        if needs_a:  # one bound only
+            grad_a = _masked(_inside(a, low, high), grad_output)
+        if needs_low:
             grad_low = _masked(a < low, grad_output)
-        elif needs_high:
+        if needs_high:
             grad_high = _masked(a > high, grad_output)
         return grad_a, grad_low, grad_high
 
@@ -468,10 +557,10 @@ class MinimumBackward0(Node):
 def _split_at_ties(grad_output, a, b, a_loses, b_loses, needs):
     """The gradient goes to the winner; at a tie each input gets half (PyTorch's rule).
     With a NaN neither input loses, so both get the whole gradient."""
-    shared = where(a == b, grad_output / 2, grad_output)
-    zero = grad_output.new_zeros(())
-    return (where(a_loses, zero, shared) if needs[0] else None,
-            where(b_loses, zero, shared) if needs[1] else None)
+    def share(loses):  # built once for each input, as PyTorch does
+        return where(a == b, div_number(grad_output, 2), grad_output).masked_fill(loses, 0)
+
+    return share(a_loses) if needs[0] else None, share(b_loses) if needs[1] else None
 
 
 # ------------------------------------------- piecewise constant: zero gradient
@@ -552,19 +641,29 @@ class SignBackward0(_ZeroGradient):
         return np.nan_to_num(out, nan=0.0) if out.dtype.kind == "f" else out  # sign(nan) = 0
 
 
+class SgnBackward0(_ZeroGradient):
+    """``sgn(a)``: sign(a) for real numbers (a / |a| for complex ones, which gradlab has not);
+    the sign that abs and norm's backward multiply by, as PyTorch's do."""
+
+    derivatives = Derivatives("sgn(a)", a="0")
+    forward = staticmethod(SignBackward0.forward)
+
+
 # ------------------------------------------------------- where and masked_fill
 class WhereBackward0(Node):
     """``a`` where ``condition`` holds, else ``b`` (the bool condition is a parameter, not an input)."""
 
     derivatives = Derivatives("where(condition, a, b)", a="1 if condition else 0",
                               b="0 if condition else 1")
+    output_layout = None  # laid out by forward: the condition counts first, as in PyTorch
 
     @staticmethod
     def forward(ctx, a, b, condition):
         ctx.condition = condition  # named for the derivative formulas
         ctx.save_for_backward(condition)  # a tensor: changing it in place later is caught
         dtype = result_type(a, b).numpy_dtype
-        return np.where(condition._data, cast_value(a, dtype), cast_value(b, dtype))
+        out = np.where(condition._data, cast_value(a, dtype), cast_value(b, dtype))
+        return lay_out(out, (condition._data, a, b), "pointwise")
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -579,6 +678,7 @@ class MaskedFillBackward0(Node):
     """``a`` with ``value`` (a number) wherever ``mask`` is True."""
 
     derivatives = Derivatives("a.masked_fill(mask, value)", a="0 if mask else 1")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, mask, value):
@@ -589,7 +689,7 @@ class MaskedFillBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (mask,) = ctx.saved_tensors
-        return where(mask, grad_output.new_zeros(()), grad_output)
+        return grad_output.masked_fill(mask, 0)
 
 
 class MaskedFillBackward1(Node):
@@ -597,6 +697,7 @@ class MaskedFillBackward1(Node):
 
     derivatives = Derivatives("a.masked_fill(mask, value)", a="0 if mask else 1",
                               value="1 if mask else 0")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, value, mask):
@@ -608,9 +709,11 @@ class MaskedFillBackward1(Node):
     def backward(ctx, grad_output):
         (mask,) = ctx.saved_tensors
         needs_a, needs_value = ctx.needs_input_grad
-        zero = grad_output.new_zeros(())
-        return (where(mask, zero, grad_output) if needs_a else None,
-                where(mask, grad_output, zero).sum() if needs_value else None)
+        # PyTorch sums grad_output.masked_select(mask), an op gradlab has not: where() selects
+        # the same entries (a NaN elsewhere stays out), with WhereBackward0 in place of
+        # MaskedSelectBackward0 in a double-backward graph
+        return (grad_output.masked_fill(mask, 0) if needs_a else None,
+                where(mask, grad_output, grad_output.new_zeros(())).sum() if needs_value else None)
 
 
 # ------------------------------------------------------------------ functions
@@ -729,6 +832,11 @@ fix = trunc
 
 def sign(input):
     return SignBackward0.apply(input)
+
+
+def sgn(input):
+    """sign(x) for real tensors (PyTorch's sign that extends to complex numbers)."""
+    return SgnBackward0.apply(input)
 
 
 def _require_tensor(value, function, argument, position):

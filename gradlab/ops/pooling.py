@@ -146,6 +146,7 @@ class MaxPool2DWithIndicesBackward0(Node):
     """out = the largest element of each window, indices = where it was (h·W + w in the plane)."""
 
     derivatives = Derivatives("max_pool2d(x)", x=Words("1 at the max of each window, else 0"))
+    output_layout = "channels_last_if_any"
 
     @staticmethod
     def forward(ctx, input, kernel_size, stride, padding, dilation, ceil_mode):
@@ -227,6 +228,7 @@ class AvgPool2DBackward0(Node):
 
     derivatives = Derivatives(
         "avg_pool2d(x)", x=Words("1 / divisor, summed over the windows holding x_i"))
+    output_layout = "channels_last_if_any"
 
     @staticmethod
     def forward(ctx, input, kernel_size, stride, padding, ceil_mode, count_include_pad,

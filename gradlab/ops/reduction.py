@@ -7,7 +7,12 @@ count, ``max`` sends it only to the winner (or shares it among tied winners),
 ``prod`` multiplies it by the product of the *other* elements.
 
 Every backward first puts the reduced dimensions back as size 1
-(``_restore_reduced_dims``), so the gradient broadcasts over the input.
+(``_restore_reduced_dims``, one ``unsqueeze`` per dimension as in PyTorch), so
+the gradient broadcasts over the input.
+
+A backward that sends the gradient to chosen elements selects them
+(``masked_fill``, ``scatter``, ``where``), never multiplies by a 0/1 mask where
+PyTorch does not: a NaN or inf gradient must not turn the zeros into NaN.
 """
 import builtins
 import math
@@ -21,8 +26,9 @@ from ..autograd.node import Node
 from ..creation import ones
 from ..dtypes import as_dtype, float_array, type_name
 from ..tensor import Tensor, _wrap
-from .indexing import narrow
-from .pointwise import maximum, minimum
+from .arithmetic import div_number, mul_number
+from .indexing import ScatterBackward0, narrow
+from .pointwise import maximum, minimum, sgn
 from .shape import cat, normalize_dim
 
 
@@ -50,6 +56,12 @@ def _means_all_dims(dim):
     return dim is None or (isinstance(dim, (tuple, list)) and not dim)
 
 
+def _named_dims(dim, ndim):
+    """The dims a sum, mean or norm reduces, or None for "all of them" (no dim named):
+    PyTorch's backward then broadcasts the gradient as it is, with no unsqueeze."""
+    return None if _means_all_dims(dim) else _reduction_dims(dim, ndim)
+
+
 def _single_dim(name, dim, ndim):
     """max/min/argmax/softmax take one int dimension."""
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
@@ -58,15 +70,19 @@ def _single_dim(name, dim, ndim):
     return normalize_dim(int(dim), ndim)
 
 
-def _restore_reduced_dims(grad, shape, dims, keepdim):
-    """Put back the reduced dimensions as size 1, so ``grad`` broadcasts over the input."""
-    if keepdim or not dims:
+def _restore_reduced_dims(grad, dims, keepdim):
+    """Put back the reduced dimensions as size 1, one ``unsqueeze`` each (PyTorch's
+    ``unsqueeze_multiple``), so ``grad`` broadcasts over the input. ``dims`` None: none."""
+    if keepdim or dims is None:
         return grad
-    kept_shape = [1 if i in dims else size for i, size in enumerate(shape)]
-    return grad.reshape(kept_shape)
+    for dim in sorted(dims):
+        grad = grad.unsqueeze(dim)
+    return grad
 
 
 def _count(shape, dims):
+    if dims is None:
+        return int(np.prod(shape, dtype=np.int64))
     return int(np.prod([shape[d] for d in dims], dtype=np.int64))
 
 
@@ -88,16 +104,12 @@ def _check_differentiable_dtype(input, dtype):
                            "(an integer result cannot carry a gradient; reduce to a float dtype)")
 
 
-def _replace_zeros(tensor, value=1.0):
-    """``tensor`` with its zeros replaced by ``value``: a denominator that never divides by 0."""
-    return tensor.masked_fill(tensor == 0, value)
-
-
 # ================================================================ sum, mean
 class SumBackward0(Node):
     """``sum(a)``: all the elements of ``a`` added up."""
 
     derivatives = Derivatives("sum(a)", a="expand(grad_out, shape)")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dtype=None):
@@ -110,10 +122,11 @@ class SumBackward0(Node):
 
 
 class SumBackward1(Node):
-    """``sum(a, dim)``: ``a`` added up over ``dims`` (kept as size 1 with ``keepdim``)."""
+    """``sum(a, dim)``: ``a`` added up over ``dims`` (kept as size 1 with ``keepdim``; None: all)."""
 
     derivatives = Derivatives("sum(a, dim)",
                               a="expand(restore_reduced_dims(grad_out, dims, keepdim), shape)")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype=None):
@@ -122,14 +135,14 @@ class SumBackward1(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        return grad.expand(ctx.shape)
+        return _restore_reduced_dims(grad_output, ctx.dims, ctx.keepdim).expand(ctx.shape)
 
 
 class MeanBackward0(Node):
     """``mean(a)``: the average of all ``count`` elements of ``a``."""
 
-    derivatives = Derivatives("mean(a)", a="expand(grad_out / count, shape)")
+    derivatives = Derivatives("mean(a)", a="expand(grad_out, shape) / count")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dtype=None):
@@ -140,14 +153,15 @@ class MeanBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return (grad_output / ctx.count).expand(ctx.shape)
+        return div_number(grad_output.expand(ctx.shape), ctx.count)
 
 
 class MeanBackward1(Node):
     """``mean(a, dim)``: the average over ``dims``, ``count`` elements per mean."""
 
     derivatives = Derivatives("mean(a, dim)",
-                              a="expand(restore_reduced_dims(grad_out, dims, keepdim) / count, shape)")
+                              a="expand(restore_reduced_dims(grad_out, dims, keepdim), shape) / count")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype=None):
@@ -160,8 +174,8 @@ class MeanBackward1(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        return (grad / ctx.count).expand(ctx.shape)
+        grad = _restore_reduced_dims(grad_output, ctx.dims, ctx.keepdim)
+        return div_number(grad.expand(ctx.shape), ctx.count)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
@@ -170,7 +184,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     _check_differentiable_dtype(input, dtype)
     if dim is None and not keepdim:
         return SumBackward0.apply(input, dtype=dtype)
-    dims = _reduction_dims(dim, input._data.ndim)
+    dims = _named_dims(dim, input._data.ndim)
     return SumBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
 
 
@@ -189,7 +203,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         )
     if dim is None and not keepdim:
         return MeanBackward0.apply(input, dtype=dtype)
-    dims = _reduction_dims(dim, input._data.ndim)
+    dims = _named_dims(dim, input._data.ndim)
     return MeanBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
 
 
@@ -231,7 +245,11 @@ _MinResult.__name__ = _MinResult.__qualname__ = "min"
 class _AllTiesShareGradient(Node):
     """Whole-tensor max/min: the gradient goes to the winning element; the ``count``
     elements that tie for the win share it equally (as PyTorch does). When ``a`` holds a
-    NaN, the result is NaN and the NaNs are the winners."""
+    NaN, the result is NaN and the NaNs are the winners.
+
+    The share is written into zeros at the winners (``masked_fill``), so the other
+    elements get exactly 0 even when the gradient is NaN or inf."""
+    output_layout = "contiguous"
 
     _reduce = None  # np.max or np.min, set by the subclass
 
@@ -246,7 +264,8 @@ class _AllTiesShareGradient(Node):
     @staticmethod
     def backward(ctx, grad_output):
         a, out = ctx.saved_tensors
-        return grad_output / ctx.count * ((a == out) | a.isnan())
+        winners = (a == out) | a.isnan()
+        return a.new_zeros(a.shape).masked_fill(winners, grad_output / ctx.count)
 
 
 class MaxBackward1(_AllTiesShareGradient):
@@ -265,19 +284,18 @@ class MinBackward1(_AllTiesShareGradient):
 
 class _GradientToIndex(Node):
     """max/min along ``dim``: the gradient of each value goes to the one element that
-    ``indices`` points at (the first of tied elements)."""
+    ``indices`` points at (the first of tied elements), written into zeros there
+    (``scatter``, as in PyTorch)."""
+    output_layout = "contiguous"
 
     @staticmethod
     def backward(ctx, grad_output, grad_indices=None):
         (indices,) = ctx.saved_tensors
-        if not ctx.shape:  # a 0-d input is its own max
-            return grad_output
-        grad = _restore_reduced_dims(grad_output, ctx.shape, (ctx.dim,), ctx.keepdim)
-        indices = _restore_reduced_dims(indices, ctx.shape, (ctx.dim,), ctx.keepdim)
-        position_shape = [1] * len(ctx.shape)
-        position_shape[ctx.dim] = ctx.shape[ctx.dim]
-        positions = _wrap(np.arange(ctx.shape[ctx.dim]).reshape(position_shape))
-        return grad * (indices == positions)
+        grad, index = grad_output, indices._data
+        if not ctx.keepdim and ctx.shape:  # a 0-d input has no dim to put back
+            grad, index = grad.unsqueeze(ctx.dim), np.expand_dims(index, ctx.dim)
+        zeros = np.zeros(ctx.shape, grad_output._data.dtype)
+        return ScatterBackward0.apply(zeros, grad, dim=ctx.dim, index=index)
 
     _arg_function = None  # np.argmax or np.argmin, set by the subclass
 
@@ -316,6 +334,7 @@ class MinBackward0(_GradientToIndex):
 class _TiesShareGradientAlongDims(Node):
     """amax/amin: in each reduced slice, the ``count`` elements equal to the result share
     the gradient equally (a slice holding a NaN gets NaN gradients, as in PyTorch)."""
+    output_layout = "contiguous"
 
     _reduce = None  # np.max or np.min, set by the subclass
 
@@ -325,16 +344,28 @@ class _TiesShareGradientAlongDims(Node):
         out = np.asarray(cls._reduce(a, axis=dims, keepdims=keepdim))
         ctx.save_for_backward(a, out)
         if ctx.needs_input_grad:  # counted only when a graph is recorded
-            kept = out if keepdim else np.expand_dims(out, dims)
+            kept = out if keepdim or dims is None else np.expand_dims(out, dims)
             ctx.count = np.sum(a == kept, axis=dims, keepdims=True)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
+        # PyTorch multiplies by the mask here (scale_grad_by_count): a NaN gradient spreads
+        # over its slice, in PyTorch too
         a, out = ctx.saved_tensors
-        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        out = _restore_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
+        grad = _reshape_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
+        out = _reshape_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
         return grad / ctx.count * (a == out)
+
+
+def _reshape_reduced_dims(grad, shape, dims, keepdim):
+    """amax/amin put the reduced dimensions back in one reshape (PyTorch's restore_reduced_dims;
+    ``dims`` None, all of them by default: a reshape to the same shape)."""
+    if keepdim:
+        return grad
+    if dims is None:
+        return grad.reshape(grad.shape)
+    return grad.reshape([1 if i in dims else size for i, size in enumerate(shape)])
 
 
 _SHARED_BY_TIES_ALONG_DIMS = ("restore_reduced_dims(grad_out, dims, keepdim)"
@@ -402,15 +433,15 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 def amax(input, dim=(), keepdim=False):
     """The largest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
-    dims = _reduction_dims(dim, input._data.ndim)
-    _check_not_empty("amax", input, None if _means_all_dims(dim) else dims)
+    dims = _named_dims(dim, input._data.ndim)
+    _check_not_empty("amax", input, dims)
     return AmaxBackward0.apply(input, dims=dims, keepdim=keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
     """The smallest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
-    dims = _reduction_dims(dim, input._data.ndim)
-    _check_not_empty("amin", input, None if _means_all_dims(dim) else dims)
+    dims = _named_dims(dim, input._data.ndim)
+    _check_not_empty("amin", input, dims)
     return AminBackward0.apply(input, dims=dims, keepdim=keepdim)
 
 
@@ -441,6 +472,14 @@ def argmin(input, dim=None, keepdim=False):
 
 
 # =================================================================== prod
+def _gradient_with_zeros(grad, a, dim):
+    """grad · (the product of the other elements along ``dim``), for an ``a`` that holds a 0
+    (out / a would divide by it). An element alone along ``dim`` has no others: grad itself."""
+    if a.shape[dim] == 1:
+        return grad
+    return grad * _product_of_others(a, dim)
+
+
 def _product_of_others(a, dim):
     """others_i = Π_{j≠i} a_j along ``dim``, without dividing by a_i (so zeros are fine):
     the product of the elements before i times the product of those after it."""
@@ -478,6 +517,7 @@ class ProdBackward0(Node):
 
     derivatives = Derivatives("prod(a)", a=Words("the product of all the other elements "
                                                  "(out / a when none is 0)"))
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dtype=None):
@@ -490,9 +530,12 @@ class ProdBackward0(Node):
         a, out = ctx.saved_tensors
         if a.dim() == 0:
             return grad_output
-        if not (a == 0).any().item():
+        zeros = int(np.count_nonzero(a._data == 0))
+        if zeros == 0:
             return grad_output * (out / a)
-        return grad_output * _product_of_others(a.reshape(-1), 0).reshape(a.shape)
+        if zeros > 1 and not _grad_state.enabled:  # every product of the others holds a 0
+            return a.new_zeros(a.shape)
+        return _gradient_with_zeros(grad_output, a.reshape(-1), 0).view(a.shape)
 
 
 class ProdBackward1(Node):
@@ -500,6 +543,7 @@ class ProdBackward1(Node):
 
     derivatives = Derivatives("prod(a, dim)", a=Words("the product of the other elements of its slice "
                                                       "along dim (out / a when none is 0)"))
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim, keepdim, dtype=None):
@@ -516,11 +560,11 @@ class ProdBackward1(Node):
         a, out = ctx.saved_tensors
         if a.dim() == 0:
             return grad_output
-        grad = _restore_reduced_dims(grad_output, ctx.shape, (ctx.dim,), ctx.keepdim)
+        grad = _restore_reduced_dims(grad_output, (ctx.dim,), ctx.keepdim)
         if not (a == 0).any().item():
-            out = _restore_reduced_dims(out, ctx.shape, (ctx.dim,), ctx.keepdim)
+            out = _restore_reduced_dims(out, (ctx.dim,), ctx.keepdim)
             return grad * (out / a)
-        return grad * _product_of_others(a, ctx.dim)
+        return _gradient_with_zeros(grad, a, ctx.dim)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -545,6 +589,7 @@ class LinalgVectorNormBackward0(Node):
         "sign(a)·|a|^(p-1) / out^(p-1) with p = ord: a / out for p = 2, sign(a) for p = 1, "
         "sign(a) / k at the k elements with |a| = out for p = ±inf, none for p = 0; "
         "0 where out = 0"))
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, ord, dims, keepdim, dtype=None):
@@ -573,26 +618,28 @@ class LinalgVectorNormBackward0(Node):
         if a.dtype != out.dtype:  # norm(dtype=...) computed in a wider dtype
             a = a.to(out.dtype)
         p = ctx.ord
-        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        norm = _restore_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
+        grad, norm = grad_output, out
+        if a.dim():
+            grad = _restore_reduced_dims(grad_output, ctx.dims, ctx.keepdim)
+            norm = _restore_reduced_dims(out, ctx.dims, ctx.keepdim)
         if p == 0:
             return None
         if p == 1:
-            return grad * a.sign()
+            return sgn(a) * grad
         if p == 2:
-            return grad * (a / _replace_zeros(norm)).masked_fill(norm == 0, 0.0)
+            return grad * (a / norm).masked_fill(norm == 0, 0)
         if math.isinf(p):
             magnitude = a.abs()
             winners = (magnitude == norm) | magnitude.isnan()
-            return a.sign() * (grad / winners.sum(ctx.dims, keepdim=True) * winners)
+            return sgn(a) * (grad / winners.sum(ctx.dims, keepdim=True) * winners)
         if p < 1:
-            # |a|^(p-1) is infinite at a = 0, where PyTorch's gradient is 0 (sign(0) = 0)
-            scaled = a.sign() * _replace_zeros(a.abs()) ** (p - 1)
-            return scaled * grad * norm ** (1 - p)
-        scale = (grad / _replace_zeros(norm) ** (p - 1)).masked_fill(norm == 0, 0.0)
+            # |a|^(p-1) is infinite at a = 0, where PyTorch's gradient is 0
+            scaled = sgn(a) * a.abs().pow(p - 1).masked_fill(a == 0, 0)
+            return scaled * grad * norm.pow(1 - p)
+        scale = (grad / norm.pow(p - 1)).masked_fill(norm == 0, 0)
         if p < 2:
-            return a.sign() * a.abs() ** (p - 1) * scale
-        return a * a.abs() ** (p - 2) * scale
+            return sgn(a) * a.abs().pow(p - 1) * scale
+        return a * a.abs().pow(p - 2) * scale
 
 
 def _vector_norm(input, ord, dim, keepdim, dtype):
@@ -611,7 +658,7 @@ def _vector_norm(input, ord, dim, keepdim, dtype):
                 f"convertible without narrowing to the specified dtype ({type_name(dtype)})")
         if dtype == data.dtype:
             dtype = None
-    dims = _reduction_dims(dim, data.ndim)
+    dims = _named_dims(dim, data.ndim)
     if ord in (math.inf, -math.inf) and data.size == 0:
         if _means_all_dims(dim):
             raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
@@ -666,13 +713,17 @@ def _variance(a, dims, correction, keepdim):
 
 
 def _variance_backward(ctx, grad, a):
-    """d var / d a_i = 2 (a_i - mean) / (count - correction)  (grad already has the reduced dims)."""
+    """d var / d a_i = 2 (a_i - mean) / (count - correction), for the gradient ``grad`` of var."""
     dof = ctx.count - ctx.correction
-    if ctx.all_dims and dof <= 0:
-        # 2 / 0 is inf; PyTorch returns nan where a_i = mean (inf·0) and inf elsewhere
-        return grad * a.new_full(a.shape, math.inf).masked_fill(a == a.mean(), math.nan)
+    if ctx.all_dims:
+        if dof <= 0:
+            # 2 / 0 is inf; PyTorch returns nan where a_i = mean (inf·0) and inf elsewhere
+            return grad * a.new_full(a.shape, math.inf).masked_fill(a == a.mean(), math.nan)
+        return mul_number(grad, 2.0 / dof) * (a - a.mean())
+    if a.dim() > 1:  # a 1-d input's gradient is 0-d already: it broadcasts
+        grad = _restore_reduced_dims(grad, ctx.dims, ctx.keepdim)
     factor = 2.0 / dof if dof != 0 else math.inf
-    return factor * grad * (a - a.mean(ctx.dims, keepdim=True))
+    return mul_number(grad, factor) * (a - a.mean(ctx.dims, keepdim=True))
 
 
 class VarBackward0(Node):
@@ -681,6 +732,7 @@ class VarBackward0(Node):
     # except when count ≤ correction over all elements: then PyTorch's inf (nan where a = mean)
     derivatives = Derivatives("var(a)", a="2 * restore_reduced_dims(grad_out, dims, keepdim)"
                                           " * (a - mean(a, dims)) / (count - correction)")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dims, correction, keepdim, all_dims):
@@ -692,8 +744,7 @@ class VarBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (a,) = ctx.saved_tensors
-        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        return _variance_backward(ctx, grad, a)
+        return _variance_backward(ctx, grad_output, a)
 
 
 class StdBackward0(Node):
@@ -703,6 +754,7 @@ class StdBackward0(Node):
     derivatives = Derivatives("std(a)",
                               a="restore_reduced_dims(0 if out == 0 else grad_out / out, dims, keepdim)"
                                 " * (a - mean(a, dims)) / (count - correction)")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dims, correction, keepdim, all_dims):
@@ -716,9 +768,8 @@ class StdBackward0(Node):
     def backward(ctx, grad_output):
         a, out = ctx.saved_tensors
         # chain rule through √: d std = d var / (2 std)
-        grad_variance = (grad_output / (_replace_zeros(out) * 2)).masked_fill(out == 0, 0.0)
-        grad = _restore_reduced_dims(grad_variance, ctx.shape, ctx.dims, ctx.keepdim)
-        return _variance_backward(ctx, grad, a)
+        grad_variance = (grad_output / mul_number(out, 2)).masked_fill(out == 0, 0)
+        return _variance_backward(ctx, grad_variance, a)
 
 
 def _spread(name, node, input, dim, unbiased, keepdim, correction):
@@ -770,6 +821,7 @@ class LogsumexpBackward0(Node):
     derivatives = Derivatives("logsumexp(a, dim)",
                               a="restore_reduced_dims(grad_out, dims, keepdim)"
                                 " * exp(a - restore_reduced_dims(out, dims, keepdim))")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dims, keepdim):
@@ -787,8 +839,10 @@ class LogsumexpBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         a, out = ctx.saved_tensors
-        grad = _restore_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        out = _restore_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
+        grad = grad_output
+        if a.dim():
+            grad = _restore_reduced_dims(grad_output, ctx.dims, ctx.keepdim)
+            out = _restore_reduced_dims(out, ctx.dims, ctx.keepdim)
         return grad * (a - out).exp()
 
 
@@ -796,6 +850,7 @@ class SoftmaxBackward0(Node):
     """``softmax(a, dim)`` = exp(a) / Σ exp(a) along ``dim``: positive values that add up to 1."""
 
     derivatives = Derivatives("softmax(a, dim)", a="out * (grad_out - sum(grad_out * out, dim))")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -810,15 +865,40 @@ class SoftmaxBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        if out.dim() == 0:
-            return grad_output * 0
-        return out * (grad_output - (grad_output * out).sum(ctx.dim, keepdim=True))
+        return SoftmaxBackwardDataBackward0.apply(grad_output, out, dim=ctx.dim)
+
+
+class SoftmaxBackwardDataBackward0(Node):
+    """softmax's backward as an op (PyTorch's ``_softmax_backward_data``, for double backward):
+    ``y · (grad - Σ grad · y)`` along ``dim``, y = softmax(a)."""
+
+    derivatives = Derivatives(
+        "y · (grad - Σ_dim grad · y)", grad="y * (grad_out - sum(grad_out * y, dim))",
+        y="grad * grad_out - sum(y * grad, dim) * grad_out - grad * sum(y * grad_out, dim)")
+
+    @staticmethod
+    def forward(ctx, grad, y, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(grad, y)
+        return y * (grad - np.sum(grad * y, axis=dim if y.ndim else None, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad, y = ctx.saved_tensors
+        needs_grad, needs_y = ctx.needs_input_grad
+        grad_y = None
+        if needs_y:  # PyTorch's softmax_double_backward
+            grad_y = (grad * grad_output - (y * grad).sum(ctx.dim, keepdim=True) * grad_output
+                      - grad * (y * grad_output).sum(ctx.dim, keepdim=True))
+        return (SoftmaxBackwardDataBackward0.apply(grad_output, y, dim=ctx.dim) if needs_grad
+                else None, grad_y)
 
 
 class LogSoftmaxBackward0(Node):
     """``log_softmax(a, dim)`` = a - log Σ exp(a) along ``dim``."""
 
     derivatives = Derivatives("log_softmax(a, dim)", a="grad_out - exp(out) * sum(grad_out, dim)")
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -833,9 +913,28 @@ class LogSoftmaxBackward0(Node):
     @staticmethod
     def backward(ctx, grad_output):
         (out,) = ctx.saved_tensors
-        if out.dim() == 0:
-            return grad_output * 0
-        return grad_output - out.exp() * grad_output.sum(ctx.dim, keepdim=True)
+        return LogSoftmaxBackwardDataBackward0.apply(grad_output, out, dim=ctx.dim)
+
+
+class LogSoftmaxBackwardDataBackward0(Node):
+    """log_softmax's backward as an op (PyTorch's ``_log_softmax_backward_data``, for double
+    backward): ``grad - exp(y) · Σ grad`` along ``dim``, y = log_softmax(a)."""
+
+    derivatives = Derivatives("grad - exp(y) · Σ_dim grad", grad="grad_out - sum(grad_out * exp(y), dim)",
+                              y="-sum(grad, dim) * exp(y) * grad_out")
+
+    @staticmethod
+    def forward(ctx, grad, y, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(grad, y)
+        return grad - np.exp(y) * np.sum(grad, axis=dim if y.ndim else None, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad, y = ctx.saved_tensors
+        needs_grad, needs_y = ctx.needs_input_grad
+        return (grad_output - (grad_output * y.exp()).sum(ctx.dim, keepdim=True) if needs_grad else None,
+                -grad.sum(ctx.dim, keepdim=True) * y.exp() * grad_output if needs_y else None)
 
 
 def logsumexp(input, dim, keepdim=False):

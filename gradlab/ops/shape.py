@@ -19,6 +19,9 @@ from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor
 from .copy import clone
+from .strides import (
+    as_view, contiguous_format, element_strides, expand_strides, reshaped, view_strides,
+)
 
 
 # ------------------------------------------------------------------ helpers
@@ -105,8 +108,9 @@ class _Reshape(Node):
     @classmethod
     def forward(cls, ctx, a, shape):
         ctx.input_shape = a.shape
-        # a view must share memory (copy=False refuses otherwise); UnsafeView may copy
-        return np.reshape(a, shape, copy=False if cls.is_view else None)
+        if not cls.is_view:
+            return np.reshape(a, shape)  # UnsafeView reads a fresh row-major copy
+        return reshaped(a, shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -145,12 +149,9 @@ class ReshapeAliasBackward0(_Reshape):
 
 
 def _can_view(array, shape):
-    """Can ``array`` be read with ``shape`` without copying (PyTorch's view rule)?"""
-    try:
-        np.reshape(array, shape, copy=False)
-    except ValueError:
-        return False
-    return True
+    """Can ``array``'s memory be read with ``shape`` without copying (PyTorch's rule,
+    on strides laid out as PyTorch lays them out: see ``strides.py``)?"""
+    return array.flags.c_contiguous or view_strides(array.shape, element_strides(array), shape) is not None
 
 
 def view(input, *shape):
@@ -165,14 +166,13 @@ def view(input, *shape):
 
 
 def reshape(input, *shape):
-    """A view when the memory layout allows it, otherwise a copy with the new shape."""
+    """A view when the memory layout allows it, otherwise a row-major copy with the new shape."""
     shape = _infer_shape(_int_sequence(shape, "reshape", required=True), input._data.size)
     if input._data.flags.c_contiguous:
         return ViewBackward0.apply(input, shape=shape)
     if _can_view(input._data, shape):
         return ReshapeAliasBackward0.apply(input, shape=shape)
-
-    return UnsafeViewBackward0.apply(clone(input), shape=shape)
+    return UnsafeViewBackward0.apply(clone(input, memory_format=contiguous_format), shape=shape)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -282,7 +282,12 @@ class UnsqueezeBackward0(Node):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return np.expand_dims(a, dim)
+        shape = a.shape[:dim] + (1,) + a.shape[dim:]
+        if a.flags.c_contiguous and 1 not in a.shape:
+            return a.reshape(shape)  # row-major: NumPy's strides are PyTorch's
+        strides = list(element_strides(a))  # the new dimension's stride as PyTorch sets it
+        strides.insert(dim, a.shape[dim] * strides[dim] if dim < a.ndim else 1)
+        return as_view(a, shape, strides)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -358,7 +363,11 @@ class ExpandBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, shape):
-        return np.broadcast_to(a, shape)
+        strides = expand_strides(a.shape, element_strides(a), shape)  # a kept size 1 keeps its stride
+        if all(stride or size <= 1 for size, stride in zip(shape, strides)):
+            return as_view(a, shape, strides)  # nothing repeats: writable, as in PyTorch
+        expanded = np.broadcast_to(a, shape)  # read-only: its elements share memory
+        return expanded if element_strides(expanded) == strides else as_view(expanded, shape, strides)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -367,6 +376,9 @@ class ExpandBackward0(Node):
 
 def expand(input, *sizes):
     """Repeat size-1 dimensions (and add leading ones); ``-1`` keeps a size."""
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size" '
+                        "(the new shape, e.g. x.expand(3, 4); -1 keeps a size)")
     sizes = _int_sequence(sizes, "expand", "size")
     shape = input._data.shape
     if len(sizes) < len(shape):
@@ -399,6 +411,7 @@ class RepeatBackward0(Node):
     """``a.repeat(repeats)``: ``a`` tiled ``repeats`` times along each dimension (a copy)."""
 
     derivatives = Derivatives("a.repeat(repeats)", a=Words("1 per tile (the tiles' gradients summed)"))
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, a, repeats):
@@ -549,6 +562,7 @@ class CatBackward0(Node):
     derivatives = Derivatives("cat(tensors, dim)", variadic=True,
                               tensors=Words("1 on its own slice of out along dim"))
     promotes_dtypes = True
+    output_layout = "channels_last_if_all"
 
     @staticmethod
     def forward(ctx, *arrays, dim):
@@ -576,6 +590,7 @@ class StackBackward0(Node):
     derivatives = Derivatives("stack(tensors, dim)", variadic=True,
                               tensors=Words("1 on its own slice of out along dim"))
     promotes_dtypes = True
+    output_layout = "contiguous"
 
     @staticmethod
     def forward(ctx, *arrays, dim):

@@ -47,7 +47,10 @@ def graph(target, *, names=None, values=True, grads=True, accumulate_grad=False,
             builder.notes.append(f"the capture recorded its first {target.limit} tensors; "
                                  f"{target.dropped} more are not shown")
     else:
-        tensors = (target,) if isinstance(target, Tensor) else tuple(target)
+        try:
+            tensors = (target,) if isinstance(target, Tensor) else tuple(target)
+        except TypeError:  # not iterable: say what graph() takes, not "'int' object is not iterable"
+            tensors = (target,)
         for tensor in tensors:
             if not isinstance(tensor, Tensor):
                 raise TypeError(f"graph() takes a Tensor, a list of tensors or a Capture, "

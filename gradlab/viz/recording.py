@@ -175,7 +175,7 @@ class BackwardRecording:
         self.placed = layout(self.graph, direction)
         self.rows = []
         self.row_of = {}  # id(tensor) -> _Row
-        leaves = sorted((n for n in nodes if n.__class__ is AccumulateGrad), key=lambda n: n._sequence_nr)
+        leaves = sorted((n for n in nodes if n.__class__ is AccumulateGrad), key=lambda n: n._created)
         for node in leaves:
             self.row(node.variable)
         self.steps = self._walk(output, gradient, retain_graph)

@@ -23,6 +23,7 @@ from ..autograd.node import Node
 from ..tensor import Tensor
 from ..viz import graph as build_graph
 from ..viz import layout, to_text
+from ..viz.capture import Capture
 from ..viz.layout import header_text
 from ..viz.model import Graph
 from ..viz.svg import LEGEND, hover_text, render
@@ -48,6 +49,7 @@ class GraphView(widgets.VBox):
     def __init__(self, tensor_or_graph, *, names=None, direction="LR", values=True, grads=True,
                  accumulate_grad=False, max_nodes=300):
         direction = _checked_direction(direction)
+        _check_target(tensor_or_graph)
         if isinstance(tensor_or_graph, Graph):
             self.target = None
             self.graph = tensor_or_graph
@@ -215,6 +217,22 @@ class GraphView(widgets.VBox):
 
 
 # ====================================================================== helpers
+def _check_target(target):
+    """GraphView draws a Tensor, a list of tensors, a Capture or a Graph; anything else
+    gets a message that says so (not "'int' object is not iterable")."""
+    if isinstance(target, (Tensor, Capture, Graph)):
+        return
+    if isinstance(target, (list, tuple)):
+        wrong = [item for item in target if not isinstance(item, Tensor)]
+        if not wrong:
+            return
+        got = f"a {type(target).__name__} with an element of type {type(wrong[0]).__name__}"
+    else:
+        got = type(target).__name__
+    raise TypeError(f"GraphView takes a Tensor (such as a loss), a list of tensors, a Capture or a "
+                    f"Graph, got {got}")
+
+
 def _checked_direction(direction):
     upper = direction.upper() if isinstance(direction, str) else direction
     if upper not in ("LR", "TB"):
