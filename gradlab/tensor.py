@@ -178,7 +178,8 @@ class Tensor:
 
     def detach(self):
         """The same data (shared memory), cut from the graph: no grad_fn, no requires_grad."""
-        detached = _wrap(self._data)
+        # a new array object on the same memory: a saved ``x.detach()`` must not be taken for ``x``
+        detached = _wrap(self._data.view())
         detached._memory_owner = self if self._memory_owner is None else self._memory_owner
         return detached
 
@@ -192,7 +193,7 @@ class Tensor:
     @property
     def data(self):
         """The values, as a tensor that shares memory but is not tracked by autograd."""
-        return _wrap(self._data)
+        return _wrap(self._data.view())
 
     @data.setter
     def data(self, value):

@@ -476,3 +476,14 @@ def test_grad_of_several_outputs_of_one_node(torch):
         library.autograd.backward([a, b], [library.ones(2), 2 * library.ones(2)])
         results.append((grad.tolist(), x.grad.tolist()))
     assert results[0] == results[1] == ([1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0])
+
+
+def test_a_saved_detached_copy_is_not_taken_for_the_tensor(torch):
+    """x * x.detach(): the detached factor is a constant, so the gradient does not require grad."""
+    results = []
+    for library in (gradlab, torch):
+        x = library.tensor([1.0, 2.0], requires_grad=True)
+        (times,) = library.autograd.grad((x * x.detach()).sum(), x, create_graph=True)
+        (over,) = library.autograd.grad((x / x.data).sum(), x, create_graph=True)
+        results.append((times.tolist(), times.requires_grad, over.tolist(), over.requires_grad))
+    assert results[0] == results[1] == ([1.0, 2.0], False, [1.0, 0.5], False)
