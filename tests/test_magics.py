@@ -401,3 +401,18 @@ def test_step_and_text_do_not_combine(shell):
     ran = run(shell, STEP.format(options=" --text"))
     assert isinstance(ran.error, UsageError)
     assert "x" not in shell.user_ns
+
+
+def test_a_cell_whose_graph_cannot_be_read_still_runs(shell):
+    """A split output whose base then changed in place has no readable grad_fn (PyTorch raises
+    on reading it too): the cell's work stands and the magic says why there is no picture."""
+    ran = run(shell, "%%autograd\n"
+                     "x = torch.tensor([1., 2., 3., 4.], requires_grad=True)\n"
+                     "base = x * 2\n"
+                     "a, b = base.split(2)\n"
+                     "base.mul_(3)\n"
+                     "total = base.sum()")
+    assert ran.error is None
+    assert "the cell ran, but its graph cannot be drawn" in ran.stdout
+    assert "multiple views" in ran.stdout
+    assert shell.user_ns["total"].item() == 60.0

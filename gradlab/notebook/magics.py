@@ -300,7 +300,13 @@ class AutogradMagics(Magics):
 
     def _show(self, captured, options, failed=False, step_output=None):
         """Display the cell's graph (after a failure: what it built before the error)."""
-        view = self._view(captured, options, step_output, failed) if captured.tensors else None
+        try:
+            view = self._view(captured, options, step_output, failed) if captured.tensors else None
+        except RuntimeError as error:
+            # the cell ran; only its picture cannot be made (e.g. reading the grad_fn of a split
+            # output whose base changed in place raises, in PyTorch too): say why, keep going
+            print(f"(the cell ran, but its graph cannot be drawn: {error})")
+            return
         if view is None or view.graph.is_empty:
             if not failed:
                 print(NO_TENSORS)
