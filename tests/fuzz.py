@@ -7,29 +7,36 @@ maximum/minimum, reductions with dims and keepdim, views and shape ops, indexing
 ints, repeated integer indices and masks, cat/stack, matmul of every rank, in-place writes into
 tensors and into views, detach and no_grad cuts, retain_grad — then a tail: ``backward`` twice
 (the first with ``retain_graph``), or ``autograd.grad(..., create_graph=True)`` and a backward
-through those gradients. The program is Python source text. It runs once with ``torch`` bound
-to PyTorch and once bound to gradlab, and at each checkpoint everything its namespace holds is
-compared: values, dtypes and shapes, ``requires_grad``, ``is_leaf``, the grad_fn graph (names,
-``next_functions`` in order, shared nodes, the leaf each AccumulateGrad holds), view or copy,
-leaf and retained ``.grad``, the order leaves are accumulated in; and errors: where PyTorch
-raises, gradlab must raise the same type at the same line, and nowhere else.
+through those gradients. Variables are reused at random, so subexpressions are shared.
 
-A mismatch is shrunk (statements dropped while the same kind of mismatch persists) and printed
-as a standalone program to paste: it imports torch, and run with ``import gradlab as torch``
-it shows gradlab's side; its last line prints the differing value with both answers beside it.
+The program is Python source text. It runs once with ``torch`` bound to PyTorch and once bound
+to gradlab, and at each checkpoint everything its namespace holds is compared: values (NaN where
+NaN is; float64 to 1e-6, and 1e-3 in a program with float32), dtypes and shapes,
+``requires_grad``, ``is_leaf``, ``output_nr``, the grad_fn graph (names, ``next_functions`` in
+order, which nodes are shared, the variable each AccumulateGrad holds), view or copy, leaf and
+retained ``.grad``, the order hooks see the leaves in. A second-order gradient that one library
+leaves out (None) and the other computes as zeros counts as the same (as in helpers.py). Errors
+are compared too: where PyTorch raises, gradlab must raise the same type at the same line, and
+nowhere else (a line running for 20 s raises TimeoutError).
+
+A mismatch is shrunk (lines and loss terms dropped while the same kind of mismatch remains) and
+printed as a standalone program to paste: it imports torch, runs as it is with ``import gradlab
+as torch``, and its last line prints the differing value with both answers beside it. Mismatches
+are counted by category: the aspect (checkpoint and property) and what the shrunk program needs.
 
 Run from the repository root (needs torch)::
 
-    python -m tests.fuzz --graphs 5000 --seed 0                     # all modes, mixed
-    python -m tests.fuzz --graphs 2000 --seed 1 --mode inplace      # in-place ops, first order
-    python -m tests.fuzz --graphs 2000 --seed 2 --mode second-order # create_graph tail
-    python -m tests.fuzz --graph-seed 123 --mode inplace            # print one graph and its verdict
-    python -m tests.fuzz --graphs 500 --exclude-known               # what tests/test_fuzz.py runs
+    python -m tests.fuzz --graphs 5000 --seed 0 --mode all          # every mode, mixed
+    python -m tests.fuzz --graphs 5000 --seed 1 --mode inplace      # in-place ops, first order
+    python -m tests.fuzz --graphs 5000 --seed 2 --mode second-order # create_graph tail
+    python -m tests.fuzz --graph-seed 123 --mode inplace            # one graph: program and verdict
+    python -m tests.fuzz --graphs 5000 --exclude-known              # as tests/test_fuzz.py runs
 
 ``python tests/fuzz.py ...`` is the same. Modes: ``basic`` (no in-place ops, first order),
 ``inplace``, ``second-order``, ``all`` (each graph picks one of those or in-place with second
-order). ``--exclude-known`` keeps the generator away from the differences listed in
-``KNOWN_DIFFERENCES`` (each with its reason); the bounded run in tests/test_fuzz.py uses it.
+order). ``--exclude-known`` keeps the generator away from the differences in
+``KNOWN_DIFFERENCES``, each listed with its reason; the bounded run in tests/test_fuzz.py uses
+it. The exit status is 1 when there are mismatches.
 """
 import argparse
 import contextlib
@@ -75,7 +82,6 @@ FEATURES = {
     "inplace-into-matmul-input": "in place into (the memory of) a tensor that a matmul used",
     "index_select-negative": "negative indices in index_select (an error in PyTorch)",
     "clamp-tensor-and-number": "x.clamp(tensor, number): one bound a tensor, the other a number",
-    "negative-zero": "-0.0 among leaf values",
     "permute-no-dims": "x.permute() of a 0-d tensor: no dims at all",
     "std-var-no-dof": "var/std over no more elements than the correction (no degrees of freedom left)",
     "std-zero-spread": "var/std over equal values (zero spread)",
@@ -83,6 +89,12 @@ FEATURES = {
     "inplace-into-gather-input": "in place into (the memory of) a tensor that gather used",
     "inplace-through-data": "in place into (the memory of) a tensor that .data was taken of",
     "write-into-expanded": "fill_, zero_ and index or mask writes into an expanded view (elements sharing memory)",
+    "sgn-derivative": "abs, and norm with p=1 or p=inf: ops whose derivative is sgn(x)",
+    "stale-split-view": "using an output of split, chunk or unbind after its memory was written in place",
+    "zero-at-pole": "exact zeros into 1/x, rsqrt, x ** -1, x ** -0.5, log and sqrt (whose derivative has a "
+                    "pole at 0): the sign of the zero decides between inf and -inf",
+    "operand-overlaps-target": "in-place ops whose operand shares memory with the tensor written "
+                               "(x[::2] -= x, x.t().copy_(x))",
 }
 
 # What the bounded run (tests/test_fuzz.py, ``--exclude-known``) keeps out of its graphs:
@@ -96,6 +108,10 @@ KNOWN_DIFFERENCES = {
     "second-backward-0d-leaves": "PyTorch bug: AccumulateGrad keeps the incoming gradient of a 0-d leaf "
         "without copying it, so 0-d leaves fed from one buffer (torch.stack([a, b]).sum()) share it and the "
         "second backward adds into both: a.grad = 3 where gradlab (rightly) gives 2",
+    "stale-split-view": "an output of split/chunk/unbind made while its base did not require grad, used after "
+        "the base was written in place with a value that requires grad: PyTorch refuses ('A view was created "
+        "in no_grad mode and its base or another view of its base has been modified inplace with grad mode "
+        "enabled'), gradlab lets it be used",
     "stale-view": "PyTorch quirk: a view made before its base was written in place (with a value that "
         "requires grad) keeps stale autograd data until its grad_fn is looked at: an in-place op on it raises "
         "'a leaf Variable that requires grad is being used in an in-place operation' and retain_grad() is "
@@ -140,9 +156,16 @@ KNOWN_DIFFERENCES = {
         "gradients are wrong; PyTorch treats it as a constant",
     "data@second-order": "as detach@second-order, for x.data: y = x.data / x gives a gradient that "
         "requires grad in PyTorch and does not in gradlab",
-    "nan-inf-values@second-order": "PyTorch's double backward of sgn (inside abs, norm) is an efficient "
-        "ZeroTensor that stays 0 when multiplied by inf or nan; gradlab's zeros are ordinary, so inf * 0 "
-        "gives nan in second-order gradients",
+    "sgn-derivative@second-order": "the derivative of sgn (in the double backward of abs, and of norm with "
+        "p=1 or inf) is an efficient ZeroTensor in PyTorch, which stays zero when multiplied by inf or nan; "
+        "gradlab's zeros are ordinary, so inf * 0 makes second-order gradients nan where PyTorch has 0 or -inf",
+    "zero-at-pole": "signed zeros: NumPy's matmul sums -0.0 products to +0.0 where PyTorch keeps -0.0, relu "
+        "and clamp ties return the bound's zero where PyTorch keeps the input's, and 1/x, rsqrt, log's "
+        "gradient then give inf against -inf",
+    "operand-overlaps-target": "an in-place op whose operand shares memory with the tensor written: PyTorch "
+        "refuses (x[::2] -= x: 'some elements of the input tensor and the written-to tensor refer to a single "
+        "memory location'), or for copy_ copies element by element into memory it is still reading "
+        "(x.t().copy_(x) depends on the order); gradlab reads the operand first and writes the whole result",
     "detach-requires_grad_@second-order": "as detach@second-order, for x.detach().requires_grad_(): "
         "gradlab's double-backward graph uses the new leaf where PyTorch uses the saved original",
     "leaf-hooks-in-grad": "tensor hooks on the inputs of autograd.grad when a leaf is reached twice run in a "
@@ -157,9 +180,6 @@ KNOWN_DIFFERENCES = {
     "inplace-into-matmul-input": "gradlab's matmul nodes always save both operands; PyTorch's mm saves self "
         "only when mat2 requires grad and batched matmul saves a reshaped copy, so changing an operand in "
         "place afterwards makes backward fail in gradlab only",
-    "negative-zero": "signed zeros: at a clamp tie PyTorch keeps the input (clamp(0.0, min=-0.0) is 0.0), "
-        "gradlab returns the bound (-0.0); 1/x then gives inf against -inf. (NumPy's matmul also sums "
-        "-0.0 products to +0.0 where PyTorch keeps -0.0; leaving -0.0 out of leaves cannot prevent that)",
 }
 
 MODES = ("basic", "inplace", "second-order", "all")
@@ -645,6 +665,7 @@ def _is_variable(text):
 
 
 _NUMBERS = ("2", "0.5", "-1.5", "3", "0", "1e-3", "-2", "1", "2.5", "-0.5")
+_POLES = ("log", "sqrt", "rsqrt", "reciprocal")  # 1/x at 0 in the value or the derivative
 _UNARY = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "round", "sign",
           "log1p", "expm1", "rsqrt", "tan", "square", "reciprocal", "floor", "ceil", "trunc", "neg")
 
@@ -666,6 +687,7 @@ class _Generator:
         self.counter = itertools.count()
         self.ended = False
         self.made_at_version = {}
+        self.split_views = set()  # the outputs of split, chunk and unbind
         self.matmul_storages = set()  # the memory of matmul operands
         self.gather_storages = set()  # of gather's input
         self.data_storages = set()  # of tensors made with .data
@@ -713,8 +735,10 @@ class _Generator:
         return self.namespace[name]
 
     def tensors(self, test=lambda t: t.is_floating_point()):
+        """The names of the tensor variables that pass ``test`` (and may be used)."""
         return [n for n, v in self.namespace.items()
-                if n not in _NOT_VARIABLES and isinstance(v, self.torch.Tensor) and _passes(test, v)]
+                if n not in _NOT_VARIABLES and isinstance(v, self.torch.Tensor) and _passes(test, v)
+                and (n not in self.split_views or self.allowed("stale-split-view") or not self.stale_view(n))]
 
     def pick(self, test=lambda t: t.is_floating_point(), among=None):
         """A tensor variable's name (of those ``among`` when given), recent ones more often:
@@ -742,8 +766,7 @@ class _Generator:
         for _ in range(count):
             r = self.rng.random()
             if r < 0.55:
-                value = round(self.rng.uniform(-2, 2), 2)  # -0.0 too, now and then
-                values.append(value if self.allowed("negative-zero") else value + 0.0)  # -0.0 + 0.0 is 0.0
+                values.append(round(self.rng.uniform(-2, 2), 2))  # -0.0 too, now and then
             elif r < 0.85:
                 values.append(self.choice((-2.0, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0)))  # ties
             else:
@@ -838,10 +861,38 @@ class _Generator:
         form, kind = self.choice(forms)
         if kind == "pow" and self.value(a).dtype != self.value(b.split(".")[0]).dtype:
             kind = "pow-mixed-dtypes"  # float32 ** float64
+        power = exponent if kind == "pow-number" and "**" in form else b
         if kind.startswith("pow") and not self.allowed("pow-half-of-minus-inf") and self.half_power_of_minus_inf(
-                a, exponent if kind == "pow-number" and "**" in form else b):
+                a, power):
+            return False
+        denominator = {"div": b, "rdiv": a, "div-number": b, "rdiv-number": a}.get(kind)
+        if denominator is not None and self.zero_at_pole(denominator):
+            return False
+        if kind.startswith("pow") and not self.allowed("zero-at-pole") and (
+                _is_variable(power) or float(power) < 1) and self.zero_at_pole(a):
             return False
         return self.emit(f"{self.name()} = {form.format(a=a, b=b)}", kind)
+
+    def zero_at_pole(self, expression):
+        """Whether ``expression`` (a variable, an expression on one, or a number) holds an exact zero,
+        to keep out of 1/x and the like when ``zero-at-pole`` is excluded."""
+        if self.allowed("zero-at-pole"):
+            return False
+        if not _is_variable(expression):
+            return float(expression) == 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bool((eval(expression, self.namespace) == 0).any())
+
+    def overlaps(self, value, target, written):
+        """Whether ``value`` (an operand) shares memory with ``target`` without being it, when
+        ``operand-overlaps-target`` is excluded."""
+        if self.allowed("operand-overlaps-target") or not _is_variable(value) or value == target:
+            return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            operand = eval(value, self.namespace)
+        return operand.untyped_storage().data_ptr() == written.untyped_storage().data_ptr()
 
     def half_power_of_minus_inf(self, name, exponent):
         """x ** 0.5 or x ** -0.5 (a number, or a tensor holding one) where x holds -inf."""
@@ -855,6 +906,10 @@ class _Generator:
         v = self.name()
         if op == "neg":
             return self.emit(f"{v} = {a}.neg()" if self.coin() else f"{v} = -{a}", "neg")
+        if op == "abs" and not self.allowed("sgn-derivative"):
+            return False
+        if op in _POLES and self.zero_at_pole(a):
+            return False
         return self.emit(f"{v} = torch.{op}({a})" if self.coin() else f"{v} = {a}.{op}()", op)
 
     def clamp(self):
@@ -945,6 +1000,8 @@ class _Generator:
             p = self.choice((None, "1", "2", "3", "inf", "'fro'"))
             if p == "'fro'" and isinstance(d, int):
                 p = None
+            if p in ("1", "inf") and not self.allowed("sgn-derivative"):
+                return False
             return self.emit(f"{v} = {a}.norm({self.kw(p=p, dim=d, keepdim=keep if d is not None else None)[2:]})",
                              "norm" if d is None else "norm-dim")
         if op in ("var", "std"):
@@ -968,9 +1025,12 @@ class _Generator:
         """Whether var/std may be generated: not with no degrees of freedom left (``std-var-no-dof``)
         nor (``std-zero-spread``) over equal values, where std's gradient (x - mean) / std is
         0 / 0 and rounding in the mean decides it."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = eval(call, self.namespace)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = eval(call, self.namespace)
+        except Exception:
+            return True  # emit finds out
         reduced = self.value(name).numel() // max(1, result.numel())
         correction = 0 if "=0" in extra or "False" in extra else 2 if "=2" in extra else 1
         if reduced - correction <= 0 and not self.allowed("std-var-no-dof"):
@@ -1056,6 +1116,7 @@ class _Generator:
             if count > 4:
                 return self.emit(f"{v} = {call}[{self.rng.randrange(count)}]", op)
             names = [self.name() for _ in range(count)]
+            self.split_views.update(names)
             return self.emit(f"{', '.join(names)}{',' if count == 1 else ''} = {call}", op)
         if op == "t" and nd <= 2:
             return self.emit(f"{v} = {a}.t()" if nd < 2 or self.coin() else f"{v} = {a}.T", op)
@@ -1292,22 +1353,26 @@ class _Generator:
         if op in ("+=", "-=", "*=", "/="):
             if not (re.fullmatch(r"[a-z]\d+", target) or target.endswith("]")):
                 return False  # x.t() += 1 is not Python
-            return self.emit(f"{target} {op} {self.value_for(shape)}", f"{op}{where}")
-        if op in ("add_", "sub_"):
-            alpha = self.choice(("", "", ", alpha=2"))
-            return self.emit(f"{target}.{op}({self.value_for(shape)}{alpha})", f"{op}{where}")
-        if op in ("mul_", "div_", "copy_"):
+            value = self.value_for(shape)
+            if self.overlaps(value, target, written) or (op == "/=" and self.zero_at_pole(value)):
+                return False
+            return self.emit(f"{target} {op} {value}", f"{op}{where}")
+        if op in ("add_", "sub_", "mul_", "div_", "copy_"):
             value = self.value_for(shape)
             if op == "copy_" and not _is_variable(value):
                 value = self.leaf(self.broadcast_shape(shape, grow=False))
-            return self.emit(f"{target}.{op}({value})", f"{op}{where}")
+            if self.overlaps(value, target, written) or (op == "div_" and self.zero_at_pole(value)):
+                return False
+            alpha = self.choice(("", "", ", alpha=2")) if op in ("add_", "sub_") else ""
+            return self.emit(f"{target}.{op}({value}{alpha})", f"{op}{where}")
         if op == "clamp_":
             low = self.choice(_NUMBERS)
             return self.emit(f"{target}.clamp_({low})" if self.coin() else f"{target}.clamp_(max={low})",
                              f"clamp_{where}")
         if op == "pow_":
             exponent = self.choice(("2", "0.5", "3"))
-            if not self.allowed("pow-half-of-minus-inf") and exponent == "0.5" and bool((written == -math.inf).any()):
+            if exponent == "0.5" and ((not self.allowed("pow-half-of-minus-inf") and bool((written == -math.inf).any()))
+                                      or self.zero_at_pole(target)):
                 return False
             return self.emit(f"{target}.pow_({exponent})", f"pow_{where}")
         if op == "fill_":
@@ -1340,6 +1405,8 @@ class _Generator:
             return False
         value = self.value_for(region) if kind != "setitem-mask" else self.choice(
             (self.number(), f"{self.pick()}.sum()"))
+        if self.overlaps(value, target, eval(target, self.namespace)):
+            return False
         return self.emit(f"{target}[{index}] = {value}", f"{kind}{where}")
 
     # -------------------------------------------------------------- the whole program
@@ -1365,8 +1432,8 @@ class _Generator:
                 try:
                     if self.rng.choices(functions, weights)[0]():
                         break
-                except (IndexError, ValueError):  # an op that does not fit this graph's shapes
-                    continue
+                except (IndexError, ValueError, RuntimeError):
+                    continue  # an op that does not fit this graph's shapes, or a view PyTorch refuses to look at
             if self.ended:
                 break
         self.statements.append(_checkpoint("forward"))
