@@ -78,7 +78,7 @@ FEATURES = {
     "leaf-hooks-in-grad": "the same hooks on the inputs of autograd.grad",
     "third-backward": "a third backward, after the graph was freed",
     "second-backward-0d-leaves": "the second backward of a graph with a 0-d leaf that requires grad",
-    "stale-view": "in place into, or retain_grad of, a view variable whose memory was written since it was made",
+    "stale-view": "retain_grad of a view variable whose memory was written since it was made",
     "inplace-into-matmul-input": "in place into (the memory of) a tensor that a matmul used",
     "inplace-into-gather-input": "in place into (the memory of) a tensor that gather used",
     "index_select-negative": "negative indices in index_select (an error in PyTorch)",
@@ -86,14 +86,15 @@ FEATURES = {
     "permute-no-dims": "x.permute() of a 0-d tensor: no dims at all",
     "std-var-no-dof": "var/std over no more elements than the correction (no degrees of freedom left)",
     "std-zero-spread": "var/std over equal values (zero spread)",
-    "pow-half-of-minus-inf": "x ** 0.5, x ** -0.5 and x.pow_(0.5) where x holds -inf",
+    "fractional-power-of-minus-inf": "x ** p and x.pow_(p) where x holds -inf and p is not a whole number",
     "inplace-through-data": "in place into (the memory of) a tensor that .data was taken of",
     "write-into-expanded": "fill_, zero_, copy_ and index or mask writes into an expanded view "
                            "(elements sharing memory)",
     "sgn-derivative": "abs, and norm with p=1 or p=inf: ops whose derivative is sgn(x)",
     "stale-split-view": "using an output of split, chunk or unbind after its memory was written in place",
-    "zero-at-pole": "exact zeros into 1/x, rsqrt, x ** -1, x ** -0.5, log and sqrt (whose derivative has a "
-                    "pole at 0): the sign of the zero decides between inf and -inf",
+    "empty-tensors": "using tensors with no elements (x[1:-1] of a size-2 dim) in further ops",
+    "zero-at-pole": "zeros (and values within 1e-9 of 0) into 1/x, rsqrt, x ** -1, x ** -0.5, log and sqrt "
+                    "(whose derivative has a pole at 0): the sign of the zero decides between inf and -inf",
     "operand-overlaps-target": "in-place ops whose operand shares memory with the tensor written "
                                "(x[::2] -= x, x.t().copy_(x))",
 }
@@ -103,38 +104,39 @@ FEATURES = {
 # in and reports them.
 KNOWN_DIFFERENCES = {
     # --- PyTorch's bugs and quirks: gradlab's answer is right and need not copy them
-    "clamp-bounds-broadcast-input": "PyTorch bug: when tensor bounds broadcast the input to a bigger "
-        "shape, ClampBackward raises 'output with shape [] doesn't match the broadcast shape [3]'; gradlab "
-        "returns the summed gradient",
     "second-backward-0d-leaves": "PyTorch bug: AccumulateGrad keeps the incoming gradient of a 0-d leaf "
         "without copying it, so 0-d leaves fed from one buffer (torch.stack([a, b]).sum()) share it and "
         "the second backward adds into both: a.grad = 3 where gradlab (rightly) gives 2",
-    "stale-view": "PyTorch quirk: a view made before its base was written in place (with a value that "
-        "requires grad) keeps stale autograd data until its grad_fn is looked at: an in-place op on it "
-        "raises 'a leaf Variable that requires grad is being used in an in-place operation' and "
-        "retain_grad() is ignored; after print(view.grad_fn) both work. gradlab always acts as after the "
-        "look",
+    "stale-view": "PyTorch quirk: retain_grad() on a view whose base was written in place through another "
+        "view (with a value that requires grad) is ignored until view.grad_fn is looked at (its autograd "
+        "data is stale until then): view.grad stays None; after print(view.grad_fn) it works. gradlab "
+        "always acts as after the look",
     # --- rounding: neither side is wrong, the last bit decides
     "zero-at-pole": "signed zeros: NumPy's matmul sums -0.0 products to +0.0 where PyTorch keeps -0.0, "
         "relu and clamp ties return the bound's zero where PyTorch keeps the input's, and 1/x, rsqrt, "
-        "log's gradient then give inf against -inf",
+        "log's gradient then give inf against -inf; a sum that should be 0 rounds to +-1e-17 in another "
+        "order, and 1/x gives +-1e17",
     "std-zero-spread": "std over equal values: PyTorch's std (Welford's algorithm) is exactly 0 and its "
         "gradient masked to 0; gradlab's (the mean, off by an ulp, then the squares) is ~1e-15 and the "
         "gradient (x - mean) / std is of order 1",
     # --- gradlab's differences, not fixed yet: double-backward graphs (names, structure, order)
     "masked_fill-tensor@second-order": "double backward of masked_fill with a tensor value: PyTorch's "
         "graph for the value's gradient starts with MaskedSelectBackward0, gradlab's with WhereBackward0",
-    "prod-all@second-order": "double backward of prod: PyTorch's prod_backward goes through cumprod "
-        "(CumprodBackward0), gradlab's through MulBackward0",
-    "prod-dim@second-order": "double backward of prod(dim): CumprodBackward0 in PyTorch's graph, "
-        "MulBackward0 in gradlab's (as for prod-all)",
+    "prod-all-with-zeros@second-order": "double backward of prod over values with a zero: PyTorch's "
+        "prod_backward then goes through cumprod (CumprodBackward0), gradlab's through MulBackward0",
+    "prod-dim-with-zeros@second-order": "double backward of prod(dim) over values with a zero: "
+        "CumprodBackward0 in PyTorch's graph, MulBackward0 in gradlab's (as for prod-all-with-zeros)",
     "matmul-1d@2d@second-order": "double backward of vector @ matrix: PyTorch's graph has "
         "UnsqueezeBackward0 where gradlab's has ViewBackward0",
-    "repeat@second-order": "double backward of repeat with every repeat 1 (x.repeat(1, 1)): PyTorch's "
-        "gradient graph adds no node for it, gradlab's sums the one tile (SumBackward1 of ViewBackward0)",
-    "amax-dim@second-order": "double backward of amax(dim): PyTorch's graph has SumBackward0 where "
-        "gradlab's has MulBackward0",
-    "amin-dim@second-order": "double backward of amin(dim): as amax-dim (SumBackward0 against "
+    "repeat-ones@second-order": "double backward of repeat with every repeat 1 (x.repeat(1, 1)): "
+        "PyTorch's gradient graph adds no node for it, gradlab's sums the one tile (SumBackward1 of "
+        "ViewBackward0)",
+    "repeat@second-order": "double backward of repeat (x.repeat(1, 1, 2, 1)): PyTorch's gradient graph is "
+        "SumBackward1 of ViewBackward0, gradlab's ViewBackward0 of SumBackward1 (the same for some "
+        "shapes, as a 1-d x.repeat(2))",
+    "amax-0d@second-order": "double backward of amax(0) of a 0-d tensor: PyTorch's gradient graph ends in "
+        "SumBackward0, gradlab's in MulBackward0",
+    "amin-0d@second-order": "double backward of amin(0) of a 0-d tensor: as amax-0d (SumBackward0 against "
         "MulBackward0)",
     "std-var-no-dof@second-order": "double backward of std over no more elements than the correction: "
         "PyTorch's gradient graph starts with ToCopyBackward0, gradlab's with MulBackward0",
@@ -149,21 +151,17 @@ KNOWN_DIFFERENCES = {
         "of tan, expm1 and std grows past any fixed tolerance",
     "dtype-cast@second-order": "x.float(), x.to(torch.float32) in second-order graphs: as "
         "float32@second-order",
+    "empty-tensors@second-order": "double backward of mm with an empty operand (w.mT @ x.mT, x of shape "
+        "(0, 1)): PyTorch's graph for x's gradient is TBackward0 of MmBackward0, gradlab's MmBackward0 of "
+        "TBackward0 (PyTorch picks the orientation from strides, which an empty tensor leaves open)",
     "leaf-hooks-in-grad": "the order leaves are reached in by the backward through a create_graph graph "
         "(gg.backward() after autograd.grad(..., create_graph=True)): for y = x1 * x4 PyTorch's hooks see "
         "x1, x4 then x4, x1, gradlab's x1, x4 then x1, x4",
-    # --- gradlab's differences, not fixed yet: wrong second-order gradients
-    "detach@second-order": "a saved tensor that is x.detach() (y = x * x.detach()): gradlab's "
-        "double-backward graph reaches x through it, so the gradient requires grad and second-order "
-        "gradients are wrong; PyTorch treats it as a constant",
-    "detach-requires_grad_@second-order": "as detach@second-order, for x.detach().requires_grad_(): "
-        "gradlab's double-backward graph uses the new leaf where PyTorch uses the saved original",
-    "data@second-order": "as detach@second-order, for x.data: y = x.data / x gives a gradient that "
-        "requires grad in PyTorch and does not in gradlab",
     # --- gradlab's differences, not fixed yet: values at edge cases
-    "pow-half-of-minus-inf": "(-inf) ** -0.5 with a number exponent: PyTorch computes it as rsqrt (nan), "
-        "gradlab as IEEE pow (0), and the gradient of (-inf) ** 0.5 is nan in PyTorch (0.5 * rsqrt), 0 in "
-        "gradlab; with a tensor exponent it is the other way round: PyTorch's pow gives inf, gradlab nan",
+    "fractional-power-of-minus-inf": "(-inf) ** p for p not whole: with a number p PyTorch computes x ** 0.5 "
+        "as sqrt and x ** -0.5 as rsqrt ((-inf) ** -0.5 is nan, and the gradient of (-inf) ** 0.5 nan), "
+        "gradlab as IEEE pow (0, 0); with a tensor p PyTorch uses IEEE pow ((-inf) ** 0.5 is inf, the "
+        "gradient of (-inf) ** 1.5 is inf), gradlab gives nan",
     "inplace-through-data": "amin/amax backward when no element equals the saved result (changed in place "
         "through .data, which no version counter sees): PyTorch divides by a count of 0 (nan), gradlab "
         "gives 0",
@@ -181,10 +179,8 @@ KNOWN_DIFFERENCES = {
     "permute-no-dims": "x.permute() with no dims: PyTorch raises TypeError (dims is required), gradlab "
         "returns a PermuteBackward0 view",
     "inplace-into-matmul-input": "gradlab's matmul nodes save both operands; PyTorch's save an operand "
-        "only when the other one's gradient needs it (c.mm(w) with w not requiring grad saves nothing of c), "
-        "so changing it in place afterwards makes backward fail in gradlab only",
-    "inplace-into-gather-input": "PyTorch's GatherBackward0 saves its input, so changing that in place "
-        "makes backward fail ('modified by an inplace operation'); gradlab's saves only the shape and runs",
+        "only when the other one's gradient needs it (c.mm(w) with w not requiring grad saves nothing of "
+        "c), so changing it in place afterwards makes backward fail in gradlab only",
     "write-into-expanded": "fill_, zero_, x.copy_(x), x[mask] = v and x[index] = v into an expanded view: "
         "PyTorch allows them (the last two with a deprecation warning), gradlab refuses them as it refuses "
         "add_ and the other in-place ops there ('more than one element of the written-to tensor refers to "
@@ -751,7 +747,8 @@ class _Generator:
         """The names of the tensor variables that pass ``test`` (and may be used)."""
         return [n for n, v in self.namespace.items()
                 if n not in _NOT_VARIABLES and isinstance(v, self.torch.Tensor) and _passes(test, v)
-                and (n not in self.split_views or self.allowed("stale-split-view") or not self.stale_view(n))]
+                and (n not in self.split_views or self.allowed("stale-split-view") or not self.stale_view(n))
+                and (v.numel() or self.allowed("empty-tensors"))]
 
     def pick(self, test=lambda t: t.is_floating_point(), among=None):
         """A tensor variable's name (of those ``among`` when given), recent ones more often:
@@ -875,8 +872,8 @@ class _Generator:
         if kind == "pow" and self.value(a).dtype != self.value(b.split(".")[0]).dtype:
             kind = "pow-mixed-dtypes"  # float32 ** float64
         power = exponent if kind == "pow-number" and "**" in form else b
-        if kind.startswith("pow") and not self.allowed("pow-half-of-minus-inf") and self.half_power_of_minus_inf(
-                a, power):
+        if kind.startswith("pow") and not self.allowed("fractional-power-of-minus-inf") and \
+                self.fractional_power_of_minus_inf(a, power):
             return False
         denominator = {"div": b, "rdiv": a, "div-number": b, "rdiv-number": a}.get(kind)
         if denominator is not None and self.zero_at_pole(denominator):
@@ -892,10 +889,10 @@ class _Generator:
         if self.allowed("zero-at-pole"):
             return False
         if not _is_variable(expression):
-            return float(expression) == 0
+            return abs(float(expression)) < 1e-9
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return bool((eval(expression, self.namespace) == 0).any())
+            return bool((eval(expression, self.namespace).abs() < 1e-9).any())  # 1e-17 is a rounded 0
 
     def overlaps(self, value, target, written):
         """Whether ``value`` (an operand) shares memory with ``target`` without being it, when
@@ -907,11 +904,10 @@ class _Generator:
             operand = eval(value, self.namespace)
         return operand.untyped_storage().data_ptr() == written.untyped_storage().data_ptr()
 
-    def half_power_of_minus_inf(self, name, exponent):
-        """x ** 0.5 or x ** -0.5 (a number, or a tensor holding one) where x holds -inf."""
-        half = (exponent in ("0.5", "-0.5") if not _is_variable(exponent)
-                else bool((self.value(exponent).abs() == 0.5).any()))
-        return half and bool((self.value(name) == -math.inf).any())
+    def fractional_power_of_minus_inf(self, name, exponent):
+        """x ** p where x holds -inf and p (a number, or a tensor) is not a whole number."""
+        powers = self.value(exponent) if _is_variable(exponent) else self.torch.tensor(float(exponent))
+        return bool((powers != powers.round()).any()) and bool((self.value(name) == -math.inf).any())
 
     def unary(self):
         a = self.pick()
@@ -1002,9 +998,10 @@ class _Generator:
                                 f"{v}, {k} = {a}.{op}({d}{self.kw(keepdim=keep)})"))
             return self.emit(form, f"{op}-dim")
         if op == "prod":
+            zeros = "-with-zeros" if bool((t == 0).any()) else ""  # prod's backward then takes another way
             if self.coin(0.4):
-                return self.emit(f"{v} = {a}.prod()", "prod-all")
-            return self.emit(f"{v} = {a}.prod({self.dim(nd)}{self.kw(keepdim=keep)})", "prod-dim")
+                return self.emit(f"{v} = {a}.prod()", f"prod-all{zeros}")
+            return self.emit(f"{v} = {a}.prod({self.dim(nd)}{self.kw(keepdim=keep)})", f"prod-dim{zeros}")
         if op == "logsumexp":
             d = self.dims(nd) if self.coin(0.3) else self.dim(nd)
             return self.emit(f"{v} = torch.logsumexp({a}, {d}{self.kw(keepdim=keep)})", "logsumexp")
@@ -1029,7 +1026,7 @@ class _Generator:
         if op in ("amax", "amin"):
             if d is None:
                 return self.emit(f"{v} = {a}.{op}()", f"{op}-all")
-            return self.emit(f"{v} = torch.{op}({a}, {d}{self.kw(keepdim=keep)})", f"{op}-dim")
+            return self.emit(f"{v} = torch.{op}({a}, {d}{self.kw(keepdim=keep)})", f"{op}-dim" if nd else f"{op}-0d")
         if d is None:
             return self.emit(f"{v} = {a}.{op}()", f"{op}-all")
         return self.emit(f"{v} = {a}.{op}({d}{self.kw(keepdim=keep)})", f"{op}-dim")
@@ -1139,7 +1136,7 @@ class _Generator:
             reps = [self.choice((1, 2)) for _ in range(nd + self.choice((0, 0, 1)))]
             if not reps or t.numel() * math.prod(reps) > MAX_NUMEL:
                 return False
-            return self.emit(f"{v} = {a}.repeat({', '.join(map(str, reps))})", op)
+            return self.emit(f"{v} = {a}.repeat({', '.join(map(str, reps))})", "repeat" if max(reps) > 1 else "repeat-ones")
         if op in ("contiguous", "clone"):
             return self.emit(f"{v} = {a}.{op}()", op)
         return False
@@ -1323,8 +1320,6 @@ class _Generator:
         tensor = self.value(name)
         if not views and tensor._base is not None:
             return False
-        if self.stale_view(name) and not self.allowed("stale-view"):
-            return False
         memory = tensor.untyped_storage().data_ptr()
         return ((memory not in self.matmul_storages or self.allowed("inplace-into-matmul-input"))
                 and (memory not in self.gather_storages or self.allowed("inplace-into-gather-input"))
@@ -1384,8 +1379,8 @@ class _Generator:
                              f"clamp_{where}")
         if op == "pow_":
             exponent = self.choice(("2", "0.5", "3"))
-            if exponent == "0.5" and ((not self.allowed("pow-half-of-minus-inf") and bool((written == -math.inf).any()))
-                                      or self.zero_at_pole(target)):
+            if exponent == "0.5" and ((not self.allowed("fractional-power-of-minus-inf")
+                                       and bool((written == -math.inf).any())) or self.zero_at_pole(target)):
                 return False
             return self.emit(f"{target}.pow_({exponent})", f"pow_{where}")
         if op == "fill_":
@@ -1413,12 +1408,12 @@ class _Generator:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                region = tuple(eval(f"{target}[{index}]", self.namespace).shape)
+                region = eval(f"{target}[{index}]", self.namespace)
         except Exception:
             return False
-        value = self.value_for(region) if kind != "setitem-mask" else self.choice(
+        value = self.value_for(tuple(region.shape)) if kind != "setitem-mask" else self.choice(
             (self.number(), f"{self.pick()}.sum()"))
-        if self.overlaps(value, target, eval(target, self.namespace)):
+        if self.overlaps(value, f"{target}[{index}]", region):
             return False
         return self.emit(f"{target}[{index}] = {value}", f"{kind}{where}")
 
