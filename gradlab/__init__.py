@@ -41,6 +41,13 @@ from .ops.pointwise import (
     minimum, relu, round, rsqrt, sgn, sigmoid, sign, sin, sqrt, square, tan, tanh, trunc, where,
 )
 from .ops.pointwise import clamp_max, clamp_min, fix
+from .ops.pointwise import (
+    acos, arccos, arcsin, arctan, arctan2, asin, atan, atan2, cosh, erf, exp2, frac, log2, log10,
+    logit, nan_to_num, sinh, xlogy,
+)
+from .ops.cumulative import cumprod, cumsum
+from .ops.reorder import argsort, flip_function as flip, moveaxis, movedim, roll, sort, tile, topk
+from .ops.diagonal import diag, trace, tril, triu
 from .ops.reduction import (
     amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, norm, prod, softmax, std,
     sum, var,
@@ -50,14 +57,23 @@ from .ops.shape import (
     swapaxes, swapdims, t, transpose, unbind, unsqueeze,
 )
 from .ops.indexing import gather, index_select, narrow
-from .ops.strides import contiguous_format, preserve_format
+from .ops.scatter import index_add, scatter, scatter_add, take
+from .ops.shape import unflatten
+from .ops.ternary import addcdiv, addcmul, lerp
+from .ops.masking import masked_scatter, masked_select
+from .ops.strides import contiguous_format, memory_format, preserve_format
 from .printing import get_printoptions, set_printoptions
 from .random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
     randn, randn_like, randperm, seed,
 )
 from .random import get_rng_state, randint_like, set_rng_state
+from .random import bernoulli, multinomial
+from .ops.histogram import histc, histogram
+from . import serialization
+from .serialization import load, save
 from .size import Size
+from .functional import broadcast_shapes, broadcast_tensors, meshgrid
 from . import nn, optim, utils
 
 __version__ = "0.1.0"
@@ -65,8 +81,8 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython):
     """``%load_ext gradlab``: register the %%autograd and %grad_fn magics."""
-    from .notebook.magics import load
-    load(ipython)
+    from .notebook.magics import load as load_magics  # (gradlab.load is torch.load)
+    load_magics(ipython)
 
 
 def unload_ipython_extension(ipython):

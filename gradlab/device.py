@@ -21,6 +21,8 @@ class DeviceUnavailableError(RuntimeError, AssertionError):
 class device:
     """``device('cpu')``; prints as PyTorch does: ``device(type='cpu')``."""
 
+    __module__ = "gradlab"  # <class 'gradlab.device'>, as torch.device
+
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):

@@ -22,6 +22,8 @@ _py_float, _py_int, _py_bool = _builtins.float, _builtins.int, _builtins.bool
 class dtype:
     """A tensor element type; prints as PyTorch does (``torch.float32``)."""
 
+    __module__ = "gradlab"  # <class 'gradlab.dtype'>, as torch.dtype
+
     __slots__ = ("name", "numpy_dtype", "is_floating_point", "is_signed", "itemsize", "category",
                  "_type_name", "_cpp_name")
 
@@ -213,6 +215,8 @@ def result_type(*operands):
 class finfo:
     """Limits of a floating dtype: ``torch.finfo(torch.float32).eps``."""
 
+    __module__ = "gradlab"
+
     def __init__(self, type=None):
         d = _default_float if type is None else as_dtype(type)
         if not d.is_floating_point:
@@ -235,6 +239,8 @@ class finfo:
 
 class iinfo:
     """Limits of an integer dtype: ``torch.iinfo(torch.int8).max`` is 127."""
+
+    __module__ = "gradlab"
 
     def __init__(self, type):
         d = as_dtype(type)

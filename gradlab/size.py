@@ -5,6 +5,8 @@ import operator
 class Size(tuple):
     """A tuple of ints; slicing it or adding a tuple to it gives a ``Size`` again."""
 
+    __module__ = "gradlab"  # <class 'gradlab.Size'>, as torch.Size
+
     __slots__ = ()
 
     def __new__(cls, sizes=()):

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import dtypes as _dtypes
 from .device import CPU, check_device
+from .ops.numpy_names import accepts_numpy_names as _accepts_numpy_names
 from .size import Size
 
 def _wrap(data, grad_fn=None, output_nr=0):
@@ -48,6 +49,8 @@ def announce(tensor):
 
 class Tensor:
     """A multi-dimensional array that records how it was computed."""
+
+    __module__ = "gradlab"  # prints as <class 'gradlab.Tensor'>, as PyTorch's <class 'torch.Tensor'>
 
     # Every tensor sets the three slots; the rarer fields below start from these
     # class defaults and go into the instance __dict__ only when set.
@@ -247,6 +250,27 @@ class Tensor:
     def element_size(self):
         return self._data.itemsize
 
+    def stride(self, dim=None):
+        """Elements to step in memory along each dimension, as PyTorch lays the tensor out."""
+        array = self._data
+        strides = _strides.element_strides(array) if array.size else _strides.contiguous_strides(array.shape)
+        if dim is None:
+            return strides
+        if not array.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return strides[_shape.normalize_dim(dim, array.ndim)]
+
+    def storage_offset(self):
+        """Where the first element lies in the memory this tensor shares with its views."""
+        return _strides.storage_offset(self._data)
+
+    def data_ptr(self):
+        """The address of the first element (views of one memory differ by their offset)."""
+        return self._data.__array_interface__["data"][0] if self._data.size else 0
+
+    def ndimension(self):
+        return self._data.ndim
+
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
@@ -276,6 +300,32 @@ class Tensor:
 
     def __hash__(self):
         return id(self)
+
+    # ------------------------------------------------------------ copy, pickle
+    def __deepcopy__(self, memo):
+        """A new leaf with a copy of the values, ``requires_grad`` and ``.grad``; tensors that
+        shared memory share the copied memory (as PyTorch's storages do)."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
+        if id(self) in memo:
+            return memo[id(self)]
+        from .serialization import copied_array
+
+        result = _wrap(copied_array(self._data, memo))
+        result._requires_grad = self._requires_grad
+        memo[id(self)] = result
+        if self._grad is not None:
+            result._grad = self._grad.__deepcopy__(memo)
+        return result
+
+    def __reduce_ex__(self, protocol):
+        """``pickle``: the values, dtype and ``requires_grad`` — not the graph (a non-leaf comes
+        back as a leaf that requires grad, as in PyTorch) and not ``.grad``."""
+        return _rebuild_from_array, (self._data, self.requires_grad)
 
     def __repr__(self, *, tensor_contents=None):
         grad_fn = self.grad_fn
@@ -381,6 +431,13 @@ class Tensor:
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         return _creation.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def type_as(self, other):
+        """This tensor in ``other``'s dtype (itself when it already is)."""
+        return self.to(other.dtype)
 
     # ----------------------------------------------------------- arithmetic
     def __add__(self, other):
@@ -547,9 +604,17 @@ class Tensor:
     def isnan(self):
         return _compare.isnan(self)
 
+    def isinf(self):
+        return _compare.isinf(self)
+
+    def isfinite(self):
+        return _compare.isfinite(self)
+
+    @_accepts_numpy_names
     def any(self, dim=None, keepdim=False):
         return _compare.any(self, dim, keepdim)
 
+    @_accepts_numpy_names
     def all(self, dim=None, keepdim=False):
         return _compare.all(self, dim, keepdim)
 
@@ -630,6 +695,52 @@ class Tensor:
     def tan(self):
         return _pointwise.tan(self)
 
+    def log10(self):
+        return _pointwise.log10(self)
+
+    def log2(self):
+        return _pointwise.log2(self)
+
+    def exp2(self):
+        return _pointwise.exp2(self)
+
+    def sinh(self):
+        return _pointwise.sinh(self)
+
+    def cosh(self):
+        return _pointwise.cosh(self)
+
+    def asin(self):
+        return _pointwise.asin(self)
+
+    def acos(self):
+        return _pointwise.acos(self)
+
+    def atan(self):
+        return _pointwise.atan(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other):
+        return _pointwise.atan2(self, other)
+
+    arctan2 = atan2
+
+    def erf(self):
+        return _pointwise.erf(self)
+
+    def logit(self, eps=None):
+        return _pointwise.logit(self, eps)
+
+    def xlogy(self, other):
+        return _pointwise.xlogy(self, other)
+
+    def frac(self):
+        return _pointwise.frac(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _pointwise.nan_to_num(self, nan, posinf, neginf)
+
     def maximum(self, other):
         return _pointwise.maximum(self, other)
 
@@ -642,22 +753,43 @@ class Tensor:
     def masked_fill(self, mask, value):
         return _pointwise.masked_fill(self, mask, value)
 
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _ternary.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _ternary.addcdiv(self, tensor1, tensor2, value=value)
+
+    def lerp(self, end, weight):
+        return _ternary.lerp(self, end, weight)
+
+    def masked_select(self, mask):
+        return _masking.masked_select(self, mask)
+
+    def masked_scatter(self, mask, source):
+        return _masking.masked_scatter(self, mask, source)
+
     # ---------------------------------------------------------------- reductions
+    @_accepts_numpy_names
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         return _reduction.sum(self, dim, keepdim, dtype=dtype)
 
+    @_accepts_numpy_names
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         return _reduction.mean(self, dim, keepdim, dtype=dtype)
 
+    @_accepts_numpy_names
     def max(self, dim=None, keepdim=False, *, other=None):
         return _reduction.max(self, dim, keepdim, other=other)
 
+    @_accepts_numpy_names
     def min(self, dim=None, keepdim=False, *, other=None):
         return _reduction.min(self, dim, keepdim, other=other)
 
+    @_accepts_numpy_names
     def amax(self, dim=(), keepdim=False):
         return _reduction.amax(self, dim, keepdim)
 
+    @_accepts_numpy_names
     def amin(self, dim=(), keepdim=False):
         return _reduction.amin(self, dim, keepdim)
 
@@ -673,32 +805,87 @@ class Tensor:
             return tuple(_wrap(i.astype(np.int64)) for i in indices)
         return _wrap(np.stack(indices, axis=1).astype(np.int64))
 
+    @_accepts_numpy_names
     def argmax(self, dim=None, keepdim=False):
         return _reduction.argmax(self, dim, keepdim)
 
+    @_accepts_numpy_names
     def argmin(self, dim=None, keepdim=False):
         return _reduction.argmin(self, dim, keepdim)
 
+    @_accepts_numpy_names
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         return _reduction.prod(self, dim, keepdim, dtype=dtype)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return _reduction.norm(self, p, dim, keepdim, dtype=dtype)
 
+    @_accepts_numpy_names
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return _reduction.var(self, dim, unbiased, keepdim, correction=correction)
 
+    @_accepts_numpy_names
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return _reduction.std(self, dim, unbiased, keepdim, correction=correction)
 
+    @_accepts_numpy_names
     def logsumexp(self, dim, keepdim=False):
         return _reduction.logsumexp(self, dim, keepdim)
 
+    @_accepts_numpy_names
     def softmax(self, dim, dtype=None):
         return _reduction.softmax(self, dim, dtype=dtype)
 
+    @_accepts_numpy_names
     def log_softmax(self, dim, dtype=None):
         return _reduction.log_softmax(self, dim, dtype=dtype)
+
+    @_accepts_numpy_names
+    def cumsum(self, dim=None, *, dtype=None):
+        return _cumulative.cumsum(self, dim, dtype=dtype)
+
+    @_accepts_numpy_names
+    def cumprod(self, dim=None, *, dtype=None):
+        return _cumulative.cumprod(self, dim, dtype=dtype)
+
+    # ------------------------------------------------------------------ reordering
+    @_accepts_numpy_names
+    def sort(self, dim=-1, descending=False, *, stable=None):
+        return _reorder.sort(self, dim, descending, stable=stable)
+
+    @_accepts_numpy_names
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return _reorder.argsort(self, dim, descending, stable=stable)
+
+    @_accepts_numpy_names
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _reorder.topk(self, k, dim, largest, sorted)
+
+    def flip(self, *dims):
+        return _reorder.flip(self, *dims)
+
+    def roll(self, shifts, dims=None):
+        return _reorder.roll(self, shifts, dims)
+
+    def movedim(self, source, destination):
+        return _reorder.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def tile(self, *dims):
+        return _reorder.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    def tril(self, diagonal=0):
+        return _diagonal.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _diagonal.triu(self, diagonal)
+
+    def diag(self, diagonal=0):
+        return _diagonal.diag(self, diagonal)
+
+    def trace(self):
+        return _diagonal.trace(self)
 
     # ---------------------------------------------------------------- shape
     def reshape(self, *shape):
@@ -727,7 +914,7 @@ class Tensor:
                 "deprecated and it will throw an error in a future release. Consider `x.mT` to "
                 "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
                 "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
-        return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
+        return _shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
     def mT(self):
@@ -790,6 +977,21 @@ class Tensor:
     def unbind(self, dim=0):
         return _shape.unbind(self, dim)
 
+    def unflatten(self, dim, sizes):
+        return _shape.unflatten(self, dim, sizes)
+
+    def t_(self):
+        return _inplace_views.t_(self)
+
+    def transpose_(self, dim0, dim1):
+        return _inplace_views.transpose_(self, dim0, dim1)
+
+    def squeeze_(self, dim=None):
+        return _inplace_views.squeeze_(self, dim)
+
+    def unsqueeze_(self, dim):
+        return _inplace_views.unsqueeze_(self, dim)
+
     # ----------------------------------------------------------------- linalg
     def matmul(self, other):
         return _linalg.matmul(self, other)
@@ -822,6 +1024,18 @@ class Tensor:
     def index_select(self, dim, index):
         return _indexing.index_select(self, dim, index)
 
+    def take(self, index):
+        return _scatter.take(self, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _scatter.index_add(self, dim, index, source, alpha=alpha)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _scatter.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return _scatter.scatter_add(self, dim, index, src)
+
     # ---------------------------------------------------------------- in place
     def add_(self, other, *, alpha=1):
         return _inplace.add_(self, other, alpha=alpha)
@@ -843,6 +1057,30 @@ class Tensor:
 
     def round_(self, *, decimals=0):
         return _inplace.round_(self, decimals=decimals)
+
+    def exp_(self):
+        return _inplace.exp_(self)
+
+    def log_(self):
+        return _inplace.log_(self)
+
+    def sqrt_(self):
+        return _inplace.sqrt_(self)
+
+    def abs_(self):
+        return _inplace.abs_(self)
+
+    def tanh_(self):
+        return _inplace.tanh_(self)
+
+    def sigmoid_(self):
+        return _inplace.sigmoid_(self)
+
+    def relu_(self):
+        return _inplace.relu_(self)
+
+    def neg_(self):
+        return _inplace.neg_(self)
 
     def zero_(self):
         return _inplace.zero_(self)
@@ -871,6 +1109,65 @@ class Tensor:
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         return _random.normal_(self, mean, std, generator=generator)
 
+    def masked_fill_(self, mask, value):
+        return _scatter.masked_fill_(self, mask, value)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _scatter.index_add_(self, dim, index, source, alpha=alpha)
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return _scatter.scatter_(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add_(self, dim, index, src):
+        return _scatter.scatter_add_(self, dim, index, src)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _ternary.addcmul_(self, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _ternary.addcdiv_(self, tensor1, tensor2, value=value)
+
+    def lerp_(self, end, weight):
+        return _ternary.lerp_(self, end, weight)
+
+    def apply_(self, callable):
+        """Replace every element ``v`` by ``callable(v)``, a Python call per element (slow;
+        never recorded, so refused for a tensor that requires grad)."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call apply_() on Variable that requires grad. Use "
+                               "var.detach().apply_() instead.")
+        results = []
+        for value in self._data.reshape(-1).tolist():
+            result = callable(value)
+            if not isinstance(result, (int, float, np.number)):
+                raise TypeError(f"must be real number, not {type(result).__name__}")
+            results.append(result)
+        # (PyTorch's version counter does not move here either)
+        self._data[...] = np.array(results, dtype=object).astype(self._data.dtype).reshape(self._data.shape)
+        return self
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return _random.bernoulli_(self, p, generator=generator)
+
+    def random_(self, *args, generator=None, **bounds):
+        """``random_()``, ``random_(to)``, ``random_(from, to)``: whole numbers in [from, to)."""
+        return _random.random_(self, *args, generator=generator, **bounds)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return _random.exponential_(self, lambd, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return _random.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return _random.multinomial(self, num_samples, replacement, generator=generator)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _histogram.histc(self, bins, min, max)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        return _histogram.histogram(self, bins, range=range, weight=weight, density=density)
+
 
 def version_of(tensor):
     """The version counter of a tensor's memory: views and detached tensors share their base's."""
@@ -881,6 +1178,13 @@ def bump_version(tensor):
     """Record an in-place change of the tensor's memory (seen by every view of it)."""
     owner = tensor if tensor._memory_owner is None else tensor._memory_owner
     owner._changes += 1
+
+
+def _rebuild_from_array(array, requires_grad):
+    """Unpickle a tensor (``Tensor.__reduce_ex__``)."""
+    result = _wrap(array)
+    result._requires_grad = bool(requires_grad)
+    return result
 
 
 def _init_from(tensor, data):
@@ -960,3 +1264,7 @@ from .ops import (  # noqa: E402 (the cycle)
     reduction as _reduction, shape as _shape, strides as _strides,
 )
 from .ops import views as _views  # noqa: E402 (the cycle)
+from .ops import inplace_views as _inplace_views, scatter as _scatter, ternary as _ternary  # noqa: E402 (the cycle)
+from .ops import masking as _masking  # noqa: E402 (the cycle)
+from .ops import histogram as _histogram  # noqa: E402 (the cycle)
+from .ops import cumulative as _cumulative, diagonal as _diagonal, reorder as _reorder  # noqa: E402 (the cycle)

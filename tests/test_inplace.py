@@ -263,3 +263,56 @@ def test_division_in_place_with_rounding():
     assert inplace.div_(n, 2, rounding_mode="trunc").tolist() == [-1, 1, 1]
     with pytest.raises(RuntimeError, match="can't be cast"):
         inplace.div_(n, 2.5, rounding_mode="floor")
+
+
+# ---------------------------------------- in-place element-wise functions (issue 11)
+INPLACE_FUNCTIONS = ["exp_", "log_", "sqrt_", "abs_", "tanh_", "sigmoid_", "relu_", "neg_"]
+
+
+@pytest.mark.parametrize("method", INPLACE_FUNCTIONS)
+def test_inplace_functions_match_torch(method):
+    x = np.array([[0.3, 1.7, 0.9], [0.2, 1.1, 2.5]])
+
+    def changed(lib, t):
+        y = t * 1.5  # a non-leaf: changing it in place is allowed
+        result = getattr(y, method)()
+        assert result is y
+        return y
+
+    compare_with_torch(changed, x, second_order=True)
+
+
+@pytest.mark.parametrize("method", INPLACE_FUNCTIONS)
+def test_inplace_functions_change_a_view_and_its_base(method):
+    def through_view(lib, t):
+        y = t * 1.0
+        getattr(y[0], method)()
+        return y
+
+    compare_with_torch(through_view, np.array([[0.3, 1.7], [0.2, 1.1]]))
+
+
+@pytest.mark.parametrize("method", INPLACE_FUNCTIONS)
+def test_inplace_functions_on_integers_follow_torch(method):
+    def on_ints(lib, t):
+        return getattr(t.clone(), method)()
+
+    if method in ("exp_", "log_", "sqrt_", "tanh_", "sigmoid_"):
+        compare_with_torch(on_ints, np.array([1, 2]), raises=RuntimeError)
+    else:
+        compare_with_torch(on_ints, np.array([-1, 2]))
+
+
+@pytest.mark.parametrize("method", INPLACE_FUNCTIONS)
+def test_inplace_functions_refuse_a_leaf_that_requires_grad(method):
+    compare_with_torch(lambda lib, t: getattr(t, method)(), np.array([0.5, 1.0]), raises=RuntimeError)
+
+
+def test_exp_in_place_bumps_the_version_and_a_later_change_breaks_backward():
+    x = gradlab.tensor([0.5, 1.0], requires_grad=True)
+    y = x * 2
+    y.exp_()
+    assert y._version == 1
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

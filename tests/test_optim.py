@@ -1,4 +1,4 @@
-"""gradlab.optim (gradlab/optim/): SGD, Adam and RMSprop step for step against PyTorch,
+"""gradlab.optim (gradlab/optim/): SGD, Adam, AdamW, Adagrad and RMSprop step for step against PyTorch,
 param_groups, zero_grad, state_dict, and PyTorch's errors."""
 import numpy as np
 import pytest
@@ -69,6 +69,16 @@ def _train_both(torch, make_optimizer, steps=6, rtol=1e-5, atol=1e-6, closure=Fa
     lambda optim, params: optim.RMSprop(params, lr=0.001, alpha=0.9, momentum=0.9),
     lambda optim, params: optim.RMSprop(params, lr=0.001, centered=True, weight_decay=0.1),
     lambda optim, params: optim.RMSprop(params, lr=0.001, centered=True, momentum=0.5),
+    lambda optim, params: optim.RMSprop(params, lr=0.001, maximize=True),
+    lambda optim, params: optim.AdamW(params),
+    lambda optim, params: optim.AdamW(params, lr=0.01, weight_decay=0.1, amsgrad=True),
+    lambda optim, params: optim.AdamW(params, lr=0.01, maximize=True),
+    lambda optim, params: optim.Adagrad(params),
+    lambda optim, params: optim.Adagrad(params, lr=0.1, lr_decay=0.01, weight_decay=0.1,
+                                        initial_accumulator_value=0.5, eps=1e-6),
+    lambda optim, params: optim.Adagrad(params, lr=0.1, maximize=True),
+    lambda optim, params: optim.SGD([{"params": params}], lr=0.1, momentum=0.9,
+                                    nesterov=True, weight_decay=0.01, maximize=True),
 ])
 def test_steps_match_pytorch(torch, make):
     _train_both(torch, make)
@@ -83,7 +93,9 @@ def test_param_groups_and_repr_match_pytorch(torch):
     for make in (lambda lib, m: lib.optim.SGD(m.parameters(), lr=0.1, momentum=0.9),
                  lambda lib, m: lib.optim.Adam([{"params": m[0].parameters()},
                                                 {"params": m[2].parameters(), "lr": 0.1}]),
-                 lambda lib, m: lib.optim.RMSprop(m.parameters())):
+                 lambda lib, m: lib.optim.RMSprop(m.parameters()),
+                 lambda lib, m: lib.optim.AdamW(m.parameters(), amsgrad=True),
+                 lambda lib, m: lib.optim.Adagrad(m.parameters(), lr_decay=0.5)):
         ours, theirs = _models(torch)
         our_opt, their_opt = make(gradlab, ours), make(torch, theirs)
         assert repr(our_opt) == repr(their_opt)
@@ -200,6 +212,13 @@ def test_load_state_dict_checks_group_sizes():
     lambda optim, p: optim.Adam(p, weight_decay=-1e-3),
     lambda optim, p: optim.RMSprop(p, alpha=-0.5),
     lambda optim, p: optim.RMSprop(p, momentum=-0.5),
+    lambda optim, p: optim.AdamW(p, lr=-1.0),
+    lambda optim, p: optim.AdamW(p, betas=(0.9, 1.0)),
+    lambda optim, p: optim.Adagrad(p, lr=-1.0),
+    lambda optim, p: optim.Adagrad(p, lr_decay=-1.0),
+    lambda optim, p: optim.Adagrad(p, weight_decay=-1.0),
+    lambda optim, p: optim.Adagrad(p, initial_accumulator_value=-1.0),
+    lambda optim, p: optim.Adagrad(p, eps=-1.0),
     lambda optim, p: optim.SGD([], lr=0.1),
     lambda optim, p: optim.Adam(iter([])),
 ])
@@ -260,3 +279,72 @@ def test_named_parameters_give_param_names(torch):
         with pytest.raises(ValueError, match="Some param names are missing"):
             lib.optim.SGD([("w", model.weight), model.bias], lr=0.1)
     assert texts[0] == texts[1]
+
+
+def test_adamw_is_adam_with_decoupled_weight_decay(torch):
+    assert issubclass(optim.AdamW, optim.Adam)
+    our_opt = optim.AdamW([nn.Parameter(gradlab.zeros(1))])
+    their_opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))])
+    assert our_opt.defaults == their_opt.defaults
+    assert repr(our_opt) == repr(their_opt)
+
+
+def test_adagrad_state_exists_before_the_first_step(torch):
+    texts = []
+    for lib in (gradlab, torch):
+        w = lib.nn.Parameter(lib.tensor([1.0, -2.0]))
+        opt = lib.optim.Adagrad([w], initial_accumulator_value=0.25)
+        before = repr(opt.state_dict())
+        (w * w).sum().backward()
+        opt.step()
+        texts.append((before, repr(opt.state_dict())))
+    assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop"])
+def test_state_dict_round_trip_matches_pytorch(torch, name):
+    """Train two steps, save, load into a fresh optimizer over a copy, and train on: the
+    saved dict and the weights match PyTorch's at every point."""
+    kwargs = {"lr": 0.1, "momentum": 0.9} if name in ("SGD", "RMSprop") else {"lr": 0.1}
+    results = []
+    for lib in (gradlab, torch):
+        w = lib.nn.Parameter(lib.tensor([1.0, -2.0, 0.5]))
+        b = lib.nn.Parameter(lib.tensor([0.3]))
+        opt = getattr(lib.optim, name)([{"params": [w]}, {"params": [b], "lr": 0.05}], **kwargs)
+        for _ in range(2):
+            opt.zero_grad()
+            ((w * w).sum() * b.sum()).backward()
+            opt.step()
+        saved = opt.state_dict()
+        w2 = lib.nn.Parameter(w.detach().clone())
+        b2 = lib.nn.Parameter(b.detach().clone())
+        opt2 = getattr(lib.optim, name)([{"params": [w2]}, {"params": [b2]}], lr=1.0)
+        opt2.load_state_dict(saved)
+        for _ in range(2):
+            opt2.zero_grad()
+            ((w2 * w2).sum() * b2.sum()).backward()
+            opt2.step()
+        results.append((repr(saved), repr(opt2.state_dict()), repr(opt2), w2.tolist(), b2.tolist()))
+    ours, theirs = results
+    assert ours[:3] == theirs[:3]
+    np.testing.assert_allclose(ours[3] + ours[4], theirs[3] + theirs[4], rtol=1e-5)
+
+
+def test_add_param_group_matches_pytorch(torch):
+    texts = []
+    for lib in (gradlab, torch):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2))], lr=0.1, momentum=0.9)
+        opt.add_param_group({"params": lib.nn.Parameter(lib.ones(1)), "lr": 0.5})
+        texts.append((repr(opt), [len(g["params"]) for g in opt.param_groups]))
+        with pytest.raises(ValueError, match="some parameters appear in more than one"):
+            opt.add_param_group({"params": opt.param_groups[0]["params"]})
+    assert texts[0] == texts[1]
+
+
+def test_zero_grad_sets_none_by_default(torch):
+    for lib in (gradlab, torch):
+        w = lib.nn.Parameter(lib.ones(2))
+        opt = lib.optim.Adagrad([w])
+        w.sum().backward()
+        opt.zero_grad()
+        assert w.grad is None

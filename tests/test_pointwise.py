@@ -398,3 +398,104 @@ def test_tensor_methods_reach_the_pointwise_functions():
     assert type(x.clamp_min(2).grad_fn).__name__ == "ClampMinBackward0"
     assert type(x.clamp_max(2).grad_fn).__name__ == "ClampMaxBackward0"
     assert type(x.trunc().grad_fn).__name__ == "TruncBackward0"
+
+
+# ------------------------------- more logarithms, powers and angles (issue 11)
+# name -> (function of (lib, x), low, high): x is drawn from [low, high]
+MORE_UNARY = {
+    "log10": (lambda lib, x: lib.log10(x), 0.2, 3.0),
+    "log2": (lambda lib, x: x.log2(), 0.2, 3.0),
+    "exp2": (lambda lib, x: lib.exp2(x), -2.0, 2.0),
+    "sinh": (lambda lib, x: x.sinh(), -2.0, 2.0),
+    "cosh": (lambda lib, x: lib.cosh(x), -2.0, 2.0),
+    "asin": (lambda lib, x: x.asin(), -0.9, 0.9),
+    "arcsin": (lambda lib, x: lib.arcsin(x), -0.9, 0.9),
+    "acos": (lambda lib, x: lib.acos(x), -0.9, 0.9),
+    "atan": (lambda lib, x: x.arctan(), -3.0, 3.0),
+    "erf": (lambda lib, x: lib.erf(x), -2.0, 2.0),
+    "logit": (lambda lib, x: x.logit(), 0.05, 0.95),
+    "logit_eps": (lambda lib, x: lib.logit(x, eps=0.2), 0.05, 0.95),
+    "frac": (lambda lib, x: x.frac(), -3.0, 3.0),
+    "xlogy_number": (lambda lib, x: lib.xlogy(x, 3.0), -2.0, 2.0),
+    "xlogy_of_number": (lambda lib, x: lib.xlogy(2.0, x), 0.2, 3.0),
+    "nan_to_num": (lambda lib, x: x.nan_to_num(), -2.0, 2.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_UNARY))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_more_unary_match_torch(name, dtype, rng):
+    function, low, high = MORE_UNARY[name]
+    x = rng.uniform(low, high, size=(2, 3)).astype(dtype)
+    compare_with_torch(function, x, second_order=True)
+
+
+@pytest.mark.parametrize("name", ["log10", "exp2", "atan", "erf", "sinh", "logit"])
+def test_more_unary_turn_integers_into_the_default_float(name):
+    function = MORE_UNARY[name][0]
+    compare_with_torch(function, np.array([1, 2, 0]))
+
+
+@pytest.mark.parametrize("name", ["log10", "asin", "acos", "erf", "logit", "frac", "nan_to_num"])
+def test_more_unary_keep_nonfinite_upstream_where_torch_does(name):
+    function = MORE_UNARY[name][0]
+    x = np.array([0.3, 0.6, -0.4, 0.9])
+    compare_with_torch(function, x, upstream=nonfinite_upstream(np.nan))
+    compare_with_torch(function, x, upstream=nonfinite_upstream(np.inf))
+
+
+def test_values_outside_the_domain_give_torchs_nan_and_inf():
+    x = np.array([-1.5, -1.0, 0.0, 1.0, 1.5, np.inf, -np.inf, np.nan])
+    for function in (lambda lib, t: lib.log10(t), lambda lib, t: lib.log2(t),
+                     lambda lib, t: lib.asin(t), lambda lib, t: lib.acos(t),
+                     lambda lib, t: lib.logit(t), lambda lib, t: lib.logit(t, 0.25),
+                     lambda lib, t: lib.erf(t), lambda lib, t: lib.atan(t),
+                     lambda lib, t: lib.frac(t), lambda lib, t: lib.exp2(t),
+                     lambda lib, t: lib.nan_to_num(t, 1.0, 2.0, -2.0)):
+        compare_with_torch(function, x)
+
+
+@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
+def test_atan2_and_xlogy_broadcast_and_match_torch(shapes, rng):
+    a = rng.uniform(-2, 2, size=shapes[0])
+    b = rng.uniform(0.2, 2, size=shapes[1])
+    compare_with_torch(lambda lib, x, y: lib.atan2(x, y), a, b, second_order=True)
+    compare_with_torch(lambda lib, x, y: x.arctan2(y), b, a)
+    compare_with_torch(lambda lib, x, y: lib.xlogy(x, y), a, b, second_order=True)
+
+
+def test_xlogy_is_zero_where_x_is_zero_and_its_gradient_follows_torch():
+    x = np.array([0.0, 0.0, 0.0, 1.0, 2.0])
+    y = np.array([0.0, -1.0, np.nan, 0.0, 3.0])
+    compare_with_torch(lambda lib, a, b: lib.xlogy(a, b), x, y)
+    compare_with_torch(lambda lib, a: lib.xlogy(a, 0.0), x)
+    compare_with_torch(lambda lib, a: lib.xlogy(a, -1.0), x)
+    compare_with_torch(lambda lib, a, b: lib.xlogy(a, b), np.array([0, 1, 2]), np.array([0, 3, 4]))
+
+
+def test_more_unary_graphs_match_torch():
+    compare_with_torch(lambda lib, x: lib.erf(lib.log2(x) * 2).sinh(), np.array([0.5, 1.5]))
+    compare_with_torch(lambda lib, x, y: lib.atan2(x.exp2(), y.cosh()), np.array([0.5, 1.5]),
+                       np.array([1.0, -2.0]), second_order=True)
+
+
+MORE_ERRORS = [
+    ("torch.frac(torch.tensor([1, 2]))", NotImplementedError, "Long"),
+    ("torch.atan2(torch.tensor([1.]), 2)", TypeError, "must be Tensor"),
+    ("torch.atan2(torch.ones(2), torch.ones(3))", RuntimeError, "must match the size"),
+]
+
+
+@pytest.mark.parametrize("code, error, hint", MORE_ERRORS, ids=[e[0] for e in MORE_ERRORS])
+def test_more_errors_say_what_torch_says(code, error, hint):
+    ours = compare_with_torch(lambda lib: eval(code, {"torch": lib}), raises=error, reworded=True)
+    assert hint in str(ours)
+
+
+def test_more_unary_gradcheck_and_gradgradcheck():
+    rng = np.random.default_rng(3)
+    for name, (function, low, high) in MORE_UNARY.items():
+        x = gradlab.tensor(rng.uniform(low, high, size=(3,)), requires_grad=True)
+        assert gradcheck(lambda t: function(gradlab, t), (x,)), name
+        if name not in ("logit_eps", "frac", "nan_to_num"):
+            assert gradgradcheck(lambda t: function(gradlab, t), (x,)), name

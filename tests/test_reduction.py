@@ -520,3 +520,46 @@ def test_module_functions_are_exported():
     for name in ("sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "prod", "norm",
                  "var", "std", "logsumexp", "softmax", "log_softmax"):
         assert callable(getattr(gradlab, name))
+
+
+# ------------------------------------- NumPy's axis= and keepdims= (issue 11)
+# each call is tried as written with gradlab and PyTorch: both accept it and agree, or
+# both refuse it with the same error type
+NUMPY_NAMES = [
+    "x.sum(1, keepdims=True)", "x.sum(axis=0)", "torch.sum(x, axis=(0, 1))", "x.sum(dim=[0, 1])",
+    "x.sum((0, 1))", "torch.sum(x, dim=1, keepdims=True)", "x.mean(axis=1, keepdim=True)",
+    "torch.mean(x, axis=[0])", "x.prod(axis=1, keepdims=True)", "torch.prod(x, axis=0)",
+    "x.max(axis=1).values", "torch.max(x, axis=1, keepdims=True).indices", "x.min(axis=0)[0]",
+    "x.amax(axis=(0, 1))", "torch.amin(x, axis=1, keepdims=True)", "x.std(axis=1)",
+    "torch.var(x, axis=(0, 1), keepdims=True)", "x.std(axis=1, unbiased=False)",
+    "x.logsumexp(axis=1, keepdims=True)", "torch.logsumexp(x, axis=(0, 1))",
+    "x.argmax(axis=1, keepdims=True)", "torch.argmin(x, axis=0)", "x.argmax(axis=None)",
+    "(x > 0).any(axis=1, keepdims=True)", "torch.all(x > 0, axis=(0, 1))",
+    "x.softmax(axis=1)", "torch.log_softmax(x, axis=0)", "torch.cat([x, x], axis=1)",
+    "torch.stack([x, x], axis=2)", "x.norm(dim=[0, 1])",
+]
+REFUSED = [
+    "torch.sum(x, dim=0, axis=1)", "torch.sum(x, 0, axis=1)", "x.sum(0, keepdim=True, keepdims=True)",
+    "torch.prod(x, axis=(0, 1))", "x.prod(dim=[0, 1])", "x.max(dim=[0, 1])", "torch.min(x, axis=(0,))",
+    "torch.argmax(x, axis=(0, 1))", "x.norm(axis=1)", "x.norm(dim=1, keepdims=True)",
+    "torch.norm(x, axis=1)", "x.mean(axis=0, dim=0)",
+]
+
+
+@pytest.mark.parametrize("code", NUMPY_NAMES)
+def test_numpy_names_are_accepted_where_torch_accepts_them(code):
+    compare_with_torch(lambda lib, x: eval(code, {"torch": lib, "x": x}),
+                       np.random.default_rng(0).standard_normal((3, 4)), second_order=True,
+                       atol=1e-12)  # second derivatives of std that are 0 up to rounding
+
+
+@pytest.mark.parametrize("code", REFUSED)
+def test_numpy_names_are_refused_where_torch_refuses_them(code):
+    compare_with_torch(lambda lib, x: eval(code, {"torch": lib, "x": x}), np.ones((3, 4)),
+                       raises=TypeError, reworded=True)
+
+
+def test_naming_dim_twice_says_so_as_torch_does():
+    error = compare_with_torch(lambda lib, x: lib.sum(x, dim=0, axis=1), np.ones((2, 2)),
+                               raises=TypeError)
+    assert "unexpected keyword argument 'axis'" in str(error)

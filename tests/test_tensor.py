@@ -142,3 +142,106 @@ def test_nonzero_like_pytorch(torch):
         assert repr(mine.nonzero()) == repr(reference.nonzero())
         assert [t.tolist() for t in mine.nonzero(as_tuple=True)] == \
             [t.tolist() for t in reference.nonzero(as_tuple=True)]
+
+
+# ------------------------------------------------ layout, storage and small methods
+_LAYOUTS = [
+    lambda lib, x: x,
+    lambda lib, x: x.transpose(0, 2),
+    lambda lib, x: x.permute(2, 0, 1),
+    lambda lib, x: x[:, :1].expand(2, 5, 4),
+    lambda lib, x: x[1:, ::2, 1:3],
+    lambda lib, x: x[1, 2],
+    lambda lib, x: x.unsqueeze(1),
+    lambda lib, x: x[:, :1].squeeze(1),
+    lambda lib, x: x.transpose(0, 1)[:, :, 1:].unsqueeze(0),
+    lambda lib, x: x.transpose(0, 2).clone(),
+    lambda lib, x: x[1].detach(),
+    lambda lib, x: x.narrow(2, 1, 2),
+    lambda lib, x: x.transpose(1, 2).unflatten(1, (2, -1)),
+    lambda lib, x: lib.zeros(0, 3),
+    lambda lib, x: lib.zeros(1, 3, 1),
+    lambda lib, x: lib.tensor(2.0),
+]
+
+
+@pytest.mark.parametrize("make", _LAYOUTS)
+def test_stride_storage_offset_and_data_ptr_match_pytorch(torch, make):
+    results = []
+    for lib in (gradlab, torch):
+        x = lib.arange(24.0).reshape(2, 3, 4)
+        t = make(lib, x)
+        offset_in_bytes = t.data_ptr() - x.data_ptr() if t.numel() and t.data_ptr() else None
+        results.append((t.stride(), [t.stride(d) for d in range(t.dim())], t.storage_offset(),
+                        t.ndimension(), t.element_size(), offset_in_bytes is None or
+                        offset_in_bytes == t.storage_offset() * t.element_size()))
+    assert results[0] == results[1]
+
+
+def test_stride_errors(torch):
+    messages = []
+    for lib in (gradlab, torch):
+        for t, dim in ((lib.tensor(1.0), 0), (lib.ones(2, 3), 2)):
+            with pytest.raises(IndexError) as info:
+                t.stride(dim)
+            messages.append(str(info.value))
+    assert messages[:2] == messages[2:]
+
+
+def test_data_ptr_is_stable_and_shared_by_views():
+    x = gradlab.ones(3, 4)
+    assert x.data_ptr() == x.data_ptr() == x.t().data_ptr() == x.view(12).data_ptr()
+    assert x[1].data_ptr() == x.data_ptr() + 4 * x.element_size()
+    assert x.clone().data_ptr() != x.data_ptr()
+
+
+def test_type_as_new_empty_and_unflatten(torch):
+    import numpy as np
+    from helpers import compare_with_torch, double
+
+    compare_with_torch(lambda lib, a, b: a.type_as(b), double(2, 3), double(1).astype(np.float32))
+    compare_with_torch(lambda lib, a, b: a.type_as(b), double(3), np.arange(2))
+    compare_with_torch(lambda lib, a: a.unflatten(1, (2, 3)), double(2, 6), second_order=True)
+    compare_with_torch(lambda lib, a: lib.unflatten(a.t(), 0, (-1, 2)), double(2, 6))
+    compare_with_torch(lambda lib, a: a.unflatten(1, (4, 2)), double(2, 6), raises=RuntimeError)
+    a = gradlab.ones(2, dtype=gradlab.float64)
+    assert a.type_as(a) is a
+    for size in ((3, 2), ((3, 2),)):
+        empty = a.new_empty(*size)
+        assert empty.shape == (3, 2) and empty.dtype == gradlab.float64 and empty.is_leaf
+    assert a.new_empty(2, dtype=gradlab.int64).dtype == gradlab.int64
+
+
+def test_apply_(torch):
+    results = []
+    for lib in (gradlab, torch):
+        t = lib.arange(4)
+        assert t.apply_(lambda v: v * 2.5) is t
+        u = lib.tensor([1.0, -2.0]).apply_(abs)
+        results.append((t.tolist(), u.tolist(), t._version))
+        for tensor in (lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True) * 1):
+            with pytest.raises(RuntimeError, match="Can't call apply_\\(\\) on Variable that "
+                                                   "requires grad"):
+                tensor.apply_(lambda v: v)
+        with pytest.raises(TypeError, match="must be real number, not str"):
+            lib.ones(2).apply_(lambda v: "a")
+    assert results[0] == results[1]
+
+
+def test_public_classes_print_as_in_pytorch(torch):
+    """``type(t)`` prints ``<class 'gradlab.Tensor'>`` where PyTorch prints ``<class 'torch.Tensor'>``."""
+    import pickle
+
+    t, reference = gradlab.ones(2), torch.ones(2)
+    pairs = [(type(t), type(reference)), (type(t.shape), type(reference.shape)),
+             (type(t.dtype), type(reference.dtype)), (type(t.device), type(reference.device)),
+             (gradlab.finfo, torch.finfo), (gradlab.iinfo, torch.iinfo),
+             (type(gradlab.contiguous_format), type(torch.contiguous_format)),
+             (gradlab.nn.Parameter, torch.nn.Parameter), (gradlab.optim.AdamW, torch.optim.AdamW),
+             (gradlab.optim.lr_scheduler.StepLR, torch.optim.lr_scheduler.StepLR)]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs).replace("torch", "gradlab")
+        assert pickle.loads(pickle.dumps(ours)) is ours
+    assert repr((t * 2).grad_fn if t.requires_grad else None) == "None"
+    node = (gradlab.ones(1, requires_grad=True) * 2).grad_fn
+    assert repr(node).startswith("<MulBackward0 object at 0x")

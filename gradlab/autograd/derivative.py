@@ -172,6 +172,7 @@ FUNCTIONS = {
     "sign": _sign, "floor": np.floor, "trunc": np.trunc, "where": np.where,
     "expand": _expand, "outer": np.outer, "zeros_like": np.zeros_like, "ones_like": np.ones_like,
     "_and": np.logical_and, "_or": np.logical_or, "_not": np.logical_not,
+    "sinh": np.sinh, "cosh": np.cosh, "pi": math.pi, "isfinite": np.isfinite,
 }
 
 
@@ -295,7 +296,7 @@ _BINARY = {ast.Add: (_ADD, "+"), ast.Sub: (_ADD, "-"), ast.Mult: (_MUL, "·"), a
 _COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: "≥", ast.LtE: "≤", ast.Eq: "==", ast.NotEq: "≠"}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SYMBOLS = {"sigmoid": "σ", "alpha": "alpha", "normal_cdf": "Φ", "normal_pdf": "φ",
-            "normal_pdf_slope": "φ′"}
+            "normal_pdf_slope": "φ′", "pi": "π"}
 
 
 class _Text:
@@ -391,11 +392,12 @@ def _number(value):
 
 
 _LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
-                    "tanh": r"\tanh", "sigmoid": r"\sigma", "sign": r"\operatorname{sign}",
+                    "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh", "sigmoid": r"\sigma",
+                    "sign": r"\operatorname{sign}",
                     "normal_cdf": r"\Phi", "normal_pdf": r"\varphi", "normal_pdf_slope": r"\varphi'"}
 _LATEX_COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: r"\ge", ast.LtE: r"\le", ast.Eq: "=",
                   ast.NotEq: r"\ne"}
-_GREEK = {"alpha": r"\alpha", "beta": r"\beta", "lambda_": r"\lambda"}
+_GREEK = {"alpha": r"\alpha", "beta": r"\beta", "lambda_": r"\lambda", "pi": r"\pi"}
 
 
 def _latex_name(name):

@@ -7,10 +7,18 @@
   ``nn.Parameter`` weights and call ``F``;
 - ``nn.init``: the starting values of the weights.
 """
-from . import functional, init
+from . import functional, init, utils
 from .modules import (
     GELU, AvgPool2d, BCELoss, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss, Dropout, Flatten,
     Identity, L1Loss, LeakyReLU, Linear, LogSoftmax, MaxPool2d, Module, ModuleList, MSELoss,
     NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh,
 )
+from .modules import BatchNorm1d, BatchNorm2d, Embedding, GroupNorm, LayerNorm
+from .modules import (
+    CELU, ELU, SELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+    CosineSimilarity, Dropout1d, Dropout2d, Hardtanh, HuberLoss, KLDivLoss, LogSigmoid, Mish,
+    ModuleDict, PairwiseDistance, ParameterDict, ParameterList, PReLU, ReLU6, SiLU, SmoothL1Loss,
+    Softmin, Softplus, Threshold, Unflatten,
+)
+
 from .parameter import Parameter

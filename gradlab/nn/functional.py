@@ -5,10 +5,14 @@ defaults and graphs.  The functions live with their op family in ``gradlab/ops/`
 (next to their grad_fn classes) and are gathered here; ``linear`` and the
 softmax wrappers, which only combine existing ops, are written here:
 
-- activations: relu, leaky_relu, sigmoid, tanh, gelu, softmax, log_softmax, dropout
-- layers: linear, conv2d, max_pool2d, avg_pool2d, pad
-- losses: mse_loss, l1_loss, nll_loss, cross_entropy, binary_cross_entropy,
-  binary_cross_entropy_with_logits
+- activations: relu, leaky_relu, sigmoid, tanh, gelu, softmax, log_softmax, softmin,
+  silu, mish, softplus, logsigmoid, elu, selu, celu, hardtanh, relu6, threshold, prelu,
+  dropout, dropout1d, dropout2d
+- layers: linear, conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool1d/2d,
+  adaptive_max_pool1d/2d, pad
+- distances: normalize, cosine_similarity, pairwise_distance
+- losses: mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
+  binary_cross_entropy, binary_cross_entropy_with_logits, kl_div
 - one_hot (class indices → 0/1 rows)
 """
 import warnings
@@ -26,12 +30,28 @@ from ..ops.loss import (
     nll_loss,
 )
 from ..ops.pooling import avg_pool2d, max_pool2d
+from ..ops.embedding import embedding
+from ..ops.normalization import batch_norm, group_norm, layer_norm
+from ..ops.activation import dropout1d, dropout2d
+from ..ops.adaptive_pooling import (
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+)
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance
+from ..ops.divergence import kl_div
+from ..ops.huber_loss import huber_loss, smooth_l1_loss
+from ..ops.piecewise_activation import hardtanh, prelu, relu6, threshold
+from ..ops.smooth_activation import celu, elu, logsigmoid, mish, selu, silu, softplus
 from ..tensor import Tensor
 
 __all__ = [
     "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d",
     "cross_entropy", "dropout", "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax",
     "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "softmax", "tanh",
+    "batch_norm", "embedding", "group_norm", "layer_norm",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "celu", "cosine_similarity", "dropout1d", "dropout2d", "elu", "hardtanh", "huber_loss",
+    "kl_div", "logsigmoid", "mish", "normalize", "pairwise_distance", "prelu", "relu6", "selu",
+    "silu", "smooth_l1_loss", "softmin", "softplus", "threshold",
 ]
 
 
@@ -73,6 +93,13 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _implicit_softmax_dim("log_softmax", input.dim(), _stacklevel)
     return _reduction.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along ``dim``: the smallest values get the largest probabilities."""
+    if dim is None:
+        dim = _implicit_softmax_dim("softmin", input.dim(), _stacklevel)
+    return _reduction.softmax(-input, dim, dtype=dtype)
 
 
 # ===================================================================== linear

@@ -15,6 +15,8 @@ it describes; ``docs/derivatives.md`` is the table of all of them.
 - ``copy``: clone and dtype casts
 - ``inplace``: add_, mul_, zero_, ... with autograd's in-place rules
 - ``comparison``: < == != ... (no gradient: bool results)
+- ``sampling``: bernoulli, normal with tensor arguments, random fills (zero gradient)
+- ``histogram``: histc and histogram (no gradient)
 - ``loss``: mse, nll / cross-entropy, binary cross-entropy (with logits)
 - ``convolution``, ``pooling``: conv2d, padding, max/avg pooling
 - ``broadcast``: the one place where broadcast gradients are summed back

@@ -11,6 +11,7 @@ random mask of 0 and 1/(1-p), so its grad_fn is ``MulBackward0`` — and so is
 gradlab's.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -229,15 +230,81 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{type_name(dtype)} (dropout scales by 1/(1-p): it needs a "
                            "floating-point tensor, e.g. x.float())")
+    return _multiply_by_mask(input, p, input._data.shape, inplace)
+
+
+def _multiply_by_mask(input, p, mask_shape, inplace):
+    """input · mask, the mask 0 with probability p and 1/(1-p) otherwise (MulBackward0)."""
+    dtype = input._data.dtype
     if p == 1:
         mask = np.zeros((), dtype)
     else:
-        keep = default_generator._rng.random(input._data.shape) < 1 - p
+        keep = default_generator._rng.random(mask_shape) < 1 - p
         mask = keep.astype(dtype) / np.asarray(1 - p, dtype)  # 0 or 1/(1-p), in the input's dtype
     mask = _wrap(mask)
     if inplace:
         return input.mul_(mask)
     return input * mask
+
+
+def _feature_dropout(input, p, training, inplace):
+    """Zero whole channels: one mask entry per (sample, channel), shape (N, C, 1, ..., 1)."""
+    if not training or p == 0 or input._data.size == 0:
+        return input
+    if input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{type_name(input._data.dtype)} (dropout scales by 1/(1-p): it needs "
+                           "a floating-point tensor, e.g. x.float())")
+    mask_shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
+    return _multiply_by_mask(input, p, mask_shape, inplace)
+
+
+def _check_probability(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of each sample (a whole (H, W) feature map) with probability ``p``,
+    scaling the rest by 1/(1-p); input (N, C, H, W).  A 3-d input is read as (N, C, L), with
+    PyTorch's warning."""
+    _check_probability(p)
+    dims = input.dim()
+    if dims not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {dims}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, please use dropout instead. Note that dropout2d exists to provide "
+            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+            "an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if dims == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of each sample (a whole length-L signal) with probability ``p``;
+    input (N, C, L) or (C, L)."""
+    _check_probability(p)
+    dims = input.dim()
+    if dims not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {dims}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+            "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    if dims == 3:
+        return _feature_dropout(input, p, training, inplace)
+    batched = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    result = _feature_dropout(batched, p, training, inplace)
+    return result.squeeze_(0) if inplace else result.squeeze(0)
 
 
 def one_hot(tensor, num_classes=-1):

@@ -26,6 +26,7 @@ from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..dtypes import common_arrays, common_float_arrays, float_array, result_type
 from ..tensor import Tensor, tensor_from_data
+from .out import into_out
 
 
 # ------------------------------------------------------- operands and dtypes
@@ -348,6 +349,16 @@ def _power(base, exponent):
         return np.power(base, exponent)
 
 
+# PyTorch computes these floating-point powers with products (or rsqrt), not pow: the same
+# bits as PyTorch (pow rounds differently in the last bit for about a quarter of values, which
+# an ill-conditioned op after it, sin(x ** 3) of a large x, makes visible), and (-inf) ** -0.5 NaN
+_POWER_SHORTCUTS = {
+    3: lambda a: a * a * a,
+    -2: lambda a: 1 / (a * a),
+    -0.5: lambda a: 1 / np.sqrt(a),
+}
+
+
 class PowBackward0(Node):
     """``a ** exponent`` with a number as the exponent (a parameter, not an input)."""
 
@@ -363,7 +374,11 @@ class PowBackward0(Node):
         if a.dtype == np.bool_ and _is_bool(exponent):
             # PyTorch's shortcuts: x ** 1 is a copy of x, x ** 0 is all ones
             return a.copy() if exponent else np.ones_like(a)
-        return _power(a, exponent)
+        shortcut = _POWER_SHORTCUTS.get(exponent) if a.dtype.kind == "f" else None
+        if shortcut is not None:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                return shortcut(a)
+        return _power(a, exponent)  # for 0.5 NumPy, like PyTorch, takes the sqrt (NaN at -inf)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -383,6 +398,10 @@ class PowBackward1(Node):
     @staticmethod
     def forward(ctx, a, b):
         out = _power(a, b)
+        if out.dtype.kind == "f" and np.isneginf(a).any():
+            # with a tensor exponent PyTorch computes IEEE pow: (-inf) ** 0.5 is inf, where NumPy
+            # takes the sqrt of a scalar 0.5 exponent (NaN)
+            out = np.where(np.isneginf(a) & (b == 0.5), np.inf, out)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -554,7 +573,7 @@ class NotImplementedBackward(Node):
         return "torch::autograd::NotImplemented"  # PyTorch's name() for this C++ node
 
     @staticmethod
-    def backward(ctx, grad_output):
+    def backward(ctx, *grad_outputs):  # (several for histogram's two outputs)
         raise RuntimeError(
             f"derivative for aten::{ctx.op} is not implemented (this result of {ctx.op} has no "
             "gradient; detach() it or compute something differentiable instead)"
@@ -565,7 +584,7 @@ NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImpl
 
 
 def _without_derivative(op, compute, *operands):
-    tracked = [v for v in operands if isinstance(v, Tensor) and v._requires_grad]
+    tracked = [v for v in operands if isinstance(v, Tensor) and v.requires_grad]
     values = [v._data if isinstance(v, Tensor) else v for v in operands]
     return NotImplementedBackward.apply(*tracked, compute=lambda: compute(*values), op=op)
 
@@ -596,11 +615,15 @@ def _operands(input, other, op):
     return input, other
 
 
-def add(input, other, *, alpha=1):
+def add(input, other, *, alpha=1, out=None):
+    if out is not None:
+        return into_out("add", out, add, input, other, alpha=alpha)
     return AddBackward0.apply(*_operands(input, other, "+"), alpha=alpha)
 
 
-def sub(input, other, *, alpha=1):
+def sub(input, other, *, alpha=1, out=None):
+    if out is not None:
+        return into_out("sub", out, sub, input, other, alpha=alpha)
     return SubBackward0.apply(*_operands(input, other, "-"), alpha=alpha)
 
 
@@ -615,15 +638,19 @@ def rsub(input, other, *, alpha=1):
     return RsubBackward1.apply(input, other, alpha=alpha)
 
 
-def mul(input, other):
+def mul(input, other, *, out=None):
+    if out is not None:
+        return into_out("mul", out, mul, input, other)
     return MulBackward0.apply(*_operands(input, other, "*"))
 
 
 multiply = mul
 
 
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None, out=None):
     """``input / other``; ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient."""
+    if out is not None:
+        return into_out("div", out, div, input, other, rounding_mode=rounding_mode)
     input, other = _operands(input, other, "/")
     if rounding_mode is None:
         return DivBackward0.apply(input, other)

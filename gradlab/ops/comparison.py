@@ -11,6 +11,7 @@ import numpy as np
 
 from ..dtypes import cast_value, result_type
 from ..tensor import Tensor, _wrap
+from .numpy_names import accepts_numpy_names
 from .strides import lay_out
 
 _NUMBERS = (int, float, bool, np.number, np.bool_)
@@ -239,11 +240,13 @@ def _reduce(function, input, dim, keepdim):
     return _wrap(result.astype(np.uint8) if data.dtype == np.uint8 else result)
 
 
+@accepts_numpy_names
 def any(input, dim=None, keepdim=False):
     """True if some element is nonzero (along ``dim`` when given)."""
     return _reduce(np.any, input, dim, keepdim)
 
 
+@accepts_numpy_names
 def all(input, dim=None, keepdim=False):
     """True if every element is nonzero (along ``dim`` when given)."""
     return _reduce(np.all, input, dim, keepdim)

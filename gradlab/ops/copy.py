@@ -80,7 +80,7 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False, me
     target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.from_numpy(input._data.dtype)
     if target.numpy_dtype == input._data.dtype and not copy:
         return input
-    if input._requires_grad and not target.is_floating_point:
+    if input.requires_grad and not target.is_floating_point:
         with np.errstate(invalid="ignore"):
             return _wrap(input._data.astype(target.numpy_dtype))  # integer results cannot carry grad
     return ToCopyBackward0.apply(input, target)

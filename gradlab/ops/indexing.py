@@ -172,10 +172,13 @@ class IndexBackward0(Node):
     @staticmethod
     def forward(ctx, a, indices):
         ctx.input_shape, ctx.indices = a.shape, indices
+        # kept as saved values, as PyTorch keeps its index tensors: freed by backward
+        ctx.save_for_backward(*[i for i in indices if isinstance(i, np.ndarray)])
         return laid_out(a[_numpy_index(indices)], index_order(a.shape, element_strides(a), indices))
 
     @staticmethod
     def backward(ctx, grad_output):
+        ctx.saved_tensors  # noqa: B018 - refuses once backward freed the index tensors
         zeros = np.zeros(ctx.input_shape, grad_output._data.dtype)
         return IndexPutImplBackward0.apply(zeros, grad_output, indices=ctx.indices, accumulate=True)
 
@@ -704,28 +707,30 @@ class IndexSelectBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, dim, index):
-        ctx.input_shape, ctx.dim, ctx.index = a.shape, dim, index
+        ctx.input_shape, ctx.dim = a.shape, dim
+        ctx.save_for_backward(index)  # as PyTorch keeps it: freed by backward
         return np.take(a, index, axis=dim)
 
     @staticmethod
     def backward(ctx, grad_output):
+        (index,) = ctx.saved_tensors
         zeros = np.zeros(ctx.input_shape, grad_output._data.dtype)
-        return IndexAddBackward0.apply(zeros, grad_output, dim=ctx.dim, index=ctx.index)
+        return IndexAddBackward0.apply(zeros, grad_output, dim=ctx.dim, index=index._data)
 
 
 class IndexAddBackward0(Node):
-    """``a.index_add(dim, index, source)``: a copy of ``a`` with ``out[index[k]] += source[k]`` along
-    ``dim``."""
+    """``a.index_add(dim, index, source, alpha=1)``: a copy of ``a`` with
+    ``out[index[k]] += alpha · source[k]`` along ``dim``."""
 
-    derivatives = Derivatives("a.index_add(dim, index, source)",
+    derivatives = Derivatives("a.index_add(dim, index, source, alpha)",
                               a="1",
-                              source=Words("1 at the indexed positions"))
+                              source=Words("alpha at the indexed positions"))
 
     @staticmethod
-    def forward(ctx, a, source, dim, index):
-        ctx.dim, ctx.index = dim, index
+    def forward(ctx, a, source, dim, index, alpha=1):
+        ctx.dim, ctx.index, ctx.alpha = dim, index, alpha
         out = a.copy()
-        np.add.at(out, _along(dim, index), source)
+        np.add.at(out, _along(dim, index), source if alpha == 1 else alpha * source)
         return out
 
     @staticmethod
@@ -734,6 +739,8 @@ class IndexAddBackward0(Node):
         grad_source = None
         if needs_source:
             grad_source = IndexSelectBackward0.apply(grad_output, dim=ctx.dim, index=ctx.index)
+            if ctx.alpha != 1:
+                grad_source = grad_source * ctx.alpha
         return grad_output if needs_a else None, grad_source
 
 
@@ -777,7 +784,11 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     positions = positions.reshape(-1)
     size = input._data.shape[dim] if ndim else 1
-    if ((positions < 0) | (positions >= size)).any():
+    outside = (positions < 0) | (positions >= size)
+    if outside.any():
+        if dim == 1:  # PyTorch's CPU kernel for dim 1 checks with its own words and type
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={positions[outside][0]} "
+                               f"axis_dim={size}")
         raise IndexError("index out of range in self")
     if ndim == 0:  # read a 0-d input as 1-d
         if positions.size != 1:

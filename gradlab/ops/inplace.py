@@ -23,7 +23,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.derivative import Derivatives
 from ..autograd.grad_mode import _state as _grad_state
-from ..autograd.node import Node
+from ..autograd.node import Node, _SavedOutput
 from ..tensor import Tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of
 from . import arithmetic, pointwise, views
 from .copy import clone
@@ -76,13 +76,16 @@ def _check_shape(tensor, operands):
         )
 
 
-def apply_inplace(tensor, node_class, *operands, casts=False, overlap="partial", **params):
+def apply_inplace(tensor, node_class, *operands, casts=False, overlap="partial", same_everywhere=False,
+                  **params):
     """Run ``node_class`` on ``tensor`` and write the result into ``tensor``'s memory.
 
     ``casts=True`` allows any result dtype (``copy_``, ``fill_``); otherwise a
     result that does not fit the tensor's dtype (int tensor += 1.5) is refused.
     ``overlap``: which operands sharing the tensor's memory are refused, as PyTorch
     does: "partial" ones (``a[1:].add_(a[:3])``), "any" (``index_put_``) or None.
+    ``same_everywhere``: every element sharing memory gets the same value (``fill_``, ``zero_``,
+    a copy of the tensor onto itself), so PyTorch writes into an expanded tensor too.
     """
     check_inplace(tensor, operands)
     if overlap is not None:
@@ -98,13 +101,14 @@ def apply_inplace(tensor, node_class, *operands, casts=False, overlap="partial",
         previous = _snapshot(tensor)
         result = node_class.apply(previous, *operands, **params)
         _keep_old_value(result.grad_fn, previous)
-        _write(tensor, result._data)
+        _write(tensor, result._data, same_everywhere)
+        _saved_output_is(result.grad_fn, tensor)
         if tensor._base is not None:
             views.rebase(tensor, result.grad_fn)
         else:
             views.set_history(tensor, result.grad_fn)
     else:
-        _write(tensor, node_class.apply(tensor, *operands, **params)._data)  # nothing is recorded
+        _write(tensor, node_class.apply(tensor, *operands, **params)._data, same_everywhere)  # unrecorded
     if observers:
         announce(tensor)  # the same tensor, changed in place (gradlab.viz.capture records it)
         changed_too = tensor._base if tensor._base is not None else tensor._memory_owner
@@ -130,10 +134,25 @@ def _keep_old_value(node, previous):
                                      for entry, version in zip(node._saved, node._saved_versions))
 
 
-def _write(tensor, values):
+def _saved_output_is(node, tensor):
+    """An op that saved its output (exp_, tanh_, sigmoid_) saved ``tensor`` itself: its memory
+    now holds the output, so a later in-place change of it makes backward fail, as in PyTorch."""
+    if not any(entry.__class__ is _SavedOutput for entry in node._saved):
+        return
+    node._output_data = (tensor._data,)
+    node._saved = tuple(_SavedOutput(0, tensor) if entry.__class__ is _SavedOutput else entry
+                        for entry in node._saved)
+    node._saved_versions = tuple(version_of(tensor) if entry.__class__ is _SavedOutput else version
+                                 for entry, version in zip(node._saved, node._saved_versions))
+
+
+def _write(tensor, values, same_everywhere=False):
     target = tensor._data
     if not target.flags.writeable:
-        target = views.writable(tensor)  # raises if two elements are one (an expanded dimension)
+        # raises if two elements are one (an expanded dimension), unless they get one value
+        target = views.writable(tensor, same_everywhere)
+    elif not (target.flags.c_contiguous or same_everywhere):
+        views.refuse_repeated_elements(target)  # an as_strided view of expanded memory
     np.copyto(target, values, casting="unsafe")
     bump_version(tensor)
 
@@ -191,6 +210,45 @@ def clamp_(tensor, min=None, max=None):
         return apply_inplace(tensor, pointwise.ClampBackward0, *bounds)
     _check_result_dtype(tensor, (min, max))
     return apply_inplace(tensor, pointwise.ClampBackward1, min=min, max=max)
+
+
+# ---------------------------------------------------- element-wise functions
+def _float_function_(tensor, node_class):
+    """exp_, log_, ...: the result is a float, so an integer tensor cannot hold it."""
+    _check_result_dtype(tensor, (), float_result=True)
+    return apply_inplace(tensor, node_class)
+
+
+def exp_(tensor):
+    return _float_function_(tensor, pointwise.ExpBackward0)
+
+
+def log_(tensor):
+    return _float_function_(tensor, pointwise.LogBackward0)
+
+
+def sqrt_(tensor):
+    return _float_function_(tensor, pointwise.SqrtBackward0)
+
+
+def tanh_(tensor):
+    return _float_function_(tensor, pointwise.TanhBackward0)
+
+
+def sigmoid_(tensor):
+    return _float_function_(tensor, pointwise.SigmoidBackward0)
+
+
+def abs_(tensor):
+    return apply_inplace(tensor, pointwise.AbsBackward0)
+
+
+def relu_(tensor):
+    return apply_inplace(tensor, pointwise.ReluBackward0)
+
+
+def neg_(tensor):
+    return apply_inplace(tensor, arithmetic.NegBackward0)
 
 
 # --------------------------------------------------------------- overwriting
@@ -259,7 +317,7 @@ class CopyBackwards(Node):
 
 
 def zero_(tensor):
-    return apply_inplace(tensor, ZeroBackward0)
+    return apply_inplace(tensor, ZeroBackward0, same_everywhere=True)
 
 
 def fill_(tensor, value):
@@ -270,10 +328,11 @@ def fill_(tensor, value):
                 "fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions."
             )
-        return apply_inplace(tensor, FillBackward3, value, casts=True, overlap=None)  # reads value.item()
+        # reads value.item(); unlike a number, PyTorch refuses a tensor value into an expanded tensor
+        return apply_inplace(tensor, FillBackward3, value, casts=True, overlap=None)
     if not isinstance(value, (bool, int, float, np.number, np.bool_)):
         raise TypeError(f"fill_(): argument 'value' must be a number, not {type(value).__name__}")
-    return apply_inplace(tensor, FillBackward2, value=value, casts=True)
+    return apply_inplace(tensor, FillBackward2, value=value, casts=True, same_everywhere=True)
 
 
 def copy_(tensor, source, non_blocking=False):
@@ -285,7 +344,15 @@ def copy_(tensor, source, non_blocking=False):
 
         source = tensor_from_data(source)
     _check_shape(tensor, (source,))
-    return apply_inplace(tensor, CopyBackwards, source, casts=True)
+    return apply_inplace(tensor, CopyBackwards, source, casts=True,
+                         same_everywhere=_same_layout(tensor._data, source._data))
+
+
+def _same_layout(target, source):
+    """Is ``source`` the very memory of ``target`` (x.copy_(x), or a second x.expand(3, 2))?"""
+    return (target.shape == source.shape and target.strides == source.strides
+            and target.dtype == source.dtype and target.size > 0
+            and target.__array_interface__["data"][0] == source.__array_interface__["data"][0])
 
 
 def round_(tensor, *, decimals=0):

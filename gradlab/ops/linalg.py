@@ -17,11 +17,19 @@ from ..autograd.node import Node
 from ..dtypes import cpp_type_name, type_name
 from ..tensor import Tensor
 from .shape import UnsafeViewBackward0
+from .out import into_out
 from .strides import element_strides
 
 
 
 # ================================================================= products
+def _save_operands(ctx, a, b):
+    """Keep each operand only if the other one's gradient needs it, as PyTorch does: a
+    weight changed in place after ``x @ w`` (x not requiring grad) does not break backward."""
+    needs_a, needs_b = ctx.needs_input_grad or (False, False)
+    ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
+
+
 class DotBackward0(Node):
     """``dot(a, b)`` = Σ a_i b_i, two 1-d tensors."""
 
@@ -30,7 +38,7 @@ class DotBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return np.asarray(np.dot(a, b))
 
     @staticmethod
@@ -48,7 +56,7 @@ class MvBackward0(Node):
 
     @staticmethod
     def forward(ctx, matrix, vector):
-        ctx.save_for_backward(matrix, vector)
+        _save_operands(ctx, matrix, vector)
         return matrix @ vector
 
     @staticmethod
@@ -67,7 +75,7 @@ class MmBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         ctx.column_major = _column_major(a), _column_major(b)
         return a @ b
 
@@ -105,7 +113,7 @@ class BmmBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return np.matmul(a, b)
 
     @staticmethod
@@ -120,16 +128,16 @@ class SqueezeBackward4(Node):
     """``a.squeeze_(dim)``: ``a`` without its size-1 dimension ``dim`` (PyTorch squeezes
     matmul's own intermediate result in place)."""
 
-    derivatives = Derivatives("a.squeeze_(dim)", a="reshape(grad_out, input_shape)")
+    derivatives = Derivatives("a.squeeze_(dim)", a="unsqueeze(grad_out, dim)")
 
     @staticmethod
     def forward(ctx, a, dim):
-        ctx.input_shape = a.shape
+        ctx.dim = dim
         return np.squeeze(a, axis=dim)  # matmul's row of one: always size 1
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output.reshape(ctx.input_shape)
+        return grad_output.unsqueeze(ctx.dim)  # PyTorch's unsqueeze_to: UnsqueezeBackward0
 
 
 # ================================================================== checks
@@ -200,8 +208,10 @@ def mv(input, vec):
     return MvBackward0.apply(input, vec)
 
 
-def mm(input, mat2):
+def mm(input, mat2, *, out=None):
     """Matrix (n×m) times matrix (m×p) → matrix (n×p)."""
+    if out is not None:
+        return into_out("mm", out, mm, input, mat2, exact_dtype=True)
     _check_tensors("mm", input, mat2)
     if input.dim() != 2:
         raise RuntimeError(f"self must be a matrix (mm takes 2-D tensors, got {input.dim()}-D; "
@@ -219,8 +229,10 @@ def mm(input, mat2):
     return MmBackward0.apply(input, mat2)
 
 
-def bmm(input, mat2):
+def bmm(input, mat2, *, out=None):
     """A batch of matrix products: (b×n×m) and (b×m×p) → (b×n×p); no broadcasting."""
+    if out is not None:
+        return into_out("bmm", out, bmm, input, mat2, exact_dtype=True)
     _check_tensors("bmm", input, mat2)
     if input.dim() != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (got {input.dim()}-D)")
@@ -249,7 +261,7 @@ def outer(input, vec2):
 ger = outer
 
 
-def matmul(input, other):
+def matmul(input, other, *, out=None):
     """``input @ other`` with PyTorch's rules (and the same graph):
 
     - 1-d @ 1-d: ``dot``;  2-d @ 1-d: ``mv``;  2-d @ 2-d: ``mm``;
@@ -259,6 +271,8 @@ def matmul(input, other):
     - otherwise both are broadcast over their batch dimensions and ``bmm`` runs on
       the batches flattened into one.
     """
+    if out is not None:
+        return into_out("matmul", out, matmul, input, other, exact_dtype=True)
     _check_tensors("@", input, other)
     dim_a, dim_b = input.dim(), other.dim()
     if dim_a == 0 or dim_b == 0:
@@ -288,7 +302,7 @@ def _should_fold(a, b):
     smaller = b if a_larger else a
     if not (larger.ndim >= 3 and smaller.dim() <= 2):
         return False
-    if smaller._requires_grad:
+    if smaller.requires_grad:  # the property: a view written through another view is current
         return True
     if a.dim() == 2:
         return False
@@ -324,9 +338,9 @@ def _batched_matmul(a, b):
     batch_b = tuple(b.shape[:max(dim_b - 2, 0)])
     if dim_a == 3 and dim_b == 3 and batch_a[0] != batch_b[0]:
         # a batch of one matrix that requires grad is multiplied as a plain matrix
-        if batch_a[0] == 1 and a._requires_grad:
+        if batch_a[0] == 1 and a.requires_grad:
             return matmul(a.squeeze(0), b)
-        if batch_b[0] == 1 and b._requires_grad:
+        if batch_b[0] == 1 and b.requires_grad:
             return matmul(a, b.squeeze(0))
     output_shape = _broadcast_batch(batch_a, batch_b)
     batch = int(np.prod(output_shape, dtype=np.int64))

@@ -328,7 +328,7 @@ def _refuse_non_float(kernel, *tensors):
 
 
 def _refuse_grad(function, argument, value):
-    if value is not None and value._requires_grad:
+    if value is not None and value.requires_grad:
         if is_grad_enabled():
             raise RuntimeError(
                 f"The function '{function}' is not differentiable with respect to argument "

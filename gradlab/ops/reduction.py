@@ -28,6 +28,8 @@ from ..dtypes import as_dtype, float_array, type_name
 from ..tensor import Tensor, _wrap
 from .arithmetic import div_number, mul_number
 from .indexing import ScatterBackward0, narrow
+from .numpy_names import accepts_numpy_names
+from .out import into_out
 from .pointwise import maximum, minimum, sgn
 from .shape import cat, normalize_dim
 
@@ -98,7 +100,7 @@ def _sum_dtype(a, dtype):
 
 def _check_differentiable_dtype(input, dtype):
     """A float input that requires grad cannot be reduced into an integer result."""
-    if (dtype is not None and np.dtype(dtype).kind not in "fc" and input._requires_grad
+    if (dtype is not None and np.dtype(dtype).kind not in "fc" and input.requires_grad
             and _grad_state.enabled):
         raise RuntimeError(f"Autograd not support dtype: {type_name(dtype)} "
                            "(an integer result cannot carry a gradient; reduce to a float dtype)")
@@ -178,8 +180,11 @@ class MeanBackward1(Node):
         return div_number(grad.expand(ctx.shape), ctx.count)
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+@accepts_numpy_names
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Add up all elements, or along ``dim`` (an int or a tuple of ints)."""
+    if out is not None:
+        return into_out("sum", out, sum, input, dim, keepdim, dtype=dtype)
     dtype = _numpy_dtype(dtype)
     _check_differentiable_dtype(input, dtype)
     if dim is None and not keepdim:
@@ -188,8 +193,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return SumBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+@accepts_numpy_names
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """The average of all elements, or along ``dim``; only for floating-point tensors."""
+    if out is not None:
+        return into_out("mean", out, mean, input, dim, keepdim, dtype=dtype)
     dtype = _numpy_dtype(dtype)
     if dtype is not None and dtype.kind != "f":
         raise RuntimeError(
@@ -343,19 +351,27 @@ class _TiesShareGradientAlongDims(Node):
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         out = np.asarray(cls._reduce(a, axis=dims, keepdims=keepdim))
         ctx.save_for_backward(a, out)
-        if ctx.needs_input_grad:  # counted only when a graph is recorded
-            kept = out if keepdim or dims is None else np.expand_dims(out, dims)
-            ctx.count = np.sum(a == kept, axis=dims, keepdims=True)
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
         # PyTorch multiplies by the mask here (scale_grad_by_count): a NaN gradient spreads
-        # over its slice, in PyTorch too
-        a, out = ctx.saved_tensors
+        # over its slice, in PyTorch too. The ties are counted now, not in forward, as PyTorch
+        # does (an input changed through .data since then is counted as it is now)
         grad = _reshape_reduced_dims(grad_output, ctx.shape, ctx.dims, ctx.keepdim)
-        out = _reshape_reduced_dims(out, ctx.shape, ctx.dims, ctx.keepdim)
-        return grad / ctx.count * (a == out)
+        ties, count = ctx._ties()
+        return grad / count * ties
+
+    def _ties(self):
+        """Where the input equals the result (restored to the input's shape), and how many."""
+        a, out = self.saved_tensors
+        ties = a == _reshape_reduced_dims(out, self.shape, self.dims, self.keepdim)
+        return ties, (ties.sum() if self.dims is None else ties.sum(self.dims, keepdim=True))
+
+    def saved_named(self):
+        named = super().saved_named()
+        named["count"] = self._ties()[1]  # what the derivative divides by
+        return named
 
 
 def _reshape_reduced_dims(grad, shape, dims, keepdim):
@@ -419,18 +435,21 @@ def _extreme(name, node_full, node_dim, result_type, input, dim, keepdim, other)
     return result_type(values, indices)
 
 
+@accepts_numpy_names
 def max(input, dim=None, keepdim=False, *, other=None):
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)`` along dim;
     ``max(x, other)``: the element-wise maximum of two tensors."""
     return _extreme("max", MaxBackward1, MaxBackward0, _MaxResult, input, dim, keepdim, other)
 
 
+@accepts_numpy_names
 def min(input, dim=None, keepdim=False, *, other=None):
     """``min(x)``: the smallest value; ``min(x, dim)``: ``(values, indices)`` along dim;
     ``min(x, other)``: the element-wise minimum of two tensors."""
     return _extreme("min", MinBackward1, MinBackward0, _MinResult, input, dim, keepdim, other)
 
 
+@accepts_numpy_names
 def amax(input, dim=(), keepdim=False):
     """The largest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
     dims = _named_dims(dim, input._data.ndim)
@@ -438,6 +457,7 @@ def amax(input, dim=(), keepdim=False):
     return AmaxBackward0.apply(input, dims=dims, keepdim=keepdim)
 
 
+@accepts_numpy_names
 def amin(input, dim=(), keepdim=False):
     """The smallest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
     dims = _named_dims(dim, input._data.ndim)
@@ -461,11 +481,13 @@ def _arg_extreme(name, arg_function, input, dim, keepdim):
     return _wrap(np.asarray(arg_function(data, axis=dim, keepdims=keepdim), dtype=np.int64))
 
 
+@accepts_numpy_names
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest value (of the flattened tensor when ``dim`` is None); first of ties."""
     return _arg_extreme("argmax", np.argmax, input, dim, keepdim)
 
 
+@accepts_numpy_names
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest value (of the flattened tensor when ``dim`` is None); first of ties."""
     return _arg_extreme("argmin", np.argmin, input, dim, keepdim)
@@ -481,35 +503,14 @@ def _gradient_with_zeros(grad, a, dim):
 
 
 def _product_of_others(a, dim):
-    """others_i = Π_{j≠i} a_j along ``dim``, without dividing by a_i (so zeros are fine):
-    the product of the elements before i times the product of those after it."""
-    return _exclusive_products(a, dim, from_end=False) * _exclusive_products(a, dim, from_end=True)
-
-
-def _exclusive_products(a, dim, from_end):
-    """Π of the elements before each one along ``dim`` (after it, with ``from_end``).
-
-    A running product in log2(n) steps: shift by one, then repeatedly multiply by a copy
-    of itself shifted by 1, 2, 4, ... places (gaps filled with ones). Built from tensor
-    ops, so it can be differentiated again.
-    """
-
+    """others_i = Π_{j≠i} a_j along ``dim``, without dividing by a_i (so zeros are fine): the
+    running product of the elements before i times that of the elements after it, each a
+    cumprod of ``a`` shifted by one place (a one in front), as PyTorch computes it."""
     n = a.shape[dim]
-    if n == 0:
-        return a
-
-    def shifted(values, step):
-        gap = ones(tuple(step if d == dim else size for d, size in enumerate(a.shape)), dtype=a.dtype)
-        if from_end:
-            return cat([narrow(values, dim, step, n - step), gap], dim)
-        return cat([gap, narrow(values, dim, 0, n - step)], dim)
-
-    products = shifted(a, 1)  # products_i = the one element next to i
-    step = 1
-    while step < n:  # now products_i covers the 2·step elements next to i
-        products = products * shifted(products, step)
-        step *= 2
-    return products
+    one = ones(tuple(1 if d == dim else size for d, size in enumerate(a.shape)), dtype=a.dtype)
+    before = cat([one, narrow(a, dim, 0, n - 1)], dim).cumprod(dim)
+    after = cat([one, narrow(a, dim, 1, n - 1).flip(dim)], dim).cumprod(dim).flip(dim)
+    return before * after
 
 
 class ProdBackward0(Node):
@@ -567,6 +568,7 @@ class ProdBackward1(Node):
         return _gradient_with_zeros(grad, a, ctx.dim)
 
 
+@accepts_numpy_names
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product of all elements, or along one ``dim``; correct gradients with zeros."""
     dtype = _numpy_dtype(dtype)
@@ -791,12 +793,14 @@ def _spread(name, node, input, dim, unbiased, keepdim, correction):
                       all_dims=dim is None or input._data.ndim == 0)
 
 
+@accepts_numpy_names
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The variance over ``dim`` (all elements by default), divided by n - 1 unless
     ``unbiased=False`` (n) or ``correction=c`` (n - c)."""
     return _spread("var", VarBackward0, input, dim, unbiased, keepdim, correction)
 
 
+@accepts_numpy_names
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation, √var, with the same arguments as ``var``."""
     return _spread("std", StdBackward0, input, dim, unbiased, keepdim, correction)
@@ -937,6 +941,7 @@ class LogSoftmaxBackwardDataBackward0(Node):
                 -grad.sum(ctx.dim, keepdim=True) * y.exp() * grad_output if needs_y else None)
 
 
+@accepts_numpy_names
 def logsumexp(input, dim, keepdim=False):
     """log Σ exp(x) over ``dim``, computed without overflow (log of the softmax denominator)."""
     if dim is None:
@@ -957,12 +962,14 @@ def _softmax_input(name, input, dim, dtype):
     return input, _single_dim(name, dim, input._data.ndim)
 
 
+@accepts_numpy_names
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / Σ exp(x) along ``dim``: positive values that add up to 1 (no overflow)."""
     input, dim = _softmax_input("softmax", input, dim, dtype)
     return SoftmaxBackward0.apply(input, dim=dim)
 
 
+@accepts_numpy_names
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along ``dim``: the log of the softmax, computed stably."""
     input, dim = _softmax_input("log_softmax", input, dim, dtype)

@@ -19,6 +19,8 @@ from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor
 from .copy import clone
+from .numpy_names import accepts_numpy_names
+from .out import into_out
 from .strides import (
     as_view, contiguous_format, element_strides, expand_strides, reshaped, view_strides,
 )
@@ -190,6 +192,25 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
+def unflatten(input, dim, sizes):
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1): always a view."""
+    shape = input._data.shape
+    dim = normalize_dim(dim, len(shape))
+    sizes = list(_int_sequence((sizes,), "unflatten", "sizes", position=2))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = math.prod(size for size in sizes if size != -1)
+    fits = known == shape[dim] if -1 not in sizes else known > 0 and shape[dim] % known == 0
+    if not fits:
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of "
+                           f"dim {dim} ({shape[dim]}) in the input tensor")
+    if -1 in sizes:
+        sizes[sizes.index(-1)] = shape[dim] // known
+    return view(input, shape[:dim] + tuple(sizes) + shape[dim + 1:])
+
+
 # ------------------------------------------------------- reordering dimensions
 class TBackward0(Node):
     """``a.t()``: rows become columns (0-d and 1-d tensors are returned unchanged)."""
@@ -258,6 +279,8 @@ class PermuteBackward0(Node):
 
 def permute(input, *dims):
     """Reorder all dimensions: ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _int_sequence(dims, "permute", "dims")
     ndim = input._data.ndim
     if len(dims) != ndim:
@@ -421,10 +444,21 @@ class RepeatBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        # Read the output as (tile, element) pairs per dimension and add the tiles up.
-        pairs = [size for pair in zip(ctx.repeats, ctx.padded) for size in pair]
-        grad = grad_output.reshape(pairs).sum(dim=tuple(range(0, len(pairs), 2)))
-        return grad if grad.shape == ctx.input_shape else grad.reshape(ctx.input_shape)
+        if 0 in ctx.repeats:
+            return grad_output.new_zeros(ctx.input_shape)
+        # The leading dimensions repeat added are summed away one by one; then each repeated
+        # dimension is read as (tile, element) and the tiles added up, in one reshape and one
+        # sum (none at all where every repeat is 1), as PyTorch's repeat_backward does
+        grad, added = grad_output, len(ctx.repeats) - len(ctx.input_shape)
+        for _ in range(added):
+            grad = grad.sum(0)
+        sizes, tile_dims = [], []
+        for repeat, size in zip(ctx.repeats[added:], ctx.input_shape):
+            if repeat != 1:
+                tile_dims.append(len(sizes))
+                sizes.append(repeat)
+            sizes.append(size)
+        return grad.reshape(sizes).sum(tile_dims) if tile_dims else grad
 
 
 def repeat(input, *repeats):
@@ -617,8 +651,11 @@ def _check_sequence(name, tensors):
                             f"but found element of type {type(item).__name__} at pos {i}")
 
 
-def cat(tensors, dim=0):
+@accepts_numpy_names
+def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dimension (sizes must match elsewhere)."""
+    if out is not None:
+        return into_out("cat", out, cat, tensors, dim)
     _check_sequence("cat", tensors)
     joined = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or list(tensors[:1])
     reference = joined[0]._data.shape
@@ -640,8 +677,11 @@ def cat(tensors, dim=0):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0):
+@accepts_numpy_names
+def stack(tensors, dim=0, *, out=None):
     """Join same-shaped tensors along a new dimension."""
+    if out is not None:
+        return into_out("stack", out, stack, tensors, dim)
     _check_sequence("stack", tensors)
     reference = tensors[0]._data.shape
     for i, item in enumerate(tensors):

@@ -34,6 +34,8 @@ import numpy as np
 class memory_format:
     """``torch.contiguous_format`` / ``torch.preserve_format``: the layout a copy asks for."""
 
+    __module__ = "gradlab"  # <class 'gradlab.memory_format'>, as torch.memory_format
+
     def __init__(self, name):
         self._name = name
 
@@ -48,6 +50,25 @@ preserve_format = memory_format("preserve_format")
 def element_strides(array):
     """The array's strides counted in elements (NumPy counts bytes)."""
     return tuple(step // array.itemsize for step in array.strides)
+
+
+def _memory_start(array):
+    """The array that owns ``array``'s memory (NumPy's ``.base`` chain, through ``as_strided``'s
+    wrapper objects)."""
+    owner, base = array, array.base
+    while base is not None:
+        if isinstance(base, np.ndarray):
+            owner = base
+        base = getattr(base, "base", None)
+    return owner
+
+
+def storage_offset(array):
+    """How many elements into its memory ``array``'s first element lies (PyTorch's
+    ``storage_offset()``: 0 for a new tensor, 3 for ``x[1:]`` of a 1-d ``x`` … of rows of 3)."""
+    owner = _memory_start(array)
+    start = owner.__array_interface__["data"][0]
+    return (array.__array_interface__["data"][0] - start) // array.itemsize
 
 
 # ------------------------------------------------------------------ views

@@ -113,17 +113,29 @@ def check_overlap(target, source, full_ok=True):
         )
 
 
-def writable(tensor):
+def writable(tensor, same_everywhere=False):
     """``tensor``'s memory, writable. NumPy marks every view of an expanded array read-only;
-    PyTorch refuses a write only when two elements are one (an expanded dimension)."""
+    PyTorch refuses a write only when two elements are one (an expanded dimension), unless
+    they all get the same value (``same_everywhere``: fill_, zero_)."""
     array, owner = tensor._data, tensor._memory_owner
-    if owner is None or not owner._data.flags.writeable or \
-            any(n > 1 and step == 0 for n, step in zip(array.shape, array.strides)):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation."
-        )
+    if owner is None or not owner._data.flags.writeable:
+        raise _repeated_elements_error()
+    if not same_everywhere:
+        refuse_repeated_elements(array)
     return _strided(owner._data, *geometry(array, owner._data))
+
+
+def refuse_repeated_elements(array):
+    """PyTorch's refusal to write into memory where two elements are one (an expanded dim)."""
+    if any(n > 1 and step == 0 for n, step in zip(array.shape, array.strides)):
+        raise _repeated_elements_error()
+
+
+def _repeated_elements_error():
+    return RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers to a "
+        "single memory location. Please clone() the tensor before performing the operation."
+    )
 
 
 # ------------------------------------------------------------------- the nodes

@@ -196,12 +196,11 @@ class Optimizer:
 
 
 def _cast_state(param, name, value):
-    """A copy of a saved state tensor, in the parameter's dtype ('step' keeps its own)."""
-    if not isinstance(value, Tensor):
+    """A saved state tensor in the parameter's dtype ('step' keeps its own). As in PyTorch,
+    a tensor already of that dtype is not copied: the loaded optimizer shares it with the dict."""
+    if not isinstance(value, Tensor) or name == "step" or not param.is_floating_point():
         return value
-    if name != "step" and param.is_floating_point():
-        value = value.to(param.dtype)
-    return value.clone()
+    return value.to(param.dtype)
 
 
 def _typename(value):

@@ -1,4 +1,5 @@
-"""2-d pooling: ``MaxPool2d`` (the largest value in each window) and ``AvgPool2d`` (the mean)."""
+"""Pooling: ``MaxPool2d`` (the largest value in each window) and ``AvgPool2d`` (the mean), and
+the adaptive forms, which are given the output size instead of the window."""
 from .. import functional as F
 from .module import Module
 
@@ -44,3 +45,50 @@ class AvgPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AdaptiveAvgPool(Module):
+    """Pooling to a fixed ``output_size`` (int, or a tuple whose None entries keep the input's
+    size), whatever the input's size."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class _AdaptiveMaxPool(_AdaptiveAvgPool):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPool):
+    """The mean of each of ``output_size`` windows of the last dimension."""
+
+    def forward(self, input):
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPool):
+    """The mean of each of ``output_size`` windows of the last two dimensions;
+    ``AdaptiveAvgPool2d(1)`` is global average pooling."""
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """The largest value of each of ``output_size`` windows of the last dimension."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """The largest value of each of ``output_size`` windows of the last two dimensions."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
