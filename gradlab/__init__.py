@@ -11,7 +11,7 @@ magic (run a cell and draw the graph it built) and ``%grad_fn EXPR``.
 # at its end; every other module imports what it needs at its top. So the package
 # starts here, from tensor.py.
 from .tensor import Tensor
-from . import autograd, cuda, dtypes
+from . import accelerator, autograd, cuda, dtypes
 from .autograd.grad_mode import (
     enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
 )

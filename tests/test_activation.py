@@ -188,3 +188,47 @@ def test_dropout_keeps_dtype_and_inplace():
 def test_dropout_probability_out_of_range(p):
     compare_with_torch(lambda lib, x: lib.nn.functional.dropout(x, p), double(3), raises=ValueError,
                        match="dropout probability has to be between 0 and 1, but got")
+
+
+# ============================================================ channel dropout
+def test_dropout2d_zeros_whole_channels_with_a_scaled_mask(torch):
+    for lib, fn in ((torch, torch.nn.functional), (gradlab, F)):
+        x = lib.ones(40, 50, 3, 2, requires_grad=True)
+        out = fn.dropout2d(x, 0.2)
+        assert out.grad_fn.name() == "MulBackward0"
+        assert out.grad_fn.next_functions[0][0].variable is x and out.grad_fn.next_functions[1] == (None, 0)
+        values = out.detach().numpy().reshape(40, 50, 6)
+        assert np.all((values == 0).all(-1) | (values == np.float32(1 / 0.8)).all(-1))
+        assert abs((values[..., 0] == 0).mean() - 0.2) < 0.03
+        out.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy().reshape(40, 50, 6), values)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (3, 4)])
+def test_dropout2d_warns_for_other_shapes_like_torch(torch, shape):
+    messages = []
+    for lib, fn in ((torch, torch.nn.functional), (gradlab, F)):
+        with pytest.warns(UserWarning) as caught:
+            fn.dropout2d(lib.ones(*shape), 0.5)
+        messages.append([str(w.message) for w in caught])
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("p,training", [(0.0, True), (0.5, False)])
+def test_channel_dropout_returns_the_input_itself_when_it_does_nothing(torch, p, training):
+    for lib, fn in ((torch, torch.nn.functional), (gradlab, F)):
+        x = lib.ones(2, 3, 4, requires_grad=True)
+        assert fn.dropout1d(x, p, training=training) is x
+        assert fn.dropout2d(x[None], p, training=training) is not None
+
+
+def test_channel_dropout_with_p_one_and_unbatched_dropout1d_like_torch():
+    compare_with_torch(lambda lib, x: lib.nn.functional.dropout2d(x, 1.0), double(2, 3, 4, 4))
+    compare_with_torch(lambda lib, x: lib.nn.functional.dropout1d(x, 1.0), double(3, 4))
+
+
+def test_channel_dropout_errors_like_torch():
+    compare_with_torch(lambda lib, x: lib.nn.functional.dropout1d(x, 0.5), double(2, 3, 4, 4),
+                       raises=RuntimeError, match="dropout1d: Expected 2D or 3D input")
+    compare_with_torch(lambda lib, x: lib.nn.functional.dropout2d(x, 1.5), double(2, 3, 4, 4),
+                       raises=ValueError, match="dropout probability has to be between 0 and 1")

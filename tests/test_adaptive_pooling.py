@@ -110,3 +110,10 @@ def test_errors_match_torch(call, shape, dtype, error, message):
     array = double(*shape) if dtype == "f" else np.ones(shape, dtype=np.int64)
     compare_with_torch(lambda lib, x: eval("lib.nn.functional." + call), array, raises=error,
                        match=message)
+
+
+@pytest.mark.parametrize("upstream_requires_grad", [True, False], ids=["upstream", "constant"])
+def test_adaptive_max_pool2d_double_backward_graph_matches_torch(upstream_requires_grad):
+    function = gradient_of(lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (2, 3)),
+                           upstream_requires_grad)
+    compare_with_torch(function, double(2, 2, 5, 4))

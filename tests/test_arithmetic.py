@@ -324,3 +324,26 @@ ERRORS = [
 def test_errors_mean_what_torch_means(code, error, hint):
     ours = compare_with_torch(lambda lib: eval(code, {"torch": lib}), raises=error, reworded=True)
     assert hint in str(ours) and "ufunc" not in str(ours)
+
+
+# ------------------------------------------ parity details found by the differential fuzz
+@pytest.mark.parametrize("exponent", [3, -2, -0.5, 0.5, 2, 1.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_powers_give_torchs_bits_and_its_values_at_minus_inf(torch, exponent, dtype):
+    """x ** 3, x ** -2 and x ** -0.5 are computed as PyTorch computes them (products, rsqrt):
+    the same last bit, and (-inf) ** -0.5 is NaN."""
+    values = np.concatenate([np.random.default_rng(0).standard_normal(2000) * 10,
+                             [-np.inf, np.inf, 0.0, -0.0, np.nan]]).astype(dtype)
+    theirs = (torch.from_numpy(values) ** exponent).numpy()
+    mine = (gradlab.from_numpy(values) ** exponent).numpy()
+    if exponent in (3, -2, -0.5, 2):
+        np.testing.assert_array_equal(mine, theirs)
+    else:  # pow itself: NumPy's and PyTorch's libm may differ in the last bit
+        np.testing.assert_allclose(mine, theirs, rtol=4 * np.finfo(dtype).eps)
+
+
+def test_minus_inf_to_a_tensor_half_is_ieee_pow_as_torch():
+    values = np.array([-np.inf, 4.0, 0.0])
+    for exponent in (0.5, -0.5, 1.5, 0.25, -1.5):
+        compare_with_torch(lambda lib, x: x ** exponent, values)
+        compare_with_torch(lambda lib, x, e: x ** e, values, np.array(exponent))

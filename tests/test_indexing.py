@@ -428,3 +428,33 @@ def test_a_mask_takes_a_one_element_value_of_another_dtype(torch):
     compare_with_torch(write, np.array([0.5, -1.0, 2.0], dtype=np.float32), double(), second_order=True)
     compare_with_torch(lambda m, x, v: (x * 1).__setitem__([0, 1], v), np.ones(3, np.float32), double(),
                        raises=RuntimeError, match="Index put requires the source and destination dtypes match")
+
+
+# ------------------------------------------ parity details found by the differential fuzz
+@pytest.mark.parametrize("shape, dim, index", [((2, 3), 1, [0, -1]), ((2, 3, 4), 1, [5]),
+                                               ((2, 3), 0, [-1]), ((3,), 0, [3])])
+def test_index_select_out_of_range_error_as_torch(shape, dim, index):
+    # PyTorch's CPU kernel along dim 1 says it in its own words, with RuntimeError
+    compare_with_torch(lambda lib, x: x.index_select(dim, lib.tensor(index)), np.zeros(shape),
+                       raises=Exception)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib, x: x[lib.tensor([0, 2, 2])], lambda lib, x: x[x > 0], lambda lib, x: x[True],
+    lambda lib, x: x.index_select(0, lib.tensor([1, 1])), lambda lib, x: x[1:],
+], ids=["index", "mask", "true", "index_select", "slice"])
+def test_a_backward_after_the_graph_was_freed_as_torch(torch, make):
+    """Nodes that keep index tensors refuse a second backward once the first freed them;
+    a slice keeps nothing and runs again, in both libraries."""
+    outcomes = []
+    for lib in (torch, gradlab):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = make(lib, x)
+        y.sum().backward()
+        try:
+            y.sum().backward()
+            outcomes.append("ran")
+        except RuntimeError as error:
+            assert "second time" in str(error)
+            outcomes.append("refused")
+    assert outcomes[0] == outcomes[1]

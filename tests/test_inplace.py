@@ -316,3 +316,34 @@ def test_exp_in_place_bumps_the_version_and_a_later_change_breaks_backward():
     y.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+# ------------------------------------------ parity details found by the differential fuzz
+@pytest.mark.parametrize("write", [
+    lambda lib, e, x: e.fill_(2.0), lambda lib, e, x: e.zero_(),
+    lambda lib, e, x: e.copy_(x.expand(3, 2)), lambda lib, e, x: e.copy_(e),
+    lambda lib, e, x: e.copy_(lib.ones(3, 2)), lambda lib, e, x: e.add_(1),
+    lambda lib, e, x: e.fill_(lib.tensor(3.0)),
+], ids=["fill_", "zero_", "copy_-same-memory", "copy_-itself", "copy_-other", "add_", "fill_-tensor"])
+def test_writes_into_an_expanded_tensor_as_torch(torch, write):
+    """PyTorch writes one value into every element (fill_, zero_) or a tensor's own memory onto
+    itself even where elements share memory; anything else there is refused."""
+    outcomes = []
+    for lib in (torch, gradlab):
+        x = lib.tensor([1.0, 2.0])
+        try:
+            write(lib, x.expand(3, 2), x)
+            outcomes.append((x.tolist(), x._version))
+        except RuntimeError as error:
+            assert "more than one element of the written-to tensor" in str(error)
+            outcomes.append("refused")
+    assert outcomes[0] == outcomes[1]
+
+
+def test_backward_through_a_write_into_an_expanded_view_is_refused_as_torch(torch):
+    for lib in (torch, gradlab):
+        w = lib.tensor([2.0, 3.0], requires_grad=True)
+        x = w * 1
+        x.expand(3, 2).zero_()
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+            x.sum().backward()

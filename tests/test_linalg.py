@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import gradlab
 from gradlab.autograd import gradcheck, gradgradcheck
-from helpers import compare_with_torch, graph_edges
+from helpers import compare_with_torch, double, graph_edges
 
 
 # ------------------------------------------------------------------ helpers
@@ -339,3 +339,42 @@ def test_matmul_with_a_list_is_a_type_error():
 def test_module_functions_are_exported():
     for name in ("matmul", "mm", "mv", "dot", "bmm", "outer", "ger"):
         assert callable(getattr(gradlab, name))
+
+
+# ------------------------------------------ parity details found by the differential fuzz
+@pytest.mark.parametrize("product", [
+    lambda x, w: x.mm(w), lambda x, w: x @ w, lambda x, w: x[0].dot(w[:, 0]),
+    lambda x, w: x.mv(w[:, 0]), lambda x, w: x.unsqueeze(0).bmm(w.unsqueeze(0)),
+], ids=["mm", "matmul", "dot", "mv", "bmm"])
+def test_an_operand_is_kept_only_when_the_other_gradient_needs_it(torch, product):
+    """Changing the weight in place after x @ w, with x not requiring grad, does not break
+    backward: w's gradient needs x, not w (PyTorch saves only x)."""
+    for lib in (torch, gradlab):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        w = lib.tensor([[0.5, 1.5], [2.0, 3.0]], requires_grad=True).clone()
+        y = product(x, w)
+        w.add_(1)
+        y.sum().backward()  # no "modified by an inplace operation"
+
+
+def test_vector_at_matrix_differentiates_twice_through_unsqueeze(torch):
+    compare_with_torch(lambda lib, v, m: v @ m, double(3), double(3, 4), second_order=True)
+    for lib in (torch, gradlab):
+        v = lib.tensor(double(3), requires_grad=True)
+        m = lib.tensor(double(3, 4))
+        (g,) = lib.autograd.grad(((v @ m) ** 2).sum(), v, create_graph=True)
+        assert "UnsqueezeBackward0" in repr(graph_edges(g.grad_fn))
+
+
+def test_a_view_written_through_another_view_folds_as_torch(torch):
+    """The fold decision reads requires_grad as it is now (a view whose base was written in place
+    with a value that requires grad), so the graph is PyTorch's CloneBackward0 of TBackward."""
+    names = []
+    for lib in (torch, gradlab):
+        x6 = lib.tensor([[-1.0], [1.9], [0.5]], dtype=lib.float64, requires_grad=True)
+        with lib.no_grad():
+            base = lib.zeros(3, 3, dtype=lib.float64)
+        view = base[1:]
+        view.transpose(0, -1).add_(x6, alpha=2)
+        names.append(graph_edges((view @ lib.ones(2, 3, 3, dtype=lib.float64)).grad_fn)[0])
+    assert names[0] == names[1] == "CloneBackward0"

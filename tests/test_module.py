@@ -513,3 +513,143 @@ def test_errors_name_the_layer_that_failed():
     with pytest.raises(RuntimeError) as info:
         gradlab.nn.Conv2d(3, 16, 3)(gradlab.ones(2, 4, 8, 8))
     assert "Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1))" in info.value.__notes__[0]
+
+
+# ------------------------------------------- more layers (issue 11: the courses' layers)
+_MORE_ARCHITECTURES = [
+    lambda nn: nn.Sequential(nn.SiLU(), nn.Mish(), nn.Softplus(), nn.Softplus(beta=2, threshold=10),
+                             nn.LogSigmoid(), nn.ELU(), nn.ELU(0.5, True), nn.SELU(), nn.CELU(2.0),
+                             nn.ReLU6(), nn.ReLU6(True), nn.Hardtanh(), nn.Hardtanh(-2, 2, True),
+                             nn.Threshold(0.1, 20), nn.Softmin(dim=1), nn.PReLU(), nn.PReLU(3, 0.1),
+                             nn.SiLU(inplace=True), nn.Softmax(dim=1), nn.LogSoftmax(dim=1)),
+    lambda nn: nn.Sequential(nn.AdaptiveAvgPool2d((None, 3)), nn.AdaptiveAvgPool2d(1),
+                             nn.AdaptiveAvgPool1d(2), nn.AdaptiveMaxPool2d((2, 2)),
+                             nn.AdaptiveMaxPool1d(3, return_indices=True), nn.Dropout2d(),
+                             nn.Dropout1d(0.2, True), nn.Unflatten(1, (2, 2)),
+                             nn.CosineSimilarity(), nn.PairwiseDistance()),
+    lambda nn: nn.Sequential(nn.SmoothL1Loss(), nn.SmoothL1Loss(beta=0.5), nn.HuberLoss(delta=2.0),
+                             nn.KLDivLoss(reduction="batchmean", log_target=True)),
+    lambda nn: nn.ModuleDict({"encoder": nn.Linear(2, 3), "act": nn.ReLU(),
+                              "head": nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())}),
+    lambda nn: nn.ModuleDict(),
+]
+
+
+@pytest.mark.parametrize("make", _MORE_ARCHITECTURES)
+def test_more_reprs_match_pytorch(torch, make):
+    assert repr(make(nn)) == repr(make(torch.nn))
+
+
+def test_parameter_list_and_dict_match_pytorch(torch):
+    results = []
+    for lib in (gradlab, torch):
+        class Model(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weights = lib.nn.ParameterList(
+                    [lib.nn.Parameter(lib.ones(3)), lib.zeros(2, 2, dtype=lib.float64)])
+                self.weights.append(lib.ones(1))
+                self.named = lib.nn.ParameterDict({"scale": lib.nn.Parameter(lib.ones(2))})
+                self.named["shift"] = lib.zeros(2)
+                self.single = lib.nn.ParameterDict({"only": lib.nn.Parameter(lib.ones(1))})
+
+        model = Model()
+        assert all(type(p).__name__ == "Parameter" for p in model.weights)
+        assert len(model.weights) == 3 and len(model.named) == 2 and "scale" in model.named
+        assert list(model.named.keys()) == ["scale", "shift"]
+        results.append((repr(model), [n for n, _ in model.named_parameters()],
+                        list(model.state_dict()), repr(lib.nn.ParameterList()),
+                        repr(lib.nn.ParameterDict()), len(model.weights[1:])))
+    assert results[0] == results[1]
+
+
+def test_module_dict_behaves_like_pytorch(torch):
+    results = []
+    for lib in (gradlab, torch):
+        layers = lib.nn.ModuleDict({"a": lib.nn.Linear(2, 2)})
+        layers["b"] = lib.nn.ReLU()
+        layers.update([("c", lib.nn.Tanh())])
+        assert "b" in layers and len(layers) == 3 and list(layers) == ["a", "b", "c"]
+        popped = layers.pop("b")
+        with pytest.raises(KeyError):
+            layers["zz"]
+        with pytest.raises(TypeError, match="int is not a Module subclass"):
+            layers["d"] = 1
+        results.append((type(popped).__name__, list(layers.keys()), list(layers.state_dict()),
+                        [n for n, _ in layers.named_children()]))
+    assert results[0] == results[1]
+
+
+def test_prelu_parameter_names_and_init_match_pytorch(torch):
+    for make in (lambda nn: nn.PReLU(), lambda nn: nn.PReLU(3, init=0.1)):
+        ours, theirs = make(nn), make(torch.nn)
+        assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+        np.testing.assert_array_equal(ours.weight.detach().numpy(), theirs.weight.detach().numpy())
+
+
+_MORE_IMAGES = _R.standard_normal((2, 3, 7, 6)).astype(np.float32)
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (lambda nn: nn.SiLU(), [_X]), (lambda nn: nn.Mish(), [_X]), (lambda nn: nn.Softplus(2, 1), [_X]),
+    (lambda nn: nn.LogSigmoid(), [_X]), (lambda nn: nn.ELU(0.7), [_X]), (lambda nn: nn.SELU(), [_X]),
+    (lambda nn: nn.CELU(1.5), [_X]), (lambda nn: nn.ReLU6(), [_X * 4]),
+    (lambda nn: nn.Hardtanh(-0.5, 0.5), [_X]), (lambda nn: nn.Threshold(0.1, -2.0), [_X]),
+    (lambda nn: nn.Softmin(dim=1), [_X]), (lambda nn: nn.PReLU(), [_X]),
+    (lambda nn: nn.PReLU(3), [_MORE_IMAGES]), (lambda nn: nn.AdaptiveAvgPool2d((3, 4)), [_MORE_IMAGES]),
+    (lambda nn: nn.AdaptiveAvgPool2d(1), [_MORE_IMAGES]),
+    (lambda nn: nn.AdaptiveMaxPool2d(2), [_MORE_IMAGES]),
+    (lambda nn: nn.AdaptiveAvgPool1d(4), [_MORE_IMAGES[0]]),
+    (lambda nn: nn.Unflatten(1, (2, 3)), [_X]),
+    (lambda nn: nn.Sequential(nn.Conv2d(3, 4, 3), nn.SiLU(), nn.AdaptiveAvgPool2d((1, 1)),
+                              nn.Flatten(), nn.Linear(4, 2)), [_MORE_IMAGES]),
+])
+def test_more_layers_match_pytorch(torch, make, inputs):
+    _compare(torch, make, inputs)
+
+
+@pytest.mark.parametrize("make, inputs", [
+    (lambda nn: nn.SmoothL1Loss(), [_LOGITS, _PROBS]),
+    (lambda nn: nn.SmoothL1Loss(reduction="sum", beta=0.3), [_LOGITS, _PROBS]),
+    (lambda nn: nn.HuberLoss(delta=0.5), [_LOGITS, _PROBS]),
+    (lambda nn: nn.HuberLoss(reduction="none"), [_LOGITS, _PROBS]),
+    (lambda nn: nn.KLDivLoss(reduction="batchmean"), [np.log(_PROBS), _PROBS]),
+    (lambda nn: nn.KLDivLoss(reduction="sum", log_target=True), [np.log(_PROBS), np.log(_PROBS)]),
+    (lambda nn: nn.L1Loss(reduction="none"), [_LOGITS, _PROBS]),
+    (lambda nn: nn.BCELoss(weight=_tensor_of(nn, _PROBS[0])), [_PROBS, _BINARY]),
+    (lambda nn: nn.BCELoss(weight=_tensor_of(nn, _PROBS[0]), reduction="sum"), [_PROBS, _BINARY]),
+])
+def test_more_losses_match_pytorch(torch, make, inputs):
+    _compare(torch, make, inputs)
+
+
+def _tensor_of(nn, array):
+    """A tensor of the library ``nn`` belongs to (gradlab.nn or torch.nn)."""
+    import sys
+
+    return sys.modules[nn.__name__.rsplit(".", 1)[0]].tensor(array)
+
+
+def test_channel_dropout_modules_zero_whole_channels_and_are_the_identity_in_eval():
+    gradlab.manual_seed(0)
+    layer = nn.Dropout2d(0.5)
+    out = layer(gradlab.ones(8, 16, 3, 3)).numpy()
+    per_channel = out.reshape(8, 16, 9)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
+    layer.eval()
+    x = gradlab.ones(2, 3, 4, 4)
+    assert layer(x) is x
+    out = nn.Dropout1d(0.5)(gradlab.ones(4, 8, 5)).numpy()
+    assert np.all((out == 0).all(-1) | (out == 2).all(-1))
+    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
+        nn.Dropout2d(2)
+
+
+def test_unflatten_constructor_errors_match_pytorch(torch):
+    for args in ((1, 2), (1, (2.0, 2))):
+        messages = []
+        for lib in (nn, torch.nn):
+            with pytest.raises(TypeError) as info:
+                lib.Unflatten(*args)
+            messages.append(str(info.value))
+        assert messages[0] == messages[1]

@@ -214,3 +214,22 @@ def test_no_numpy_traceback_from_functional_errors():
             with pytest.raises(RuntimeError) as info:
                 call()
             assert "numpy" not in str(info.value).lower()
+
+
+def test_signatures_of_the_course_layers_match_pytorch(torch):
+    import inspect
+
+    for name in ("silu", "mish", "elu", "selu", "celu", "hardtanh", "relu6", "threshold",
+                 "softmin", "normalize", "smooth_l1_loss", "huber_loss", "kl_div", "dropout1d",
+                 "dropout2d", "adaptive_avg_pool2d"):
+        theirs = inspect.signature(getattr(torch.nn.functional, name))
+        mine = inspect.signature(getattr(F, name))
+        assert [(p.name, p.default) for p in mine.parameters.values()] == \
+            [(p.name, p.default) for p in theirs.parameters.values()], name
+
+
+def test_softmin_matches_torch_and_warns_without_dim(torch):
+    compare_with_torch(lambda lib, x: lib.nn.functional.softmin(x, dim=1), double(3, 4),
+                       second_order=True)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmin"):
+        F.softmin(gradlab.ones(2, 3))

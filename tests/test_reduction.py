@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import gradlab
 from gradlab.autograd import gradcheck, gradgradcheck
-from helpers import compare_with_torch, gradient_of, nonfinite_upstream
+from helpers import compare_with_torch, gradient_of, graph_edges, nonfinite_upstream
 
 
 # ------------------------------------------------------------------ helpers
@@ -563,3 +563,29 @@ def test_naming_dim_twice_says_so_as_torch_does():
     error = compare_with_torch(lambda lib, x: lib.sum(x, dim=0, axis=1), np.ones((2, 2)),
                                raises=TypeError)
     assert "unexpected keyword argument 'axis'" in str(error)
+
+
+# ------------------------------------------ parity details found by the differential fuzz
+@pytest.mark.parametrize("op", ["amax", "amin"])
+def test_amax_counts_ties_at_backward_time_as_torch(torch, op):
+    """The ties are counted when backward runs: an input changed through .data since forward
+    (no version counter sees it) gives PyTorch's NaN (0 / 0), not a stale count."""
+    grads = []
+    for lib in (torch, gradlab):
+        x = lib.tensor([[1.0, 5.0], [5.0, 2.0]], requires_grad=True)
+        y = getattr(x, op)()
+        x.data.add_(1)
+        y.backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_prod_with_zeros_differentiates_twice_through_cumprod(torch, dim):
+    a = np.array([[1.5, 0.0, 2.0], [3.0, -1.0, 0.0], [0.0, 0.0, 2.0]])
+    compare_with_torch(lambda lib, x: x.prod() if dim is None else x.prod(dim), a, second_order=True)
+    for lib in (torch, gradlab):
+        x = lib.tensor(a, requires_grad=True)
+        y = x.prod() if dim is None else x.prod(dim)
+        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        assert "CumprodBackward0" in repr(graph_edges(g.grad_fn))

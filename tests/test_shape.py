@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradlab
-from helpers import check_gradients, compare_with_torch, double, gradient_of
+from helpers import check_gradients, compare_with_torch, double, gradient_of, graph_edges
 
 
 # ------------------------------------------------------------ reshape / view
@@ -423,3 +423,22 @@ def test_permute_then_reshape_matches_torch(case):
     target = (int(np.prod(permuted[:split_at])), -1)
     compare_with_torch(lambda m, x: x.permute(dims).reshape(target), double(*shape))
     compare_with_torch(lambda m, x: x.reshape(-1).view(shape), double(*shape))
+
+
+# ------------------------------------------ parity details found by the differential fuzz
+@pytest.mark.parametrize("shape, repeats", [((2, 3), (1, 1)), ((2, 3), (1, 1, 2, 1)), ((3,), (2,)),
+                                            ((2, 3), (2, 3)), ((2, 3), (3, 1, 1)), ((2, 3), (0, 1))])
+def test_repeat_differentiates_twice_with_torchs_graph(torch, shape, repeats):
+    compare_with_torch(lambda lib, x: x.repeat(*repeats), double(*shape), second_order=True)
+    graphs = []
+    for lib in (torch, gradlab):
+        x = lib.tensor(double(*shape), requires_grad=True)
+        (g,) = lib.autograd.grad((x.repeat(*repeats) ** 2).sum(), x, create_graph=True)
+        graphs.append(graph_edges(g.grad_fn))
+    assert graphs[0] == graphs[1]
+
+
+def test_permute_with_no_dims_is_a_type_error_as_torch():
+    compare_with_torch(lambda lib, x: x.permute(), double(), raises=TypeError)
+    compare_with_torch(lambda lib, x: lib.permute(x), double(), raises=TypeError)
+    assert gradlab.zeros(()).permute(()).shape == ()

@@ -1,5 +1,7 @@
 """Activations that ``torch.nn.functional`` adds to the element-wise ones of
-``pointwise`` (relu, sigmoid, tanh live there): leaky_relu, gelu, and dropout.
+``pointwise`` (relu, sigmoid, tanh live there): leaky_relu, gelu, and dropout (of elements,
+or of whole channels: dropout1d, dropout2d).  More activations: smooth_activation.py
+(silu, mish, softplus, elu, ...) and piecewise_activation.py (hardtanh, threshold, prelu).
 
 GELU weighs its input by the probability that a standard normal variable is
 smaller: gelu(x) = x·Φ(x).  Its derivative Φ(x) + x·φ(x) is itself an op
@@ -8,7 +10,8 @@ smaller: gelu(x) = x·Φ(x).  Its derivative Φ(x) + x·φ(x) is itself an op
 
 Dropout has no node of its own: on the CPU PyTorch multiplies the input by a
 random mask of 0 and 1/(1-p), so its grad_fn is ``MulBackward0`` — and so is
-gradlab's.
+gradlab's.  Channel dropout draws one mask entry per (sample, channel), of shape
+(N, C, 1, 1), which the multiplication broadcasts over the feature map.
 """
 import math
 import warnings

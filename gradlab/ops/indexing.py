@@ -609,10 +609,15 @@ def _fit_for_index_put(tensor, value, region_shape, plan):
 
 
 # ------------------------------------------------------ gather / index_select
+def _one_dim(array):
+    """A 0-d array read as a 1-element 1-d one, as gather and scatter read every 0-d tensor
+    (``a``, ``index`` or ``src``): ``zeros(10).scatter_(0, tensor(3), value=1)`` is one-hot."""
+    return array.reshape(1) if array.ndim == 0 else array
+
+
 def _gather_positions(index, dim):
-    """out[i][j][k] = a[i][index[i][j][k]][k] (dim=1) as a NumPy index into ``a``."""
-    if index.ndim == 0:  # a 0-d tensor: its one element
-        return ()
+    """out[i][j][k] = a[i][index[i][j][k]][k] (dim=1) as a NumPy index into ``a`` (``index``
+    and ``a`` at least 1-d)."""
     grid = list(np.ix_(*(np.arange(n) for n in index.shape)))
     grid[dim] = index
     return tuple(grid)
@@ -628,7 +633,7 @@ class GatherBackward0(Node):
     def forward(ctx, a, dim, index):
         ctx.dim, ctx.index = dim, index
         ctx.save_for_backward(a)  # only its shape is read, but PyTorch keeps a: changing it fails
-        return a[_gather_positions(index, dim)]
+        return _one_dim(a)[_gather_positions(_one_dim(index), dim)].reshape(index.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -646,9 +651,9 @@ class ScatterAddBackward0(Node):
     @staticmethod
     def forward(ctx, a, src, dim, index):
         ctx.dim, ctx.index = dim, index
-        out = a.copy()
-        np.add.at(out, _gather_positions(index, dim), src[tuple(slice(0, n) for n in index.shape)])
-        return out
+        out, index = _one_dim(a.copy()), _one_dim(index)
+        np.add.at(out, _gather_positions(index, dim), _one_dim(src)[tuple(slice(0, n) for n in index.shape)])
+        return out.reshape(a.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -667,9 +672,9 @@ class ScatterBackward0(Node):
     @staticmethod
     def forward(ctx, a, src, dim, index):
         ctx.dim, ctx.index = dim, index
-        out = a.copy()
-        out[_gather_positions(index, dim)] = src[tuple(slice(0, n) for n in index.shape)]
-        return out
+        out, index = _one_dim(a.copy()), _one_dim(index)
+        out[_gather_positions(index, dim)] = _one_dim(src)[tuple(slice(0, n) for n in index.shape)]
+        return out.reshape(a.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -688,9 +693,9 @@ class ScatterBackward1(Node):
     @staticmethod
     def forward(ctx, a, dim, index, value):
         ctx.dim, ctx.index = dim, index
-        out = a.copy()
-        out[_gather_positions(index, dim)] = value
-        return out
+        out = _one_dim(a.copy())
+        out[_gather_positions(_one_dim(index), dim)] = value
+        return out.reshape(a.shape)
 
     @staticmethod
     def backward(ctx, grad_output):
