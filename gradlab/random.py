@@ -390,6 +390,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         raise RuntimeError(
             "cannot sample n_sample > prob_dist.size(-1) samples without replacement "
             f"({num_samples} samples from {categories} categories; pass replacement=True)")
+    if categories == 0:  # no category to draw: PyTorch's message for an all-zero row
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     weights = input._data.reshape(-1, categories).astype(np.float64)
     if not np.all(np.isfinite(weights) & (weights >= 0)):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")

@@ -26,17 +26,7 @@ TIMEOUT = 600  # seconds for every script with one library
 
 # What gradlab lacks today for each script, the only place gradlab failures are excused.
 # Remove an entry when the API lands (the test then passes; strict=False keeps it quiet).
-GRADLAB_GAPS = {
-    "d2l_linear_regression_concise": "nn.LazyLinear missing",
-    "makemore_backprop_ninja": "bit-exact float32 rounding: torch's tanh backward kernel rounds differently from "
-                               "(1 - h**2) * dh, so cmp('hpreact', ...) prints exact: False with torch, True with gradlab",
-    "makemore_nn_module": "utils.data.RandomSampler(replacement=True, num_samples=...) raises NotImplementedError",
-    "makemore_transformer": "nn.ModuleDict missing",
-    "recipe_defining_a_neural_network": "nn.Dropout2d missing",
-    "tutorial_data_loading": "Tensor.scatter_(0, <0-dim index>, value=1) fills every entry instead of one",
-    "tutorial_finetuning_loop": "nn.AdaptiveAvgPool2d missing",
-    "tutorial_quickstart_training": "torch.accelerator (current_accelerator / is_available) missing",
-}
+GRADLAB_GAPS = {}  # script stem: the reason it cannot match yet (none left)
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:nan|inf)\b")

@@ -317,6 +317,16 @@ def test_gather_matches_torch(dim, index):
     check_gradients(lambda x: x.gather(dim, gradlab.tensor(index)), (3, 4), second_order=True)
 
 
+def test_gather_reads_a_zero_dim_index_or_input_as_one_element():
+    compare_with_torch(lambda m, x: x.gather(0, m.tensor(3)), double(5), second_order=True)
+    compare_with_torch(lambda m, x: m.gather(x, -1, m.tensor([0, 0])), np.float64(2.0), second_order=True)
+    compare_with_torch(lambda m, x: x.gather(0, m.tensor(0)), np.float64(2.0), second_order=True)
+    compare_with_torch(lambda m, x: x.gather(0, m.zeros(0, 1, 1, dtype=m.int64)), double(2, 3))
+    for index in (7, [[3]]):
+        compare_with_torch(lambda m, x: x.gather(0, m.tensor(index)), double(5), raises=RuntimeError)
+    compare_with_torch(lambda m, x: x.gather(1, m.tensor(0)), double(2, 3), raises=RuntimeError)
+
+
 @pytest.mark.parametrize("dim, index", [(0, [0, 2, 0]), (1, [3]), (-1, [1, 1, 0, 2]), (0, 1)])
 def test_index_select_matches_torch(dim, index):
     out = compare_with_torch(lambda m, x: x.index_select(dim, m.tensor(index)), double(3, 4))

@@ -79,3 +79,47 @@ def test_updating_a_parameter_in_place_needs_no_grad():
     with gradlab.no_grad():
         p.add_(1.0)
     assert p.item() == 2.0 and p.is_leaf
+
+
+# ------------------------------------------------------------------ UninitializedParameter
+def _outcome(lib, code):
+    try:
+        return "ok", repr(eval(code, {"torch": lib, "nn": lib.nn, "copy": copy, "pickle": pickle}))
+    except Exception as error:
+        return "error", error
+
+
+@pytest.mark.parametrize("code", [
+    "nn.UninitializedParameter()", "str(nn.UninitializedParameter())",
+    "nn.UninitializedParameter().requires_grad", "nn.UninitializedParameter(requires_grad=False).requires_grad",
+    "nn.UninitializedParameter().dtype", "nn.UninitializedParameter(dtype=torch.float64).dtype",
+    "nn.UninitializedParameter().device", "nn.UninitializedParameter().is_leaf",
+    "nn.UninitializedParameter().grad", "nn.UninitializedParameter().is_floating_point()",
+    "isinstance(nn.UninitializedParameter(), nn.Parameter)", "nn.parameter.is_lazy(nn.UninitializedParameter())",
+    "nn.parameter.is_lazy(nn.Parameter(torch.zeros(1)))",
+    "copy.deepcopy(nn.UninitializedParameter(dtype=torch.float64)).dtype",
+    "pickle.loads(pickle.dumps(nn.UninitializedParameter(dtype=torch.float64))).dtype",
+    "nn.UninitializedParameter().float()", "nn.UninitializedParameter().double().dtype",
+    "nn.UninitializedParameter().shape", "nn.UninitializedParameter().sum()",
+    "nn.UninitializedParameter().numel()", "nn.UninitializedParameter() + 1",
+    "nn.UninitializedParameter().requires_grad_(False)",
+    "nn.UninitializedParameter().cls_to_become.__name__",
+])
+def test_uninitialized_parameter_matches_torch(torch, code):
+    (kind, expected), (our_kind, ours) = _outcome(torch, code), _outcome(gradlab, code)
+    assert our_kind == kind, (expected, ours)
+    if kind == "ok":
+        assert ours.replace("gradlab", "torch") == expected
+    else:
+        assert type(ours) is type(expected)
+        assert str(ours).split(" in ")[0] == str(expected).split(" in ")[0]
+
+
+def test_materialize_turns_it_into_a_parameter_in_place(torch):
+    for lib in (torch, gradlab):
+        p = lib.nn.UninitializedParameter(dtype=lib.float64)
+        same = p
+        p.materialize((2, 3))
+        assert type(p) is lib.nn.Parameter and same is p
+        assert tuple(p.shape) == (2, 3) and p.dtype == lib.float64 and p.requires_grad
+        assert not hasattr(p, "materialize")

@@ -90,6 +90,41 @@ def test_scatter_errors(index, src, error):
                        raises=RuntimeError)
 
 
+def test_zero_dim_index_and_src_read_as_one_element():
+    """A 0-d tensor counts as 1-d of size 1: PyTorch's data-loading tutorial makes a one-hot
+    label with ``torch.zeros(10).scatter_(0, torch.tensor(y), value=1)``."""
+    compare_with_torch(lambda lib: lib.zeros(10).scatter_(0, _index(lib, 3), value=1))
+    compare_with_torch(lambda lib: lib.zeros(4, dtype=lib.long).scatter_(0, _index(lib, 3), value=1))
+    compare_with_torch(lambda lib, a: a.scatter(0, _index(lib, 3), -2.5), double(5), second_order=True)
+    compare_with_torch(lambda lib, a, s: a.scatter(0, _index(lib, 1), s), double(5), np.float64(2.0),
+                       second_order=True)
+    compare_with_torch(lambda lib, a, s: a.scatter(0, _index(lib, [1]), s), double(5), np.float64(2.0),
+                       second_order=True)
+    compare_with_torch(lambda lib, a, s: a.scatter(0, _index(lib, [0]), s), np.float64(1.0), double(1),
+                       second_order=True)
+    compare_with_torch(lambda lib, a: a.scatter(-1, _index(lib, 0), 3.0), np.float64(1.0))
+    compare_with_torch(lambda lib, a, s: a.scatter(0, _index(lib, 2), s), double(5), double(3),
+                       requires_grad=[True, False])
+    for name in ("scatter_add", "scatter_add_"):
+        compare_with_torch(lambda lib, a, s: getattr(a * 1, name)(0, _index(lib, 3), s), double(5),
+                           np.float64(2.0), second_order=True)
+    compare_with_torch(lambda lib, a, s: a.scatter_add(0, _index(lib, [1]), s), double(3),
+                       np.float64(2.0), second_order=True)
+    compare_with_torch(lambda lib, a: a.scatter(0, _index(lib, np.zeros((0, 1, 1), np.int64)), 1.0),
+                       double(2, 3))
+
+
+@pytest.mark.parametrize("input, index, src", [
+    ((2, 3), 1, None), ((2, 3), 1, (1, 2)), ((5,), [[3]], None), ((5,), 7, None), ((5,), -1, None),
+    ((5,), 1, (2, 2)), ((5,), [1], (2, 2)), ((5,), 1, (0,)), ((5,), [3, 4], ()), ((3, 2), [[1]], (2,)),
+])
+def test_zero_dim_errors(input, index, src):
+    inputs = (double(*input),) + (() if src is None else (double(*src),))
+    for name in ("scatter",) + (() if src is None else ("scatter_add",)):
+        compare_with_torch(lambda lib, a, *s: getattr(a, name)(0, _index(lib, index), *(s or (1.0,))),
+                           *inputs, raises=Exception)
+
+
 def test_masked_fill_in_place():
     mask = np.array([True, False, True])
     compare_with_torch(lambda lib, a: (a * 1).masked_fill_(lib.tensor(mask), 0.5), double(2, 3),

@@ -21,4 +21,5 @@ from .modules import (
     Softmin, Softplus, Threshold, Unflatten,
 )
 
-from .parameter import Parameter
+from .modules import LazyLinear
+from .parameter import Parameter, UninitializedParameter

@@ -633,6 +633,8 @@ class GatherBackward0(Node):
     def forward(ctx, a, dim, index):
         ctx.dim, ctx.index = dim, index
         ctx.save_for_backward(a)  # only its shape is read, but PyTorch keeps a: changing it fails
+        if index.size == 0:
+            return np.zeros(index.shape, a.dtype)
         return _one_dim(a)[_gather_positions(_one_dim(index), dim)].reshape(index.shape)
 
     @staticmethod
@@ -652,7 +654,9 @@ class ScatterAddBackward0(Node):
     def forward(ctx, a, src, dim, index):
         ctx.dim, ctx.index = dim, index
         out, index = _one_dim(a.copy()), _one_dim(index)
-        np.add.at(out, _gather_positions(index, dim), _one_dim(src)[tuple(slice(0, n) for n in index.shape)])
+        if index.size:
+            np.add.at(out, _gather_positions(index, dim),
+                      _one_dim(src)[tuple(slice(0, n) for n in index.shape)])
         return out.reshape(a.shape)
 
     @staticmethod
@@ -673,7 +677,8 @@ class ScatterBackward0(Node):
     def forward(ctx, a, src, dim, index):
         ctx.dim, ctx.index = dim, index
         out, index = _one_dim(a.copy()), _one_dim(index)
-        out[_gather_positions(index, dim)] = _one_dim(src)[tuple(slice(0, n) for n in index.shape)]
+        if index.size:
+            out[_gather_positions(index, dim)] = _one_dim(src)[tuple(slice(0, n) for n in index.shape)]
         return out.reshape(a.shape)
 
     @staticmethod
@@ -694,7 +699,8 @@ class ScatterBackward1(Node):
     def forward(ctx, a, dim, index, value):
         ctx.dim, ctx.index = dim, index
         out = _one_dim(a.copy())
-        out[_gather_positions(_one_dim(index), dim)] = value
+        if index.size:
+            out[_gather_positions(_one_dim(index), dim)] = value
         return out.reshape(a.shape)
 
     @staticmethod
@@ -762,16 +768,17 @@ def gather(input, dim, index, *, sparse_grad=False):
     ndim = input._data.ndim
     dim = normalize_dim(dim, ndim)
     positions = _integer_index("gather", index, "int32/int64")
-    shape = input._data.shape
-    if positions.ndim != ndim:
+    if positions.size == 0:
+        return GatherBackward0.apply(input, dim=dim, index=positions)
+    # a 0-d input or index is read as 1-d of size 1
+    shape, index_shape = input._data.shape or (1,), positions.shape or (1,)
+    if len(index_shape) != len(shape):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    if ndim == 0:  # read a 0-d input as 1-d
-        return gather(input.reshape(1), 0, index.reshape(1)).reshape(())
-    for d in range(ndim):
-        if d != dim and positions.shape[d] > shape[d]:
+    for d in range(len(shape)):
+        if d != dim and index_shape[d] > shape[d]:
             raise RuntimeError(
                 f"Size does not match at dimension {d} expected index {list(positions.shape)} to be "
-                f"no larger than self {list(shape)} apart from dimension {dim}"
+                f"no larger than self {list(input._data.shape)} apart from dimension {dim}"
             )
     outside = (positions < 0) | (positions >= shape[dim])
     if outside.any():

@@ -82,9 +82,16 @@ def _index_add_params(input, dim, index, source, alpha):
 
 
 # ------------------------------------------------------------------ scatter
+def _nonempty_shape(array):
+    """The shape gather and scatter check: a 0-d tensor counts as 1-d of size 1."""
+    return array.shape or (1,)
+
+
 def _scatter_params(input, dim, index, src):
     """Check ``input.scatter(dim, index, src)`` (or ``scatter_add``, in place or not) as PyTorch
-    does, with its messages (all say ``scatter()``); the ``dim`` and the index array."""
+    does, with its messages (all say ``scatter()``); the ``dim`` and the index array.
+
+    A 0-d ``input``, ``index`` or ``src`` is read as 1-d of size 1, as PyTorch reads it."""
     name = "scatter"
     ndim = input._data.ndim
     dim = normalize_dim(dim, ndim)
@@ -93,26 +100,29 @@ def _scatter_params(input, dim, index, src):
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     if isinstance(src, Tensor) and src.dtype != input.dtype:
         raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
-    if positions.ndim != ndim and positions.size > 1:
-        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     if positions.size == 0:
         return dim, positions
-    shape = input._data.shape
-    src_shape = src._data.shape if isinstance(src, Tensor) else None
-    if ndim == 0:
-        _check_in_bounds(positions, 1, dim)
-        return dim, positions
-    too_big = any(positions.shape[d] > shape[d] for d in range(ndim) if d != dim)
-    if src_shape is not None:
-        too_big = too_big or len(src_shape) != ndim or any(
-            positions.shape[d] > src_shape[d] for d in range(ndim))
+    shape, index_shape = _nonempty_shape(input._data), _nonempty_shape(positions)
+    if len(index_shape) != len(shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    too_big = any(index_shape[d] > shape[d] for d in range(len(shape)) if d != dim)
+    if isinstance(src, Tensor):
+        src_shape = _nonempty_shape(src._data)
+        if not too_big:
+            for d in range(len(shape)):
+                if d >= len(src_shape):  # PyTorch reads src.size(d) here
+                    raise IndexError(f"Dimension out of range (expected to be in range of "
+                                     f"[{-len(src_shape)}, {len(src_shape) - 1}], but got {d})")
+                too_big = too_big or index_shape[d] > src_shape[d]
         if too_big:
             raise RuntimeError(f"Expected index {list(positions.shape)} to be no larger than self "
-                               f"{list(shape)} apart from dimension {dim} and to be no larger size "
-                               f"than src {list(src_shape)}")
+                               f"{list(input._data.shape)} apart from dimension {dim} and to be no "
+                               f"larger size than src {list(src._data.shape)}")
+        if len(src_shape) != len(index_shape):
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     elif too_big:
         raise RuntimeError(f"Expected index {list(positions.shape)} to be no larger than self "
-                           f"{list(shape)} apart from dimension {dim}")
+                           f"{list(input._data.shape)} apart from dimension {dim}")
     _check_in_bounds(positions, shape[dim], dim)
     return dim, positions
 
@@ -122,11 +132,7 @@ def _scatter_node(input, dim, index, src, name, reduce):
         raise NotImplementedError(f"{name}(reduce={reduce!r}) is not supported by gradlab; use "
                                   "scatter_add for reduce='add'")
     dim, positions = _scatter_params(input, dim, index, src)
-    if input._data.ndim == 0:
-        positions = positions.reshape(())
     if isinstance(src, Tensor):
-        if positions.ndim == 0 and src._data.ndim:
-            src = src.reshape(-1)[0]
         return ScatterBackward0, (src,), {"dim": dim, "index": positions}
     return ScatterBackward1, (), {"dim": dim, "index": positions, "value": src}
 

@@ -5,7 +5,7 @@ from .container import ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout
 from .flatten import Flatten
-from .linear import Identity, Linear
+from .linear import Identity, LazyLinear, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
@@ -30,5 +30,5 @@ __all__ = [
     "Softplus", "Threshold", "ModuleDict", "ParameterDict", "ParameterList", "CosineSimilarity",
     "PairwiseDistance", "Dropout1d", "Dropout2d", "Unflatten", "HuberLoss", "KLDivLoss",
     "SmoothL1Loss", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",
-    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool2d", "LazyLinear",
 ]

@@ -22,7 +22,7 @@ from ... import dtypes
 from ...autograd.grad_mode import no_grad
 from ...device import check_device, device as _device
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 
 
 def _typename(value):
@@ -419,7 +419,8 @@ class Module:
             metadata[prefix[:-1]] = {"version": self._version}
         for name, param in self._parameters.items():
             if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
+                # a lazy module's parameter without values yet is saved as it is, as PyTorch does
+                destination[prefix + name] = param if keep_vars or is_lazy(param) else param.detach()
         for name, buffer in self._buffers.items():
             if buffer is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buffer if keep_vars else buffer.detach()

@@ -1,10 +1,13 @@
 """``gradlab.utils.data``: datasets and mini-batches, as ``torch.utils.data``."""
-from .dataloader import (
-    BatchSampler, DataLoader, RandomSampler, SequentialSampler, default_collate,
-)
+from .dataloader import DataLoader, default_collate
 from .dataset import Dataset, Subset, TensorDataset, random_split
+from .sampler import (
+    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 __all__ = [
-    "BatchSampler", "DataLoader", "Dataset", "RandomSampler", "SequentialSampler", "Subset",
-    "TensorDataset", "default_collate", "random_split",
+    "BatchSampler", "DataLoader", "Dataset", "RandomSampler", "Sampler", "SequentialSampler",
+    "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
+    "random_split",
 ]

@@ -16,73 +16,9 @@ import numpy as np
 from ... import dtypes
 from ...creation import tensor
 from ...ops.shape import stack
-from ...random import Generator, _rng, randperm
 from ...tensor import Tensor
 from .dataset import TensorDataset
-
-
-# ------------------------------------------------------------------ samplers
-class SequentialSampler:
-    """Indices 0, 1, …, len(data_source) − 1."""
-
-    def __init__(self, data_source):
-        self.data_source = data_source
-
-    def __iter__(self):
-        return iter(range(len(self.data_source)))
-
-    def __len__(self):
-        return len(self.data_source)
-
-
-class RandomSampler:
-    """A random permutation of the indices, new every epoch."""
-
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
-        if replacement:
-            raise NotImplementedError("RandomSampler(replacement=True) is not supported by gradlab")
-        self.data_source = data_source
-        self.generator = generator
-
-    def __iter__(self):
-        generator = self.generator
-        if generator is None:
-            # as PyTorch: a seed drawn from the global generator, so manual_seed fixes the order
-            generator = Generator().manual_seed(int(_rng(None).integers(0, 2**63)))
-        yield from randperm(len(self.data_source), generator=generator).tolist()
-
-    def __len__(self):
-        return len(self.data_source)
-
-
-class BatchSampler:
-    """Groups the indices of ``sampler`` into lists of ``batch_size``."""
-
-    def __init__(self, sampler, batch_size, drop_last):
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError("batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
-        if not isinstance(drop_last, bool):
-            raise ValueError("drop_last should be a boolean value, but got "
-                             f"drop_last={drop_last}")
-        self.sampler = sampler
-        self.batch_size = batch_size
-        self.drop_last = drop_last
-
-    def __iter__(self):
-        batch = []
-        for index in self.sampler:
-            batch.append(index)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
-            yield batch
-
-    def __len__(self):
-        if self.drop_last:
-            return len(self.sampler) // self.batch_size
-        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 # ------------------------------------------------------------------- collate
