@@ -40,10 +40,9 @@ from .ops.pointwise import (
     abs, absolute, ceil, clamp, clip, cos, exp, expm1, floor, log, log1p, masked_fill, maximum,
     minimum, relu, round, rsqrt, sgn, sigmoid, sign, sin, sqrt, square, tan, tanh, trunc, where,
 )
-from .ops.pointwise import clamp_max, clamp_min, fix
 from .ops.pointwise import (
-    acos, arccos, arcsin, arctan, arctan2, asin, atan, atan2, cosh, erf, exp2, frac, log2, log10,
-    logit, nan_to_num, sinh, xlogy,
+    acos, arccos, arcsin, arctan, arctan2, asin, atan, atan2, clamp_max, clamp_min, cosh, erf,
+    exp2, fix, frac, log2, log10, logit, nan_to_num, sinh, xlogy,
 )
 from .ops.cumulative import cumprod, cumsum
 from .ops.reorder import argsort, flip_function as flip, moveaxis, movedim, roll, sort, tile, topk
@@ -54,11 +53,10 @@ from .ops.reduction import (
 )
 from .ops.shape import (
     cat, chunk, concat, concatenate, flatten, permute, reshape, split, squeeze, stack,
-    swapaxes, swapdims, t, transpose, unbind, unsqueeze,
+    swapaxes, swapdims, t, transpose, unbind, unflatten, unsqueeze,
 )
 from .ops.indexing import gather, index_select, narrow
 from .ops.scatter import index_add, scatter, scatter_add, take
-from .ops.shape import unflatten
 from .ops.ternary import addcdiv, addcmul, lerp
 from .ops.masking import masked_scatter, masked_select
 from .ops.strides import contiguous_format, memory_format, preserve_format
@@ -67,8 +65,7 @@ from .random import (
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint,
     randn, randn_like, randperm, seed,
 )
-from .random import get_rng_state, randint_like, set_rng_state
-from .random import bernoulli, multinomial
+from .random import bernoulli, get_rng_state, multinomial, randint_like, set_rng_state
 from .ops.histogram import histc, histogram
 from . import serialization
 from .serialization import load, save

@@ -25,7 +25,7 @@ def device_count():
     return 0
 
 
-def _no_device(*args, **kwargs):
+def _no_device():
     raise RuntimeError(_NO_DEVICE)
 
 

@@ -7,6 +7,9 @@ sometimes imports them from there. The ones defined here are built from views
 """
 import warnings
 
+import numpy as np
+
+from .ops.comparison import _same_shape_error
 from .ops.reduction import norm
 from .ops.shape import expand, split, view
 from .size import Size
@@ -52,18 +55,10 @@ def broadcast_tensors(*tensors):
 def _broadcast_shape(tensors):
     shape = ()
     for t in tensors:
-        other = t._data.shape
-        if len(other) > len(shape):
-            shape = (1,) * (len(other) - len(shape)) + shape
-        merged = list(shape)
-        for position in range(-1, -len(other) - 1, -1):
-            a, b = shape[position], other[position]
-            if a != b and a != 1 and b != 1:
-                raise RuntimeError(
-                    f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                    f"non-singleton dimension {len(shape) + position}")
-            merged[position] = b if a == 1 else a
-        shape = tuple(merged)
+        try:
+            shape = np.broadcast_shapes(shape, t._data.shape)
+        except ValueError:
+            raise _same_shape_error(shape, t._data.shape) from None
     return shape
 
 

@@ -17,6 +17,10 @@ from . import dtypes
 from .creation import _dtype_or, _finish, _size_argument, laid_out_like
 from .device import check_device
 from .ops import sampling
+from .ops.arithmetic import _without_derivative
+from .ops.comparison import _same_shape_error
+from .ops.inplace import apply_inplace
+from .tensor import Tensor, _wrap
 
 _DEFAULT_SEED = 67280421310721
 
@@ -130,8 +134,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
     if not target.is_floating_point:
-        info = np.iinfo(target.numpy_dtype) if target is not dtypes.bool else None
-        lowest, highest = (0, 1) if info is None else (info.min, info.max)
+        lowest, highest = _integer_range(target)
         if low < lowest or high - 1 > highest:
             raise RuntimeError(f"randint: [{low}, {high}) does not fit in {target}")
     array = _rng(generator).integers(low, high, _size_argument((size,), None, "randint"))
@@ -180,8 +183,6 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     shape is theirs (broadcast together) and the result is in the graph with a zero
     derivative (NormalBackward1, 2 or 3), as in PyTorch.
     """
-    from .tensor import Tensor
-
     check_device(device)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         if size is not None:
@@ -199,7 +200,6 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
             return sampling.NormalBackward1.apply(mean, float(std), rng=rng)
         if not isinstance(mean, Tensor):
             return sampling.NormalBackward2.apply(std, float(mean), rng=rng)
-        from .ops.comparison import _same_shape_error
         try:
             np.broadcast_shapes(mean.shape, std.shape)
         except ValueError:
@@ -213,8 +213,6 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 def _check_std(std):
-    from .tensor import Tensor
-
     if isinstance(std, Tensor):
         if np.any(std._data < 0):
             raise RuntimeError("normal expects all elements of std >= 0.0")
@@ -254,8 +252,6 @@ def exponential_(tensor, lambd=1.0, *, generator=None):
 
 def bernoulli_(tensor, p=0.5, *, generator=None):
     """Fill ``tensor`` in place with 1 (probability ``p``, a number or a tensor) or 0."""
-    from .tensor import Tensor
-
     rng = _rng(generator)
     if isinstance(p, Tensor):
         _check_probabilities(p)
@@ -279,9 +275,17 @@ def _check_expands(shape, target):
                 f"{list(shape)} (p must broadcast to the filled tensor's shape)")
 
 
+def _integer_range(dtype):
+    """The smallest and the largest number an integer (or bool) dtype holds."""
+    if dtype is dtypes.bool:
+        return 0, 1
+    info = np.iinfo(dtype.numpy_dtype)
+    return int(info.min), int(info.max)
+
+
 # random_() draws whole numbers up to the largest each dtype holds exactly (2**mantissa
 # bits for floats, the maximum for integers), both ends included.
-_RANDOM_TOP = {"float16": 2**11, "float32": 2**24, "float64": 2**53, "bool": 1}
+_RANDOM_TOP = {"float16": 2**11, "float32": 2**24, "float64": 2**53}
 
 
 def random_(tensor, *args, generator=None, **bounds):
@@ -293,16 +297,15 @@ def random_(tensor, *args, generator=None, **bounds):
                       for v in given.values()):
         raise TypeError("random_() received an invalid combination of arguments: it takes "
                         "random_(), random_(to) or random_(from, to) with whole numbers")
-    name = tensor.dtype.name
-    top = _RANDOM_TOP.get(name) or int(np.iinfo(tensor.dtype.numpy_dtype).max)
+    floating = tensor.dtype.is_floating_point
+    top = _RANDOM_TOP[tensor.dtype.name] if floating else _integer_range(tensor.dtype)[1]
     low = int(given.get("from", 0))
     to = given.get("to")
     if to is not None and int(to) <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={int(to)}")
     highest = top if to is None else int(to) - 1
-    if not tensor.dtype.is_floating_point:
-        info = None if name == "bool" else np.iinfo(tensor.dtype.numpy_dtype)
-        lowest, largest = (0, 1) if info is None else (int(info.min), int(info.max))
+    if not floating:
+        lowest, largest = _integer_range(tensor.dtype)
         if low < lowest:
             raise RuntimeError(f"from is out of bounds for {tensor.dtype._cpp_name}")
         if highest > largest:
@@ -320,8 +323,6 @@ def _is_integer(value):
 
 
 def _fill(tensor, node_class, *operands, **params):
-    from .ops.inplace import apply_inplace
-
     return apply_inplace(tensor, node_class, *operands, casts=True, overlap=None, **params)
 
 
@@ -329,9 +330,6 @@ def _fill(tensor, node_class, *operands, **params):
 def bernoulli(input, p=None, *, generator=None):
     """1 with probability ``input`` (each element a probability), else 0; with a number ``p``,
     1 with probability ``p`` in ``input``'s shape and dtype."""
-    from .ops.arithmetic import _without_derivative
-    from .tensor import Tensor
-
     _check_tensor(input, "bernoulli", "input")
     rng = _rng(generator)
     if p is None:
@@ -350,8 +348,6 @@ def bernoulli(input, p=None, *, generator=None):
 
 
 def _check_tensor(value, function, argument):
-    from .tensor import Tensor
-
     if not isinstance(value, Tensor):
         raise TypeError(f"{function}(): argument '{argument}' (position 1) must be Tensor, not "
                         f"{type(value).__name__}")
@@ -403,14 +399,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         samples = _draw_with_replacement(weights, totals, num_samples, rng)
     else:
         samples = _draw_without_replacement(weights, num_samples, rng)
-    from .tensor import _wrap
-
     return _wrap(samples.reshape(input.shape[:-1] + (num_samples,)))
 
 
 def _count_argument(num_samples):
-    from .tensor import Tensor
-
     if isinstance(num_samples, Tensor) and num_samples.ndim == 0 and \
             not num_samples.dtype.is_floating_point:
         return int(num_samples)

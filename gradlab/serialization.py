@@ -34,6 +34,7 @@ import numpy as np
 
 from . import dtypes
 from .device import check_device, device as _device
+from .ops.strides import as_view, contiguous_strides
 from .size import Size
 from .tensor import Tensor, _wrap
 
@@ -56,24 +57,14 @@ def _storage_of(array):
                  and all(s >= 0 and s % itemsize == 0 for s in array.strides))
     if not shareable:
         flat = np.ascontiguousarray(array).reshape(-1)
-        return None, flat, 0, _contiguous_strides(array.shape)
+        return None, flat, 0, contiguous_strides(array.shape)
     flat = owner.reshape(-1, order="A" if owner.flags.f_contiguous and not owner.flags.c_contiguous
                          else "C")
     return owner, flat, start // itemsize, tuple(s // itemsize for s in array.strides)
 
 
-def _contiguous_strides(shape):
-    strides, step = [], 1
-    for size in reversed(shape):
-        strides.append(step)
-        step *= max(size, 1)
-    return tuple(reversed(strides))
-
-
 def _view(flat, offset, shape, strides):
-    itemsize = flat.itemsize
-    return np.lib.stride_tricks.as_strided(flat[offset:] if flat.size else flat, tuple(shape),
-                                           tuple(s * itemsize for s in strides))
+    return as_view(flat[offset:] if flat.size else flat, tuple(shape), strides)
 
 
 def copied_array(array, memo):
@@ -181,12 +172,6 @@ def _rebuild_torch_tensor(storage, storage_offset, size, stride, requires_grad, 
     return _rebuild_tensor(storage, storage_offset, size, stride, requires_grad)
 
 
-_STORAGE_DTYPES = {
-    "FloatStorage": "float32", "DoubleStorage": "float64", "HalfStorage": "float16",
-    "LongStorage": "int64", "IntStorage": "int32", "ShortStorage": "int16", "CharStorage": "int8",
-    "ByteStorage": "uint8", "BoolStorage": "bool",
-}
-
 # What a PyTorch checkpoint names, and what gradlab builds instead.
 _TORCH_GLOBALS = {
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_torch_tensor,
@@ -194,7 +179,7 @@ _TORCH_GLOBALS = {
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
     ("torch", "Size"): Size,
     ("torch", "device"): _device,
-    **{("torch", storage): getattr(dtypes, name) for storage, name in _STORAGE_DTYPES.items()},
+    **{("torch", f"{dtypes.type_name(d)}Storage"): d for d in dtypes.ALL},  # FloatStorage, ...
 }
 
 _SAFE_GLOBALS = {

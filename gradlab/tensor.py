@@ -313,9 +313,7 @@ class Tensor:
                 "https://github.com/pytorch/pytorch/pull/103001")
         if id(self) in memo:
             return memo[id(self)]
-        from .serialization import copied_array
-
-        result = _wrap(copied_array(self._data, memo))
+        result = _wrap(_serialization.copied_array(self._data, memo))
         result._requires_grad = self._requires_grad
         memo[id(self)] = result
         if self._grad is not None:
@@ -1257,14 +1255,13 @@ def _contains_str(items):
 # The one import cycle (see gradlab/__init__.py): the modules Tensor's methods call
 # import Tensor themselves, so they are imported once it is defined.
 from . import creation as _creation, printing as _printing, random as _random  # noqa: E402 (the cycle)
+from . import serialization as _serialization  # noqa: E402 (the cycle)
 from .autograd import engine as _engine  # noqa: E402 (the cycle)
 from .ops import (  # noqa: E402 (the cycle)
     arithmetic as _arith, broadcast as _broadcast, comparison as _compare, copy as _copy,
     indexing as _indexing, inplace as _inplace, linalg as _linalg, pointwise as _pointwise,
-    reduction as _reduction, shape as _shape, strides as _strides,
+    reduction as _reduction, shape as _shape, strides as _strides, views as _views,
+    inplace_views as _inplace_views, scatter as _scatter, ternary as _ternary,
+    masking as _masking, histogram as _histogram, cumulative as _cumulative,
+    diagonal as _diagonal, reorder as _reorder,
 )
-from .ops import views as _views  # noqa: E402 (the cycle)
-from .ops import inplace_views as _inplace_views, scatter as _scatter, ternary as _ternary  # noqa: E402 (the cycle)
-from .ops import masking as _masking  # noqa: E402 (the cycle)
-from .ops import histogram as _histogram  # noqa: E402 (the cycle)
-from .ops import cumulative as _cumulative, diagonal as _diagonal, reorder as _reorder  # noqa: E402 (the cycle)

@@ -314,6 +314,7 @@ ERRORS = [
     ("torch.tensor([1., 2.]) + torch.tensor([1., 2., 3.])", RuntimeError, "must match the size"),
     ("torch.tensor([1., 2.]) * [1, 2]", TypeError, "list"),
     ("torch.add(torch.tensor([1, 2]), 2, alpha=0.5)", RuntimeError, "alpha"),
+    ("torch.sub(torch.tensor([1., 2.]), 2, alpha=True)", RuntimeError, "Boolean alpha"),
     ("torch.div(torch.tensor([1.]), 2, rounding_mode='round')", RuntimeError, "rounding_mode"),
     ("torch.tensor([True]) ** torch.tensor([True])", NotImplementedError, "Bool"),
     ("torch.tensor([True]) // torch.tensor([True])", NotImplementedError, "Bool"),

@@ -210,6 +210,17 @@ def test_max_along_dim_returns_values_and_indices_like_torch(torch):
     assert mine.values.grad_fn.next_functions[0][0].variable is y
 
 
+def test_results_with_names_survive_pickle_and_deepcopy():
+    """``max`` names both the function and its result's class, so they are rebuilt by name."""
+    import copy
+    import pickle
+
+    x = gradlab.tensor(TIES)
+    for result in (x.max(1), x.min(0), x.sort(0), x.topk(1), gradlab.histogram(x, 2)):
+        for again in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+            assert type(again) is type(result) and repr(again) == repr(result)
+
+
 def test_max_with_a_tensor_is_the_elementwise_maximum():
     for function in (lambda t, a, b: t.max(a, b), lambda t, a, b: a.max(b),
                      lambda t, a, b: t.min(a, other=b), lambda t, a, b: a.min(b)):

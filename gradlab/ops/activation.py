@@ -228,17 +228,16 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if p == 0 or not training or input._data.size == 0:
         return input
-    dtype = input._data.dtype
-    if dtype.kind != "f":
-        raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{type_name(dtype)} (dropout scales by 1/(1-p): it needs a "
-                           "floating-point tensor, e.g. x.float())")
     return _multiply_by_mask(input, p, input._data.shape, inplace)
 
 
 def _multiply_by_mask(input, p, mask_shape, inplace):
     """input · mask, the mask 0 with probability p and 1/(1-p) otherwise (MulBackward0)."""
     dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{type_name(dtype)} (dropout scales by 1/(1-p): it needs a "
+                           "floating-point tensor, e.g. x.float())")
     if p == 1:
         mask = np.zeros((), dtype)
     else:
@@ -256,10 +255,6 @@ def _feature_dropout(input, p, training, inplace):
         return input
     if input.dim() < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{type_name(input._data.dtype)} (dropout scales by 1/(1-p): it needs "
-                           "a floating-point tensor, e.g. x.float())")
     mask_shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
     return _multiply_by_mask(input, p, mask_shape, inplace)
 

@@ -111,7 +111,7 @@ class SubBackward0(Node):
         ctx.alpha = alpha
         _refuse_bool_subtraction(a, b)
         a, b = common_arrays(a, b)
-        if alpha == 1:
+        if alpha == 1 and alpha.__class__ is not bool:
             return a - b
         _check_alpha(alpha, a.dtype)
         return np.asarray(a - b * alpha).astype(a.dtype, copy=False)
@@ -147,7 +147,6 @@ class RsubBackward1(Node):
     @staticmethod
     def backward(ctx, grad_output):
         return _maybe_multiply(-grad_output, ctx.alpha)
-
 
 
 # ----------------------------------------- a number as the other operand (PyTorch's C++)
@@ -288,7 +287,6 @@ class DivBackward2(Node):
         return (_zeros(grad_output) if needs_a else None, _zeros(grad_output) if needs_b else None)
 
 
-
 class NegBackward0(Node):
     """``-a``."""
 
@@ -389,7 +387,6 @@ class PowBackward0(Node):
         return grad_output * mul_number(a.pow(exponent - 1), exponent)
 
 
-
 class PowBackward1(Node):
     """``a ** b`` with two tensors."""
 
@@ -444,7 +441,6 @@ class PowBackward2(Node):
             return grad_output * mul_number(out, log_base)
 
 
-
 def _where_zero(mask, values):
     """``values`` with zeros where ``mask`` holds (keeps the graph for double backward)."""
     from .pointwise import where
@@ -453,12 +449,18 @@ def _where_zero(mask, values):
 
 
 # ---------------------------------------------------- //  %  fmod: rounding divisions
-def _floor_divide_values(a, b):
-    _refuse_bool("div_floor", a, b)
+def _divided_values(ufunc, op, a, b):
+    """``ufunc(a, b)`` (a rounding division) in the result dtype; bools and an integer
+    division by zero are refused, as PyTorch does."""
+    _refuse_bool(op, a, b)
     a, b = common_arrays(a, b)
     _refuse_integer_division_by_zero(b, a.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.floor_divide(a, b)
+        return ufunc(a, b)
+
+
+def _floor_divide_values(a, b):
+    return _divided_values(np.floor_divide, "div_floor", a, b)
 
 
 def _trunc_divide_values(a, b):
@@ -477,20 +479,12 @@ def _trunc_divide_values(a, b):
 
 def _remainder_values(a, b):
     """Python's ``%``: the result has the divisor's sign."""
-    _refuse_bool("remainder", a, b)
-    a, b = common_arrays(a, b)
-    _refuse_integer_division_by_zero(b, a.dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.remainder(a, b)
+    return _divided_values(np.remainder, "remainder", a, b)
 
 
 def _fmod_values(a, b):
     """C's ``fmod``: the result has the dividend's sign."""
-    _refuse_bool("fmod", a, b)
-    a, b = common_arrays(a, b)
-    _refuse_integer_division_by_zero(b, a.dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.fmod(a, b)
+    return _divided_values(np.fmod, "fmod", a, b)
 
 
 class _ModuloByNumber(Node):
@@ -503,7 +497,6 @@ class _ModuloByNumber(Node):
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output
-
 
 
 class _ModuloByTensor(Node):

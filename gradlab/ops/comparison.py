@@ -51,14 +51,20 @@ def _result(array, *operands):
     return _wrap(lay_out(np.asarray(array), operands, "pointwise"))
 
 
+def _broadcast_result(ufunc, a, b, dtype=None):
+    """``ufunc(a, b)`` (computed in ``dtype`` when given) as a new tensor; PyTorch's error
+    when the shapes do not broadcast."""
+    try:
+        array = ufunc(a, b) if dtype is None else ufunc(cast_value(a, dtype), cast_value(b, dtype))
+    except ValueError:
+        raise _same_shape_error(np.shape(a), np.shape(b)) from None
+    return _result(array, a, b)
+
+
 def _apply(ufunc, a, b, op):
     """``ufunc`` on ``a`` and ``b`` in their common dtype, as a new tensor."""
     a, b = _operand(a, op), _operand(b, op)
-    dtype = result_type(a, b).numpy_dtype
-    try:
-        return _result(ufunc(cast_value(a, dtype), cast_value(b, dtype)), a, b)
-    except ValueError:
-        raise _same_shape_error(np.shape(a), np.shape(b)) from None
+    return _broadcast_result(ufunc, a, b, result_type(a, b).numpy_dtype)
 
 
 def eq(input, other):
@@ -112,10 +118,7 @@ def _bitwise(ufunc, name, a, b):
             f"(\"{name}_cpu\" not implemented for '{dtype._type_name}'); "
             "compare first (x > 0) or use torch.logical_and / logical_or"
         )
-    try:
-        return _result(ufunc(cast_value(a, dtype.numpy_dtype), cast_value(b, dtype.numpy_dtype)), a, b)
-    except ValueError:
-        raise _same_shape_error(np.shape(a), np.shape(b)) from None
+    return _broadcast_result(ufunc, a, b, dtype.numpy_dtype)
 
 
 def bitwise_and(input, other):
@@ -175,10 +178,7 @@ def logical_xor(input, other):
 def _logical(ufunc, name, input, other):
     a = _tensor_argument(input, name, 1, "input")
     b = _tensor_argument(other, name)
-    try:
-        return _result(ufunc(a, b), a, b)
-    except ValueError:
-        raise _same_shape_error(a.shape, b.shape) from None
+    return _broadcast_result(ufunc, a, b)
 
 
 # ------------------------------------------------------------ special values

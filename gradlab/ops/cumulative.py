@@ -10,19 +10,13 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
-from ..dtypes import as_dtype
 from ..tensor import _wrap
 from .numpy_names import accepts_numpy_names
 from .out import into_out
 from .pointwise import where
+from .reduction import _numpy_dtype, _sum_dtype  # ints and bools add up as int64
 from .reorder import flip
 from .shape import normalize_dim
-
-
-def _running_dtype(a, dtype):
-    if dtype is not None:
-        return dtype
-    return np.int64 if a.dtype.kind in "biu" else a.dtype  # ints and bools add up as int64
 
 
 def _reversed_cumsum(grad, dim):
@@ -41,8 +35,8 @@ class CumsumBackward0(Node):
     def forward(ctx, a, dim, dtype=None):
         ctx.dim = dim
         if a.ndim == 0:
-            return a.astype(_running_dtype(a, dtype))
-        return np.cumsum(a, axis=dim, dtype=_running_dtype(a, dtype))
+            return a.astype(_sum_dtype(a, dtype))
+        return np.cumsum(a, axis=dim, dtype=_sum_dtype(a, dtype))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -62,8 +56,8 @@ class CumprodBackward0(Node):
     @staticmethod
     def forward(ctx, a, dim, dtype=None):
         ctx.dim = dim
-        out = a.astype(_running_dtype(a, dtype)) if a.ndim == 0 else \
-            np.cumprod(a, axis=dim, dtype=_running_dtype(a, dtype))
+        out = a.astype(_sum_dtype(a, dtype)) if a.ndim == 0 else \
+            np.cumprod(a, axis=dim, dtype=_sum_dtype(a, dtype))
         ctx.save_for_backward(a, out)
         return out
 
@@ -101,8 +95,7 @@ def _running(name, node, input, dim, dtype, out):
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     dim = normalize_dim(dim, input._data.ndim)
-    numpy_dtype = None if dtype is None else as_dtype(dtype).numpy_dtype
-    return node.apply(input, dim=dim, dtype=numpy_dtype)
+    return node.apply(input, dim=dim, dtype=_numpy_dtype(dtype))
 
 
 @accepts_numpy_names

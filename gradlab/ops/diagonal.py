@@ -13,42 +13,40 @@ from ..autograd.node import Node
 from ..tensor import Tensor
 
 
-def _triangle_mask(shape, diagonal, lower):
-    rows, columns = shape[-2:]
-    return np.tri(rows, columns, diagonal, dtype=bool) if lower else \
-        ~np.tri(rows, columns, diagonal - 1, dtype=bool)
+class _KeepsTriangle(Node):
+    """tril/triu: ``a`` where the triangle's mask holds, 0 elsewhere; the gradient is the same
+    triangle of ``grad_output`` (so backward is the op itself)."""
+
+    output_layout = "contiguous"
+    _lower = None  # True for tril, False for triu, set by the subclass
+
+    @classmethod
+    def forward(cls, ctx, a, diagonal):
+        ctx.diagonal = diagonal
+        rows, columns = a.shape[-2:]
+        if cls._lower:
+            kept = np.tri(rows, columns, diagonal, dtype=bool)
+        else:
+            kept = ~np.tri(rows, columns, diagonal - 1, dtype=bool)
+        return np.where(kept, a, np.zeros((), a.dtype))
+
+    @classmethod
+    def backward(cls, ctx, grad_output):
+        return cls.apply(grad_output, diagonal=ctx.diagonal)
 
 
-class TrilBackward0(Node):
+class TrilBackward0(_KeepsTriangle):
     """``tril(a, diagonal)``: the elements on and below the ``diagonal``-th diagonal; 0 above."""
 
     derivatives = Derivatives("tril(a, diagonal)", a=Words("1 on and below the diagonal, else 0"))
-    output_layout = "contiguous"
-
-    @staticmethod
-    def forward(ctx, a, diagonal):
-        ctx.diagonal = diagonal
-        return np.where(_triangle_mask(a.shape, diagonal, lower=True), a, np.zeros((), a.dtype))
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return TrilBackward0.apply(grad_output, diagonal=ctx.diagonal)
+    _lower = True
 
 
-class TriuBackward0(Node):
+class TriuBackward0(_KeepsTriangle):
     """``triu(a, diagonal)``: the elements on and above the ``diagonal``-th diagonal; 0 below."""
 
     derivatives = Derivatives("triu(a, diagonal)", a=Words("1 on and above the diagonal, else 0"))
-    output_layout = "contiguous"
-
-    @staticmethod
-    def forward(ctx, a, diagonal):
-        ctx.diagonal = diagonal
-        return np.where(_triangle_mask(a.shape, diagonal, lower=False), a, np.zeros((), a.dtype))
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return TriuBackward0.apply(grad_output, diagonal=ctx.diagonal)
+    _lower = False
 
 
 def _triangle(name, node, input, diagonal):

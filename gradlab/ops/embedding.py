@@ -47,7 +47,9 @@ class EmbeddingDenseBackwardBackward0(Node):
         rows = grad.reshape(flat.size, -1)
         scale = _row_scale(flat, num_weights, padding_idx, scale_grad_by_freq)
         # PyTorch's double backward zeroes padding_idx but does not scale by frequency
-        ctx.indices, ctx.scale = indices, _row_scale(flat, num_weights, padding_idx, False)
+        ctx.indices = indices
+        ctx.scale = _row_scale(flat, num_weights, padding_idx, False) if scale_grad_by_freq \
+            else scale
         grad_weight = np.zeros((num_weights, rows.shape[1]), grad.dtype)
         np.add.at(grad_weight, flat, rows * scale[flat, None])
         return grad_weight
@@ -83,12 +85,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     num_weights = weight.shape[0]
-    if padding_idx is not None:
-        if padding_idx > 0:
-            assert padding_idx < num_weights, "Padding_idx must be within num_weights"
-        elif padding_idx < 0:
-            assert padding_idx >= -num_weights, "Padding_idx must be within num_weights"
-            padding_idx = num_weights + padding_idx
+    padding_idx = _resolve_padding_idx(padding_idx, num_weights, "num_weights")
     if sparse:
         raise NotImplementedError("embedding(sparse=True): gradlab has no sparse gradients; "
                                   "use the default sparse=False")
@@ -98,6 +95,20 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if max_norm is not None:
         _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
     return EmbeddingBackward0.apply(weight, indices, padding_idx, bool(scale_grad_by_freq))
+
+
+def _resolve_padding_idx(padding_idx, count, count_name):
+    """``padding_idx`` as a row number in [0, count) (a negative one counts from the end),
+    or None; PyTorch's assertion names the table's size ``count_name``."""
+    if padding_idx is None:
+        return None
+    message = f"Padding_idx must be within {count_name}"
+    if padding_idx > 0:
+        assert padding_idx < count, message
+    elif padding_idx < 0:
+        assert padding_idx >= -count, message
+        padding_idx = count + padding_idx
+    return padding_idx
 
 
 def _renorm_rows(weight, rows, max_norm, norm_type):

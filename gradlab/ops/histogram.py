@@ -18,30 +18,19 @@ from .. import dtypes
 from ..creation import _linspace_values
 from ..tensor import Tensor, _wrap
 from .arithmetic import _without_derivative
+from .reduction import _ReturnType
 
 
-class _HistogramResult(tuple):
-    """``(hist, bin_edges)``, printed as PyTorch prints ``torch.return_types.histogram``."""
+class _HistogramResult(_ReturnType):
+    """``(hist, bin_edges)``, as ``torch.histogram`` returns."""
 
     __slots__ = ()
     _fields = ("hist", "bin_edges")
-    n_fields = n_sequence_fields = 2
-    n_unnamed_fields = 0
-
-    def __new__(cls, hist, bin_edges):
-        return tuple.__new__(cls, (hist, bin_edges))
-
     hist = property(lambda self: self[0], doc="the count (or weight, or density) of each bin")
     bin_edges = property(lambda self: self[1], doc="the bins' edges: one more than bins")
 
-    def __repr__(self):
-        return f"torch.return_types.histogram(\nhist={self[0]!r},\nbin_edges={self[1]!r})"
 
-    def __reduce__(self):
-        return (type(self), tuple(self))
-
-
-_HistogramResult.__name__ = _HistogramResult.__qualname__ = "histogram"  # torch.return_types.histogram
+_Histogram = _HistogramResult.named("histogram")  # torch.return_types.histogram
 
 
 def histc(input, bins=100, min=0, max=0):
@@ -106,7 +95,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     tracked = [t for t in (input, weight) if t is not None]
     # PyTorch gives histogram no derivative: an input that requires grad makes both results
     # require grad with grad_fn NotImplemented (backward through them fails)
-    return _HistogramResult(*_without_derivative("histogram", lambda *_: count(values, weights), *tracked))
+    return _Histogram(*_without_derivative("histogram", lambda *_: count(values, weights), *tracked))
 
 
 def _edges(values, dtype, bins, range):

@@ -30,22 +30,97 @@ def _slope(grad, difference, width, n, huber):
     inner = difference if huber else difference / width
     with np.errstate(invalid="ignore"):
         slope = np.where(difference < -width, -outer, np.where(difference > width, outer, inner))
-        return (slope * grad / n).astype(grad.dtype, copy=False) if n != 1 else \
-            (slope * grad).astype(grad.dtype, copy=False)
+        return (slope * grad / n).astype(grad.dtype, copy=False)
 
 
-class _HuberFamilyLoss(Node):
-    """Shared by both losses: ``huber`` says which one, ``width`` is beta or delta."""
+class _HuberFamily(Node):
+    """Shared by the four nodes below: ``huber`` says which loss; the band's half-width is
+    stored on ctx as ``beta`` or ``delta`` (``width_name``), the name their derivatives read."""
 
     huber = False
+    width_name = "beta"
 
     @classmethod
-    def _losses(cls, difference, width):
-        absolute = np.abs(difference)
+    def _keep(cls, ctx, input, reduction, width):
+        """Store what the derivatives read (the width, reduction and n); return n."""
+        n = _mean_count(input, reduction)
+        setattr(ctx, cls.width_name, width)
+        ctx.reduction, ctx.n = reduction, n
+        return n
+
+    def _width(self):
+        return getattr(self, self.width_name)
+
+
+class _HuberFamilyLoss(_HuberFamily):
+    """The loss itself; its backward is ``backward_op`` for the input, and the same op with
+    input and target swapped for the target, as in PyTorch."""
+
+    backward_op = None  # SmoothL1LossBackwardBackward0 or HuberLossBackwardBackward0
+
+    @classmethod
+    def forward(cls, ctx, input, target, reduction, width):
+        cls._keep(ctx, input, reduction, width)
+        ctx.save_for_backward(input, target)
+        input, target = common_arrays(input, target)
+        absolute = np.abs(input - target)
         if cls.huber:
-            return np.where(absolute < width, 0.5 * absolute * absolute,
-                            width * (absolute - 0.5 * width))
-        return np.where(absolute < width, 0.5 * absolute * absolute / width, absolute - 0.5 * width)
+            losses = np.where(absolute < width, 0.5 * absolute * absolute,
+                              width * (absolute - 0.5 * width))
+        else:
+            losses = np.where(absolute < width, 0.5 * absolute * absolute / width,
+                              absolute - 0.5 * width)
+        return _reduce_array(losses.astype(input.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target = ctx.saved_tensors
+        needs_input, needs_target = ctx.needs_input_grad
+        op, params = ctx.backward_op, (ctx.reduction, ctx._width())
+        return (op.apply(grad_output, input, target, *params) if needs_input else None,
+                op.apply(grad_output, target, input, *params) if needs_target else None)
+
+
+class _HuberFamilyBackward(_HuberFamily):
+    """The loss's backward as an op of (grad, x, y).  Its derivative for grad is the op again;
+    for x and y, ±grad · grad_output · curvature inside the band (curvature 1/beta, or 1 for
+    huber), 0 outside."""
+
+    @classmethod
+    def forward(cls, ctx, grad, input, target, reduction, width):
+        n = cls._keep(ctx, input, reduction, width)
+        ctx.save_for_backward(grad, input, target)
+        return _slope(grad, input - target, width, n, cls.huber)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad, input, target = ctx.saved_tensors
+        needs_grad, needs_input, needs_target = ctx.needs_input_grad
+        width = ctx._width()
+        grad_grad = type(ctx).apply(grad_output, input, target, ctx.reduction, width) \
+            if needs_grad else None
+        grad_input = grad_target = None
+        if needs_input or needs_target:
+            second = grad * grad_output * ((input - target).abs() < width)
+            curvature = 1.0 if ctx.huber else 1.0 / width
+            if curvature != 1.0:
+                second = second * curvature
+            if ctx.n != 1:
+                second = second / ctx.n
+            grad_input = second if needs_input else None
+            grad_target = -second if needs_target else None
+        return grad_grad, grad_input, grad_target
+
+
+class SmoothL1LossBackwardBackward0(_HuberFamilyBackward):
+    """smooth_l1's backward as an op of (grad, x, y): grad · (x - y)/beta inside the beta
+    band, grad · sign(x - y) outside (divided by n for the mean)."""
+
+    derivatives = Derivatives(
+        "smooth_l1_backward(grad, x, y)",
+        grad="((x - y) / beta if abs(x - y) <= beta else sign(x - y)) / n",
+        x="grad / beta / n if abs(x - y) < beta else 0",
+        y="-grad / beta / n if abs(x - y) < beta else 0")
 
 
 class SmoothL1LossBackward0(_HuberFamilyLoss):
@@ -56,44 +131,19 @@ class SmoothL1LossBackward0(_HuberFamilyLoss):
         "smooth_l1_loss(x, y, beta)",
         x="((x - y) / beta if abs(x - y) <= beta else sign(x - y)) / n",
         y="-((x - y) / beta if abs(x - y) <= beta else sign(x - y)) / n")
-
-    @staticmethod
-    def forward(ctx, input, target, reduction, beta):
-        ctx.beta, ctx.reduction, ctx.n = beta, reduction, _mean_count(input, reduction)
-        ctx.save_for_backward(input, target)
-        input, target = common_arrays(input, target)
-        losses = SmoothL1LossBackward0._losses(input - target, beta).astype(input.dtype, copy=False)
-        return _reduce_array(losses, reduction)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, target = ctx.saved_tensors
-        return _backward_pair(SmoothL1LossBackwardBackward0, ctx, grad_output, input, target,
-                              reduction=ctx.reduction, beta=ctx.beta)
+    backward_op = SmoothL1LossBackwardBackward0
 
 
-class SmoothL1LossBackwardBackward0(Node):
-    """smooth_l1's backward as an op of (grad, x, y): grad · (x - y)/beta inside the beta
-    band, grad · sign(x - y) outside (divided by n for the mean)."""
+class HuberLossBackwardBackward0(_HuberFamilyBackward):
+    """huber's backward as an op of (grad, x, y): grad · (x - y) inside the delta band,
+    grad · delta · sign(x - y) outside (divided by n for the mean)."""
 
     derivatives = Derivatives(
-        "smooth_l1_backward(grad, x, y)",
-        grad="((x - y) / beta if abs(x - y) <= beta else sign(x - y)) / n",
-        x="grad / beta / n if abs(x - y) < beta else 0",
-        y="-grad / beta / n if abs(x - y) < beta else 0")
-
-    @staticmethod
-    def forward(ctx, grad, input, target, reduction, beta):
-        n = _mean_count(input, reduction)
-        ctx.beta, ctx.reduction, ctx.n = beta, reduction, n
-        ctx.save_for_backward(grad, input, target)
-        return _slope(grad, input - target, beta, n, huber=False)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        grad, input, target = ctx.saved_tensors
-        return _double_backward(SmoothL1LossBackwardBackward0, ctx, grad_output, grad, input,
-                                target, 1.0 / ctx.beta, reduction=ctx.reduction, beta=ctx.beta)
+        "huber_backward(grad, x, y)",
+        grad="((x - y) if abs(x - y) <= delta else delta * sign(x - y)) / n",
+        x="grad / n if abs(x - y) < delta else 0",
+        y="-grad / n if abs(x - y) < delta else 0")
+    huber, width_name = True, "delta"
 
 
 class HuberLossBackward0(_HuberFamilyLoss):
@@ -104,71 +154,8 @@ class HuberLossBackward0(_HuberFamilyLoss):
         "huber_loss(x, y, delta)",
         x="((x - y) if abs(x - y) <= delta else delta * sign(x - y)) / n",
         y="-((x - y) if abs(x - y) <= delta else delta * sign(x - y)) / n")
-    huber = True
-
-    @staticmethod
-    def forward(ctx, input, target, reduction, delta):
-        ctx.delta, ctx.reduction, ctx.n = delta, reduction, _mean_count(input, reduction)
-        ctx.save_for_backward(input, target)
-        input, target = common_arrays(input, target)
-        losses = HuberLossBackward0._losses(input - target, delta).astype(input.dtype, copy=False)
-        return _reduce_array(losses, reduction)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        input, target = ctx.saved_tensors
-        return _backward_pair(HuberLossBackwardBackward0, ctx, grad_output, input, target,
-                              reduction=ctx.reduction, delta=ctx.delta)
-
-
-class HuberLossBackwardBackward0(Node):
-    """huber's backward as an op of (grad, x, y): grad · (x - y) inside the delta band,
-    grad · delta · sign(x - y) outside (divided by n for the mean)."""
-
-    derivatives = Derivatives(
-        "huber_backward(grad, x, y)",
-        grad="((x - y) if abs(x - y) <= delta else delta * sign(x - y)) / n",
-        x="grad / n if abs(x - y) < delta else 0",
-        y="-grad / n if abs(x - y) < delta else 0")
-
-    @staticmethod
-    def forward(ctx, grad, input, target, reduction, delta):
-        n = _mean_count(input, reduction)
-        ctx.delta, ctx.reduction, ctx.n = delta, reduction, n
-        ctx.save_for_backward(grad, input, target)
-        return _slope(grad, input - target, delta, n, huber=True)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        grad, input, target = ctx.saved_tensors
-        return _double_backward(HuberLossBackwardBackward0, ctx, grad_output, grad, input, target,
-                                1.0, reduction=ctx.reduction, delta=ctx.delta)
-
-
-def _backward_pair(node, ctx, grad_output, input, target, **params):
-    """(grad_input, grad_target): the backward op, and the same with input and target swapped."""
-    needs_input, needs_target = ctx.needs_input_grad
-    return (node.apply(grad_output, input, target, **params) if needs_input else None,
-            node.apply(grad_output, target, input, **params) if needs_target else None)
-
-
-def _double_backward(node, ctx, grad_output, grad, input, target, curvature, **params):
-    """Derivatives of the backward op: for grad, the op again; for input and target,
-    ±grad · grad_output · curvature inside the band (curvature 1/beta or 1), 0 outside."""
-    needs_grad, needs_input, needs_target = ctx.needs_input_grad
-    grad_grad = node.apply(grad_output, input, target, **params) if needs_grad else None
-    grad_input = grad_target = None
-    if needs_input or needs_target:
-        width = params.get("beta", params.get("delta"))
-        inside = (input - target).abs() < width
-        second = grad * grad_output * inside
-        if curvature != 1.0:
-            second = second * curvature
-        if ctx.n != 1:
-            second = second / ctx.n
-        grad_input = second if needs_input else None
-        grad_target = -second if needs_target else None
-    return grad_grad, grad_input, grad_target
+    huber, width_name = True, "delta"
+    backward_op = HuberLossBackwardBackward0
 
 
 # ================================================================= functions
@@ -187,7 +174,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
     input, target = _prepare("smooth_l1_loss", input, target)
-    return SmoothL1LossBackward0.apply(input, target, reduction=reduction, beta=float(beta))
+    return SmoothL1LossBackward0.apply(input, target, reduction, float(beta))
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -197,11 +184,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is None:
-        return HuberLossBackward0.apply(input, target, reduction=_reduction(reduction),
-                                        delta=float(delta))
+        return HuberLossBackward0.apply(input, target, _reduction(reduction), float(delta))
     if weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
-    weighted = HuberLossBackward0.apply(input, target, reduction="none", delta=float(delta)) * weight
+    weighted = HuberLossBackward0.apply(input, target, "none", float(delta)) * weight
     if reduction == "none":
         return weighted
     if reduction == "sum":

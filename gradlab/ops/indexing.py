@@ -27,6 +27,7 @@ import numpy as np
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node
+from .. import dtypes
 from ..tensor import Tensor, _to_nested, _wrap
 from . import inplace
 from .shape import UnsqueezeBackward0, _along, expand, normalize_dim, view
@@ -577,7 +578,7 @@ def _without_leading_ones(shape):
 
 def _fit_for_copy(value, region_shape):
     """PyTorch's copy rule: drop leading 1s of the value's shape, then expand it to the region."""
-    if not isinstance(value, Tensor) or value._data.shape == tuple(region_shape) or value._data.ndim == 0:
+    if value._data.shape == tuple(region_shape) or value._data.ndim == 0:
         return value
     value = view(value, _without_leading_ones(value._data.shape))
     if value._data.shape != tuple(region_shape):
@@ -588,15 +589,11 @@ def _fit_for_copy(value, region_shape):
 def _fit_for_index_put(tensor, value, region_shape, plan):
     """PyTorch's index_put rule: same dtype (but a mask takes one element of any), leading 1s
     dropped, broadcastable to the result."""
-    indices = plan.indices
-    if not isinstance(value, Tensor):
-        return value
     if value._data.dtype != tensor._data.dtype and not (plan.one_mask and value._data.size == 1):
-        kind = tensor.type()[len("torch."):-len("Tensor")]
-        source = value.type()[len("torch."):-len("Tensor")]
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{kind} for the destination and {source} for the source.")
-    result_shape = np.broadcast_to(np.zeros((), np.int8), region_shape)[_numpy_index(indices)].shape
+                           f"{dtypes.type_name(tensor.dtype)} for the destination and "
+                           f"{dtypes.type_name(value.dtype)} for the source.")
+    result_shape = np.broadcast_to(np.zeros((), np.int8), region_shape)[_numpy_index(plan.indices)].shape
     stripped = _without_leading_ones(value._data.shape)
     try:
         fits = np.broadcast_shapes(stripped, result_shape) == result_shape
@@ -763,6 +760,14 @@ def _integer_index(name, index, expected):
     return index._data.astype(np.int64)
 
 
+def _check_in_bounds(positions, size, dim):
+    """gather's and scatter's refusal of a position outside ``0 … size - 1`` along ``dim``."""
+    outside = (positions < 0) | (positions >= size)
+    if outside.any():
+        raise RuntimeError(f"index {positions[outside].flat[0]} is out of bounds for dimension "
+                           f"{dim} with size {size}")
+
+
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j] = input[i][index[i][j]]`` for dim=1: pick one position per entry of ``index``."""
     ndim = input._data.ndim
@@ -780,10 +785,7 @@ def gather(input, dim, index, *, sparse_grad=False):
                 f"Size does not match at dimension {d} expected index {list(positions.shape)} to be "
                 f"no larger than self {list(input._data.shape)} apart from dimension {dim}"
             )
-    outside = (positions < 0) | (positions >= shape[dim])
-    if outside.any():
-        raise RuntimeError(f"index {positions[outside].flat[0]} is out of bounds for dimension {dim} "
-                           f"with size {shape[dim]}")
+    _check_in_bounds(positions, shape[dim], dim)
     return GatherBackward0.apply(input, dim=dim, index=positions)
 
 

@@ -76,12 +76,13 @@ def _check_shape(tensor, operands):
         )
 
 
-def apply_inplace(tensor, node_class, *operands, casts=False, overlap="partial", same_everywhere=False,
-                  **params):
+def apply_inplace(tensor, node_class, *operands, casts=False, float_result=False, overlap="partial",
+                  same_everywhere=False, **params):
     """Run ``node_class`` on ``tensor`` and write the result into ``tensor``'s memory.
 
     ``casts=True`` allows any result dtype (``copy_``, ``fill_``); otherwise a
-    result that does not fit the tensor's dtype (int tensor += 1.5) is refused.
+    result that does not fit the tensor's dtype (int tensor += 1.5) is refused;
+    ``float_result=True``: the op makes floats of integers (``exp_``, ``/=``), refused for them too.
     ``overlap``: which operands sharing the tensor's memory are refused, as PyTorch
     does: "partial" ones (``a[1:].add_(a[:3])``), "any" (``index_put_``) or None.
     ``same_everywhere``: every element sharing memory gets the same value (``fill_``, ``zero_``,
@@ -93,7 +94,7 @@ def apply_inplace(tensor, node_class, *operands, casts=False, overlap="partial",
             if isinstance(operand, Tensor):
                 views.check_overlap(tensor._data, operand._data, full_ok=overlap == "partial")
     if not casts:
-        _check_result_dtype(tensor, operands)
+        _check_result_dtype(tensor, operands, float_result)
     if _grad_state.enabled and (tensor.requires_grad or _any_requires_grad(operands)) \
             and tensor._data.dtype.kind in "fc":  # (copy_ into an int tensor: no history)
         # Record: the node's input is the old value (with the tensor's history so far), the
@@ -188,8 +189,7 @@ def div_(tensor, other, *, rounding_mode=None):
             raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                                f"but found '{rounding_mode}'")
         return apply_inplace(tensor, arithmetic.DivBackward2, other, rounding_mode=rounding_mode)
-    _check_result_dtype(tensor, (other,), float_result=True)  # int /= 2 would need a float
-    return apply_inplace(tensor, arithmetic.DivBackward0, other)
+    return apply_inplace(tensor, arithmetic.DivBackward0, other, float_result=True)  # int /= 2: a float
 
 
 def pow_(tensor, exponent):
@@ -213,30 +213,25 @@ def clamp_(tensor, min=None, max=None):
 
 
 # ---------------------------------------------------- element-wise functions
-def _float_function_(tensor, node_class):
-    """exp_, log_, ...: the result is a float, so an integer tensor cannot hold it."""
-    _check_result_dtype(tensor, (), float_result=True)
-    return apply_inplace(tensor, node_class)
-
-
+# (exp_, log_, sqrt_, tanh_, sigmoid_ make floats, which an integer tensor cannot hold)
 def exp_(tensor):
-    return _float_function_(tensor, pointwise.ExpBackward0)
+    return apply_inplace(tensor, pointwise.ExpBackward0, float_result=True)
 
 
 def log_(tensor):
-    return _float_function_(tensor, pointwise.LogBackward0)
+    return apply_inplace(tensor, pointwise.LogBackward0, float_result=True)
 
 
 def sqrt_(tensor):
-    return _float_function_(tensor, pointwise.SqrtBackward0)
+    return apply_inplace(tensor, pointwise.SqrtBackward0, float_result=True)
 
 
 def tanh_(tensor):
-    return _float_function_(tensor, pointwise.TanhBackward0)
+    return apply_inplace(tensor, pointwise.TanhBackward0, float_result=True)
 
 
 def sigmoid_(tensor):
-    return _float_function_(tensor, pointwise.SigmoidBackward0)
+    return apply_inplace(tensor, pointwise.SigmoidBackward0, float_result=True)
 
 
 def abs_(tensor):

@@ -17,6 +17,7 @@ from . import inplace, views
 from .linalg import SqueezeBackward4  # a.squeeze_(dim): matmul records it too
 from .shape import (
     SqueezeBackward0, TBackward0, TransposeBackward0, UnsqueezeBackward0, normalize_dim,
+    size_one_dims,
 )
 
 
@@ -88,12 +89,7 @@ def squeeze_(tensor, dim=None):
         return _reshape_in_place(tensor, SqueezeBackward3,
                                  tuple(d for d, size in enumerate(shape) if size == 1))
     if isinstance(dim, (tuple, list)):
-        dims = [normalize_dim(operator.index(d), ndim) for d in dim]
-        for d in dims:
-            if dims.count(d) > 1:
-                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-        return _reshape_in_place(tensor, SqueezeBackward5,
-                                 tuple(d for d in sorted(dims) if ndim and shape[d] == 1))
+        return _reshape_in_place(tensor, SqueezeBackward5, size_one_dims(shape, dim))
     dim = normalize_dim(operator.index(dim), ndim)
     if not ndim or shape[dim] != 1:
         # nothing to remove: PyTorch still records SqueezeBackward4 (a no-op); gradlab's

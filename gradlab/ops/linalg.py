@@ -365,7 +365,7 @@ class AddmmBackward0(Node):
 
     @staticmethod
     def forward(ctx, bias, a, b):
-        needs_bias, needs_a, needs_b = ctx.needs_input_grad or (False, False, False)
+        _, needs_a, needs_b = ctx.needs_input_grad or (False, False, False)
         ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
         # F.linear passes B = Wᵀ, stored column-major: its gradient is computed as (gradᵀ A)ᵀ,
         # the same numbers, so that W.grad comes out in W's own memory order (see _mm_backward)

@@ -13,6 +13,7 @@ from ..autograd.node import Node
 from ..dtypes import type_name
 from ..tensor import Tensor
 from .comparison import _same_shape_error
+from .shape import cat
 
 
 def _common_shape(input_shape, mask_shape):
@@ -81,7 +82,6 @@ class MaskedScatterBackward0(Node):
             written = grad_output.masked_select(mask)
             size = int(np.prod(ctx.source_shape))
             if written.shape[0] < size:  # source entries past the mask's count were not used
-                from .shape import cat
                 written = cat([written, written.new_zeros(size - written.shape[0])])
             grad_source = written.reshape(ctx.source_shape)
         return grad_a, grad_source

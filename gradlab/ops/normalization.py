@@ -52,10 +52,8 @@ class _Layout:
 
     @classmethod
     def batch(cls, shape):
-        channels = shape[1]
-        view = (channels,) + (1,) * (len(shape) - 2)
-        axes = (0,) + tuple(range(2, len(shape)))
-        return cls("batch", shape, shape, axes, (channels,), view, axes)
+        view, axes = _per_channel(shape)
+        return cls("batch", shape, shape, axes, (shape[1],), view, axes)
 
     @classmethod
     def layer(cls, shape, normalized_shape):
@@ -65,10 +63,8 @@ class _Layout:
 
     @classmethod
     def group(cls, shape, groups):
-        channels = shape[1]
-        view = (channels,) + (1,) * (len(shape) - 2)
-        axes = (0,) + tuple(range(2, len(shape)))
-        return cls("group", shape, (shape[0], groups, -1), (2,), (channels,), view, axes)
+        view, axes = _per_channel(shape)
+        return cls("group", shape, (shape[0], groups, -1), (2,), (shape[1],), view, axes)
 
     # -- the same steps on NumPy arrays (forward) and on tensors (double backward)
     def groups(self, x):
@@ -88,6 +84,12 @@ class _Layout:
         if isinstance(x, np.ndarray):
             return x.sum(self.param_axes).reshape(self.param_shape)
         return x.sum(dim=self.param_axes).reshape(self.param_shape)
+
+
+def _per_channel(shape):
+    """Parameters with one value per channel (dim 1): their view (C, 1, …) against x, and
+    the axes of x summed for their gradients (every axis but the channels')."""
+    return (shape[1],) + (1,) * (len(shape) - 2), (0,) + tuple(range(2, len(shape)))
 
 
 def _statistics(layout, x, eps):

@@ -12,12 +12,12 @@ _ALIASES = (("axis", "dim"), ("keepdims", "keepdim"))
 
 def accepts_numpy_names(function):
     """``function`` (with arguments ``dim`` and/or ``keepdim``) also called with ``axis``/``keepdims``."""
-    parameters = function.__code__.co_varnames[:function.__code__.co_argcount
-                                               + function.__code__.co_kwonlyargcount]
+    code = function.__code__
+    positional = code.co_varnames[:code.co_argcount]
+    keyword_only = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
     # (alias, name, position of name among the positional arguments or None)
-    renames = tuple((alias, name, parameters.index(name) if name in parameters[
-        :function.__code__.co_argcount] else None)
-        for alias, name in _ALIASES if name in parameters)
+    renames = tuple((alias, name, positional.index(name) if name in positional else None)
+                    for alias, name in _ALIASES if name in positional + keyword_only)
     shown_name = function.__name__
 
     @functools.wraps(function)

@@ -17,7 +17,7 @@ from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..dtypes import cast_value, common_float_arrays, get_default_dtype, result_type
 from ..tensor import Tensor, _wrap, tensor_from_data
-from .arithmetic import add_number, div_number, mul_number
+from .arithmetic import _zeros, add_number, div_number, mul_number
 from .arithmetic import reciprocal  # reciprocal is also a pointwise function
 from .out import into_out
 from .strides import lay_out
@@ -34,10 +34,6 @@ def _float_compute(function, a):
     if out_dtype == np.float16:
         return function(a.astype(np.float32)).astype(np.float16)
     return function(a.astype(out_dtype))
-
-
-def _zeros(grad_output):
-    return grad_output.new_zeros(grad_output.shape)
 
 
 def _masked(keep, grad_output):
@@ -1118,8 +1114,7 @@ arcsin, arccos, arctan = asin, acos, atan
 
 def atan2(input, other):
     """The angle of the point (other, input) in radians, element by element."""
-    _require_tensor(input, "atan2", "input", 1)
-    return Atan2Backward0.apply(input, _require_tensor(other, "atan2", "other", 2))
+    return Atan2Backward0.apply(*_two_tensors("atan2", input, other))
 
 
 arctan2 = atan2
@@ -1247,27 +1242,25 @@ def sgn(input):
     return SgnBackward0.apply(input)
 
 
-def _require_tensor(value, function, argument, position):
-    if not isinstance(value, Tensor):
-        raise TypeError(
-            f"{function}(): argument '{argument}' (position {position}) must be Tensor, "
-            f"not {type(value).__name__}"
-            + (f" (for a number use torch.clamp(x, {'min' if function == 'maximum' else 'max'}="
-               f"{value!r}))" if function in ("maximum", "minimum") else "")
-        )
-    return value
+def _two_tensors(function, input, other, hint=""):
+    """``input`` and ``other``, which must both be tensors (``hint``: what to do with a number)."""
+    for argument, position, value in (("input", 1, input), ("other", 2, other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{function}(): argument '{argument}' (position {position}) must be "
+                            f"Tensor, not {type(value).__name__}" + hint.format(value=value))
+    return input, other
 
 
 def maximum(input, other):
     """The element-wise larger of two tensors."""
-    _require_tensor(input, "maximum", "input", 1)
-    return MaximumBackward0.apply(input, _require_tensor(other, "maximum", "other", 2))
+    return MaximumBackward0.apply(
+        *_two_tensors("maximum", input, other, " (for a number use torch.clamp(x, min={value!r}))"))
 
 
 def minimum(input, other):
     """The element-wise smaller of two tensors."""
-    _require_tensor(input, "minimum", "input", 1)
-    return MinimumBackward0.apply(input, _require_tensor(other, "minimum", "other", 2))
+    return MinimumBackward0.apply(
+        *_two_tensors("minimum", input, other, " (for a number use torch.clamp(x, max={value!r}))"))
 
 
 def where(condition, input=None, other=None):

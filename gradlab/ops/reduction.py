@@ -216,38 +216,49 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 # ======================================================== max, min, amax, amin
-class _ReductionResult(tuple):
-    """``(values, indices)``, printed as PyTorch prints ``torch.return_types.max``."""
+class _ReturnType(tuple):
+    """A pair of results with names, printed as PyTorch prints ``torch.return_types.<name>``
+    (the class's ``__name__``); ``_fields`` names the two, and each subclass reads them."""
 
     __slots__ = ()
-    _fields = ("values", "indices")
+    _fields = ()
     n_fields = n_sequence_fields = 2
     n_unnamed_fields = 0
 
-    def __new__(cls, values, indices):
-        return tuple.__new__(cls, (values, indices))
+    def __new__(cls, first, second):
+        return tuple.__new__(cls, (first, second))
 
+    def __repr__(self):
+        shown = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+        return f"torch.return_types.{type(self).__name__}(\n{shown})"
+
+    def __reduce__(self):  # rebuilt by name: the class is not importable under it (``max`` is a function)
+        return (_rebuild_return_type, (type(self).__name__, tuple(self)))
+
+    @classmethod
+    def named(cls, name):
+        """This return type as PyTorch's ``torch.return_types.<name>`` (``max``, ``sort``, …)."""
+        _RETURN_TYPES[name] = type(name, (cls,), {"__slots__": ()})
+        return _RETURN_TYPES[name]
+
+
+_RETURN_TYPES = {}  # name: class, for unpickling
+
+
+def _rebuild_return_type(name, values):
+    return _RETURN_TYPES[name](*values)
+
+
+class _ReductionResult(_ReturnType):
+    """``(values, indices)``, as ``max(x, dim)``, ``sort`` and ``topk`` return."""
+
+    __slots__ = ()
+    _fields = ("values", "indices")
     values = property(lambda self: self[0], doc="the largest (smallest) values")
     indices = property(lambda self: self[1], doc="where they are along ``dim`` (int64)")
 
-    def __repr__(self):
-        return (f"torch.return_types.{type(self).__name__}(\nvalues={self[0]!r},\n"
-                f"indices={self[1]!r})")
 
-    def __reduce__(self):
-        return (type(self), tuple(self))
-
-
-class _MaxResult(_ReductionResult):
-    pass
-
-
-class _MinResult(_ReductionResult):
-    pass
-
-
-_MaxResult.__name__ = _MaxResult.__qualname__ = "max"
-_MinResult.__name__ = _MinResult.__qualname__ = "min"
+_MaxResult, _MinResult = _ReductionResult.named("max"), _ReductionResult.named("min")
 
 
 class _AllTiesShareGradient(Node):
@@ -449,20 +460,22 @@ def min(input, dim=None, keepdim=False, *, other=None):
     return _extreme("min", MinBackward1, MinBackward0, _MinResult, input, dim, keepdim, other)
 
 
+def _extreme_along_dims(name, node, input, dim, keepdim):
+    dims = _named_dims(dim, input._data.ndim)
+    _check_not_empty(name, input, dims)
+    return node.apply(input, dims=dims, keepdim=keepdim)
+
+
 @accepts_numpy_names
 def amax(input, dim=(), keepdim=False):
     """The largest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
-    dims = _named_dims(dim, input._data.ndim)
-    _check_not_empty("amax", input, dims)
-    return AmaxBackward0.apply(input, dims=dims, keepdim=keepdim)
+    return _extreme_along_dims("amax", AmaxBackward0, input, dim, keepdim)
 
 
 @accepts_numpy_names
 def amin(input, dim=(), keepdim=False):
     """The smallest value over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
-    dims = _named_dims(dim, input._data.ndim)
-    _check_not_empty("amin", input, dims)
-    return AminBackward0.apply(input, dims=dims, keepdim=keepdim)
+    return _extreme_along_dims("amin", AminBackward0, input, dim, keepdim)
 
 
 def _arg_extreme(name, arg_function, input, dim, keepdim):
@@ -785,9 +798,7 @@ def _spread(name, node, input, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 0 if unbiased is False else 1
     dims = _reduction_dims(dim, input._data.ndim)
-    if input._data.ndim and _count(input._data.shape, dims) - correction <= 0:
-        _degrees_of_freedom_warning(name)
-    elif not input._data.ndim and 1 - correction <= 0:
+    if _count(input._data.shape, dims) - correction <= 0:  # a 0-d input counts 1 element
         _degrees_of_freedom_warning(name)
     return node.apply(input, dims=dims, correction=correction, keepdim=keepdim,
                       all_dims=dim is None or input._data.ndim == 0)

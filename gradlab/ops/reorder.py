@@ -17,16 +17,7 @@ from .reduction import _ReductionResult
 from .shape import normalize_dim
 
 
-class _SortResult(_ReductionResult):
-    pass
-
-
-class _TopkResult(_ReductionResult):
-    pass
-
-
-_SortResult.__name__ = _SortResult.__qualname__ = "sort"
-_TopkResult.__name__ = _TopkResult.__qualname__ = "topk"
+_SortResult, _TopkResult = _ReductionResult.named("sort"), _ReductionResult.named("topk")
 
 
 def _sorting_order(a, dim, descending):
@@ -39,29 +30,32 @@ def _sorting_order(a, dim, descending):
     return n - 1 - np.flip(ascending, dim)
 
 
-def _gradient_at_indices(ctx, grad_output):
-    """``grad_output`` written into zeros of the input's shape at ``indices`` along ``dim``."""
-    (indices,) = ctx.saved_tensors
-    if not ctx.shape:  # a 0-d input: its one element
-        return grad_output
-    zeros = np.zeros(ctx.shape, grad_output._data.dtype)
-    return ScatterBackward0.apply(zeros, grad_output, dim=ctx.dim, index=indices._data)
-
-
 class _SelectsByIndex(Node):
+    """sort/topk: the elements at ``order`` along ``dim``; the gradient of each goes back to
+    where it came from, written into zeros (``scatter``), so an element not picked gets 0."""
+
     output_layout = "contiguous"
 
     @staticmethod
-    def backward(ctx, grad_output, grad_indices=None):
-        return _gradient_at_indices(ctx, grad_output)
-
-    @staticmethod
-    def _finish(ctx, a, dim, order):
+    def _take(ctx, a, dim, order):
+        """``a``'s elements at ``order`` along ``dim`` and ``order`` as int64 indices (saved);
+        a 0-d ``a`` is its one element, at index 0 (``order`` None)."""
         ctx.shape, ctx.dim = a.shape, dim
-        indices = order.astype(np.int64)
+        if a.ndim == 0:
+            values, indices = a.copy(), np.zeros((), np.int64)
+        else:
+            values, indices = np.take_along_axis(a, order, axis=dim), order.astype(np.int64)
         ctx.save_for_backward(indices)
         ctx.mark_non_differentiable(indices)
-        return np.take_along_axis(a, order, axis=dim), indices
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad_output, grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        if not ctx.shape:  # a 0-d input: its one element
+            return grad_output
+        zeros = np.zeros(ctx.shape, grad_output._data.dtype)
+        return ScatterBackward0.apply(zeros, grad_output, dim=ctx.dim, index=indices._data)
 
 
 class SortBackward0(_SelectsByIndex):
@@ -71,13 +65,8 @@ class SortBackward0(_SelectsByIndex):
 
     @classmethod
     def forward(cls, ctx, a, dim, descending):
-        if a.ndim == 0:
-            ctx.shape, ctx.dim = (), 0
-            indices = np.zeros((), np.int64)
-            ctx.save_for_backward(indices)
-            ctx.mark_non_differentiable(indices)
-            return a.copy(), indices
-        return cls._finish(ctx, a, dim, _sorting_order(a, dim, descending))
+        order = _sorting_order(a, dim, descending) if a.ndim else None
+        return cls._take(ctx, a, dim, order)
 
 
 class SortBackward1(SortBackward0):
@@ -94,14 +83,10 @@ class TopkBackward0(_SelectsByIndex):
 
     @classmethod
     def forward(cls, ctx, a, k, dim, largest):
-        if a.ndim == 0:
-            ctx.shape, ctx.dim = (), 0
-            indices = np.zeros((), np.int64)
-            ctx.save_for_backward(indices)
-            ctx.mark_non_differentiable(indices)
-            return a.copy(), indices
-        order = _sorting_order(a, dim, descending=largest)
-        return cls._finish(ctx, a, dim, np.take(order, np.arange(k), axis=dim))
+        order = None
+        if a.ndim:
+            order = np.take(_sorting_order(a, dim, descending=largest), np.arange(k), axis=dim)
+        return cls._take(ctx, a, dim, order)
 
 
 def _sort_dim(name, input, dim):

@@ -17,7 +17,8 @@ from ..autograd.node import Node
 from ..tensor import Tensor
 from . import inplace, pointwise
 from .indexing import (
-    IndexAddBackward0, ScatterAddBackward0, ScatterBackward0, ScatterBackward1,
+    IndexAddBackward0, ScatterAddBackward0, ScatterBackward0, ScatterBackward1, _check_in_bounds,
+    _integer_index,
 )
 from .shape import normalize_dim
 
@@ -28,13 +29,6 @@ def _index_array(name, index):
     if index._data.dtype not in (np.int32, np.int64):
         return None
     return index._data.astype(np.int64)
-
-
-def _check_in_bounds(positions, size, dim):
-    outside = (positions < 0) | (positions >= size)
-    if outside.any():
-        raise RuntimeError(f"index {positions[outside].flat[0]} is out of bounds for dimension "
-                           f"{dim} with size {size}")
 
 
 # ------------------------------------------------------------------ index_add
@@ -92,14 +86,10 @@ def _scatter_params(input, dim, index, src):
     does, with its messages (all say ``scatter()``); the ``dim`` and the index array.
 
     A 0-d ``input``, ``index`` or ``src`` is read as 1-d of size 1, as PyTorch reads it."""
-    name = "scatter"
-    ndim = input._data.ndim
-    dim = normalize_dim(dim, ndim)
-    positions = _index_array(name, index)
-    if positions is None:
-        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    dim = normalize_dim(dim, input._data.ndim)
+    positions = _integer_index("scatter", index, "int32/int64")
     if isinstance(src, Tensor) and src.dtype != input.dtype:
-        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if positions.size == 0:
         return dim, positions
     shape, index_shape = _nonempty_shape(input._data), _nonempty_shape(positions)

@@ -361,6 +361,17 @@ class SqueezeBackward2(_Squeeze):
     derivatives = Derivatives("a.squeeze(dims)", a=_UNSQUEEZED_BACK)
 
 
+def size_one_dims(shape, dims):
+    """Those of ``dims`` (negative ones count from the end) whose size in ``shape`` is 1, ascending:
+    what ``squeeze(dims)`` removes. A dimension named twice is refused, as in PyTorch."""
+    ndim = len(shape)
+    dims = [normalize_dim(operator.index(d), ndim) for d in dims]
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return tuple(d for d in sorted(dims) if ndim and shape[d] == 1)
+
+
 def squeeze(input, dim=None):
     """Remove size-1 dimensions: all of them, one (``dim``) or several (a tuple)."""
     shape = input._data.shape
@@ -368,11 +379,7 @@ def squeeze(input, dim=None):
     if dim is None:
         return SqueezeBackward0.apply(input, tuple(d for d, size in enumerate(shape) if size == 1))
     if isinstance(dim, (tuple, list)):
-        dims = [normalize_dim(operator.index(d), ndim) for d in dim]
-        for d in dims:
-            if dims.count(d) > 1:
-                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-        return SqueezeBackward2.apply(input, tuple(d for d in sorted(dims) if ndim and shape[d] == 1))
+        return SqueezeBackward2.apply(input, size_one_dims(shape, dim))
     dim = normalize_dim(operator.index(dim), ndim)
     return SqueezeBackward1.apply(input, (dim,) if ndim and shape[dim] == 1 else ())
 

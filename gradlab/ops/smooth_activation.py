@@ -15,22 +15,11 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
-from ..dtypes import type_name
 from ..tensor import _wrap
+from .activation import _refuse_integers
 from .arithmetic import add_number, mul_number
 from .inplace import apply_inplace
-
-
-def _refuse_integers(kernel, a):
-    if a.dtype.kind != "f":
-        raise NotImplementedError(
-            f"\"{kernel}\" not implemented for '{type_name(a.dtype)}' "
-            "(this activation needs a floating-point tensor: convert with .float())")
-
-
-def _sigmoid(a):
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-a))
+from .pointwise import _sigmoid
 
 
 def _one_minus(value):

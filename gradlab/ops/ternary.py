@@ -123,35 +123,16 @@ def _tensor_argument(name, position, value):
     return value
 
 
-def _check_value(name, value, *tensors):
-    if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}(): argument 'value' must be Number, not {type(value).__name__}")
-
-
 def _number_in(value, dtype):
     """``value`` as the op computes with it: an int for integer results (PyTorch casts it)."""
     return int(value) if dtype.kind in "iub" else value
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):
-    """``input + value · tensor1 · tensor2`` (broadcast)."""
-    for position, t in enumerate((input, tensor1, tensor2)):
-        _tensor_argument("addcmul", position, t)
-    _check_value("addcmul", value, input, tensor1, tensor2)
-    return AddcmulBackward0.apply(input, tensor1, tensor2, value=value)
-
-
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value · tensor1 / tensor2`` (broadcast)."""
-    for position, t in enumerate((input, tensor1, tensor2)):
-        _tensor_argument("addcdiv", position, t)
-    _check_integer_division(tensor1, tensor2)
-    _check_value("addcdiv", value, input, tensor1, tensor2)
-    return AddcdivBackward0.apply(input, tensor1, tensor2, value=value)
-
-
-def _check_integer_division(tensor1, tensor2):
-    if tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
+def _check_addc(name, tensor, tensor1, tensor2, value, divides=False):
+    """addcmul's and addcdiv's arguments (and their in-place forms'), checked in PyTorch's order."""
+    for position, t in enumerate((tensor, tensor1, tensor2)):
+        _tensor_argument(name, position, t)
+    if divides and tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release "
             "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
@@ -159,6 +140,20 @@ def _check_integer_division(tensor1, tensor2):
             "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}(): argument 'value' must be Number, not {type(value).__name__}")
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """``input + value · tensor1 · tensor2`` (broadcast)."""
+    _check_addc("addcmul", input, tensor1, tensor2, value)
+    return AddcmulBackward0.apply(input, tensor1, tensor2, value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value · tensor1 / tensor2`` (broadcast)."""
+    _check_addc("addcdiv", input, tensor1, tensor2, value, divides=True)
+    return AddcdivBackward0.apply(input, tensor1, tensor2, value=value)
 
 
 def _check_lerp(input, end, weight):
@@ -188,18 +183,13 @@ def lerp(input, end, weight):
 
 # ------------------------------------------------------------------ in place
 def addcmul_(tensor, tensor1, tensor2, *, value=1):
-    for position, t in enumerate((tensor, tensor1, tensor2)):
-        _tensor_argument("addcmul_", position, t)
-    _check_value("addcmul_", value, tensor, tensor1, tensor2)
+    _check_addc("addcmul_", tensor, tensor1, tensor2, value)
     inplace._check_shape(tensor, (tensor1, tensor2))
     return inplace.apply_inplace(tensor, AddcmulBackward0, tensor1, tensor2, value=value)
 
 
 def addcdiv_(tensor, tensor1, tensor2, *, value=1):
-    for position, t in enumerate((tensor, tensor1, tensor2)):
-        _tensor_argument("addcdiv_", position, t)
-    _check_integer_division(tensor1, tensor2)
-    _check_value("addcdiv_", value, tensor, tensor1, tensor2)
+    _check_addc("addcdiv_", tensor, tensor1, tensor2, value, divides=True)
     inplace._check_shape(tensor, (tensor1, tensor2))
     return inplace.apply_inplace(tensor, AddcdivBackward0, tensor1, tensor2, value=value)
 

@@ -28,6 +28,7 @@ from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import FREED_MESSAGE, Node, move_retained_grad
 from ..tensor import _wrap, version_of
 from . import indexing, inplace
+from .strides import element_strides
 
 
 # ------------------------------------------------------------ where a view lies
@@ -37,14 +38,10 @@ def _pointer(array):
     return array.__array_interface__["data"][0]
 
 
-def _element_strides(array):
-    return tuple(step // array.itemsize for step in array.strides)
-
-
 def geometry(view, base):
     """``(size, stride, storage_offset)`` of the array ``view`` inside the array ``base``."""
     offset, misaligned = divmod(_pointer(view) - _pointer(base), view.itemsize)
-    stride = _element_strides(view)
+    stride = element_strides(view)
     if offset < 0 or misaligned or any(step < 0 for step in stride):
         raise RuntimeError("this view's memory cannot be located in its base's (NumPy memory with "
                            "negative strides?); clone() the tensor before changing it in place.")
@@ -163,7 +160,7 @@ class CopySlices(Node):
             node._next_indices = ((node._next_indices or (0,))
                                   + (fn._next_indices or (0,) * len(fn._next_nodes))[1:])
         node._fn = fn
-        node._base_geometry = (base._data.shape, _element_strides(base._data))
+        node._base_geometry = (base._data.shape, element_strides(base._data))
         node._arrays, node._geometry = (view._data, base._data), None
         return node
 
@@ -206,7 +203,7 @@ class AsStridedBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, size, stride, storage_offset):
-        ctx._input_geometry = (a.shape, _element_strides(a))
+        ctx._input_geometry = (a.shape, element_strides(a))
         ctx._geometry = (tuple(size), tuple(stride), storage_offset)
         return _strided(a, size, stride, storage_offset)
 
@@ -215,7 +212,7 @@ class AsStridedBackward0(Node):
         """The node that reads ``view``'s positions from ``base``'s current value."""
         node = cls.__new__(cls)
         node._link_inputs((base,))
-        node._input_geometry = (base._data.shape, _element_strides(base._data))
+        node._input_geometry = (base._data.shape, element_strides(base._data))
         node._arrays, node._geometry = (view._data, base._data), None
         return node
 

@@ -11,23 +11,14 @@ Weights that often get large gradients slow down; rarely-updated ones keep large
 import numpy as np
 
 from ..creation import full_like, tensor
-from ..tensor import bump_version
-from .optimizer import Optimizer, _check_flags
+from .optimizer import Optimizer, _bump_versions, _check_flags, _check_nonnegative, _signed_grad
 
 
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         _check_flags("Adagrad", differentiable, fused)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
@@ -46,9 +37,7 @@ class Adagrad(Optimizer):
         if not self.state[param]:  # a parameter added later with add_param_group
             self._init_state(param, group)
         state = self.state[param]
-        grad = param._grad._data
-        if group["maximize"]:
-            grad = -grad
+        grad = _signed_grad(param, group)
         state["step"]._data += 1
         step = state["step"].item()
         if group["weight_decay"] != 0:
@@ -57,6 +46,4 @@ class Adagrad(Optimizer):
         total = state["sum"]._data
         total += grad * grad
         param._data -= step_size * (grad / (np.sqrt(total) + group["eps"]))
-        for name in state:
-            bump_version(state[name])
-        bump_version(param)
+        _bump_versions(param, state)

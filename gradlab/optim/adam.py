@@ -12,24 +12,19 @@ For each parameter p with gradient g, at step t::
 import numpy as np
 
 from ..creation import tensor, zeros_like
-from ..tensor import bump_version
-from .optimizer import Optimizer, _check_flags
+from .optimizer import Optimizer, _bump_versions, _check_flags, _check_nonnegative, _signed_grad
 
 
 class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(lr=lr, eps=eps)
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(weight_decay=weight_decay)
         _check_flags("Adam", differentiable, fused, capturable)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
@@ -48,9 +43,7 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(param)
         p = param._data
-        grad = param._grad._data
-        if group["maximize"]:
-            grad = -grad
+        grad = _signed_grad(param, group)
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
                 p *= 1 - lr * weight_decay  # AdamW: shrink the weights directly
@@ -72,6 +65,4 @@ class Adam(Optimizer):
             denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt
         denom += eps
         p -= (lr / bias_correction1) * (exp_avg / denom)
-        for name in state:
-            bump_version(state[name])
-        bump_version(param)
+        _bump_versions(param, state)

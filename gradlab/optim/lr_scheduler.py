@@ -46,6 +46,11 @@ def _current_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _scaled_lrs(optimizer, factor):
+    """Every group's current lr times ``factor``: one step of a chainable schedule."""
+    return [group["lr"] * factor for group in optimizer.param_groups]
+
+
 def _per_group(name, optimizer, value):
     """One ``value`` per parameter group: a list of that length, or one value repeated."""
     if isinstance(value, (list, tuple)):
@@ -108,8 +113,10 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self):
-        """The next lr of every group (called by ``step``; read ``get_last_lr()`` instead)."""
-        raise NotImplementedError
+        """The next lr of every group (called by ``step``; read ``get_last_lr()`` instead).
+
+        Abstract, as in PyTorch: each scheduler below defines its own rule."""
+        raise NotImplementedError(f"{type(self).__name__} must define get_lr(), the rule for the next lr")
 
     def get_last_lr(self):
         """The lr of every group, as the last ``step()`` set it."""
@@ -239,7 +246,7 @@ class StepLR(LRScheduler):
         self._warn_if_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _current_lrs(self.optimizer)
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
@@ -259,7 +266,7 @@ class MultiStepLR(LRScheduler):
         if self.last_epoch not in self.milestones:
             return _current_lrs(self.optimizer)
         factor = self.gamma ** self.milestones[self.last_epoch]
-        return [group["lr"] * factor for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, factor)
 
     def _get_closed_form_lr(self):
         milestones = sorted(self.milestones.elements())
@@ -280,10 +287,10 @@ class ConstantLR(LRScheduler):
     def get_lr(self):
         self._warn_if_outside_step()
         if self.last_epoch == 0:
-            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.factor)
         if self.last_epoch != self.total_iters:
             return _current_lrs(self.optimizer)
-        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, 1.0 / self.factor)
 
     def _get_closed_form_lr(self):
         factor = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
@@ -309,13 +316,13 @@ class LinearLR(LRScheduler):
     def get_lr(self):
         self._warn_if_outside_step()
         if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+            return _scaled_lrs(self.optimizer, self.start_factor)
         if self._is_initial or self.last_epoch > self.total_iters:
             return _current_lrs(self.optimizer)
         change = self.end_factor - self.start_factor
         # the ratio of this epoch's factor to the last one's
         ratio = 1.0 + change / (self.total_iters * self.start_factor + (self.last_epoch - 1) * change)
-        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, ratio)
 
     def _get_closed_form_lr(self):
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
@@ -334,7 +341,7 @@ class ExponentialLR(LRScheduler):
         self._warn_if_outside_step()
         if self._is_initial:
             return _current_lrs(self.optimizer)
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return _scaled_lrs(self.optimizer, self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]

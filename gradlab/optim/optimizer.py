@@ -1,4 +1,4 @@
-"""``Optimizer``: the base of ``SGD``, ``Adam`` and ``RMSprop``.
+"""``Optimizer``: the base of ``SGD``, ``Adam``, ``AdamW``, ``Adagrad`` and ``RMSprop``.
 
 An optimizer holds the parameters to train, grouped in ``param_groups``
 (each group a dict: ``{'params': [...], 'lr': 0.1, ...}``, defaults filled
@@ -20,7 +20,7 @@ from collections import defaultdict
 from itertools import chain
 
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 
 
 class _RequiredParameter:
@@ -205,6 +205,27 @@ def _cast_state(param, name, value):
 
 def _typename(value):
     return value.type() if isinstance(value, Tensor) else type(value).__name__
+
+
+def _check_nonnegative(**hyperparameters):
+    """PyTorch's ``ValueError`` for the first negative (or NaN) hyperparameter, in the order given."""
+    for name, value in hyperparameters.items():
+        if not 0.0 <= value:
+            label = {"lr": "learning rate", "eps": "epsilon value"}.get(name, f"{name} value")
+            raise ValueError(f"Invalid {label}: {value}")
+
+
+def _signed_grad(param, group):
+    """The gradient array the update follows: ``-grad`` when the group maximizes."""
+    grad = param._grad._data
+    return -grad if group["maximize"] else grad
+
+
+def _bump_versions(param, state):
+    """Record the in-place update of ``param`` and of each of its state tensors."""
+    for value in state.values():
+        bump_version(value)
+    bump_version(param)
 
 
 def _check_flags(optimizer_name, differentiable=False, fused=None, capturable=False):

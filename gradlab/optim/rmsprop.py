@@ -11,24 +11,14 @@ For each parameter p with gradient g::
 import numpy as np
 
 from ..creation import tensor, zeros_like
-from ..tensor import bump_version
-from .optimizer import Optimizer, _check_flags
+from .optimizer import Optimizer, _bump_versions, _check_flags, _check_nonnegative, _signed_grad
 
 
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         _check_flags("RMSprop", differentiable, None, capturable)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
@@ -47,9 +37,7 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = zeros_like(param)
         p = param._data
-        grad = param._grad._data
-        if group["maximize"]:
-            grad = -grad
+        grad = _signed_grad(param, group)
         state["step"]._data += 1
         if weight_decay != 0:
             grad = grad + weight_decay * p
@@ -70,6 +58,4 @@ class RMSprop(Optimizer):
             p -= lr * buffer
         else:
             p -= lr * (grad / avg)
-        for name in state:
-            bump_version(state[name])
-        bump_version(param)
+        _bump_versions(param, state)

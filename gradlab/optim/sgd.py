@@ -9,7 +9,7 @@ For each parameter p with gradient g (all optional parts off by default)::
     p ← p − lr · g
 """
 from ..tensor import _wrap, bump_version
-from .optimizer import Optimizer, _check_flags
+from .optimizer import Optimizer, _check_flags, _signed_grad
 
 
 class SGD(Optimizer):
@@ -30,9 +30,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param, group):
-        grad = param._grad._data
-        if group["maximize"]:
-            grad = -grad
+        grad = _signed_grad(param, group)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param._data
         momentum = group["momentum"]

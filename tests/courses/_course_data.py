@@ -3,6 +3,12 @@
 ``names(count)`` replaces makemore's names.txt (lowercase name-like words); ``images``
 replaces FashionMNIST / CIFAR-10 batches. Both give the same data on every run and
 with either library, so only the code under test can make outputs differ.
+
+``vocabulary`` and ``contexts`` are makemore's character tables and ``build_dataset`` loop
+in plain Python, for the scripts whose lecture takes them as given (makemore_mlp.py and the
+bigram scripts, whose lectures write them, keep their own copy); each script still makes
+the tensors itself. ``backprop_ninja_parameters`` is the initialisation both backprop-ninja
+scripts start from, drawn with the script's own ``randn``.
 """
 import numpy as np
 
@@ -33,3 +39,39 @@ def images(count, channels=1, size=28, classes=10, seed=0):
         band = (label * size) // classes
         base[index, :, band:band + max(1, size // classes), :] += 0.5
     return base.astype(np.float32), labels.astype(np.int64)
+
+
+def vocabulary(words):
+    """(``stoi``, ``itos``): each letter to 1..26 in alphabetical order, '.' (start and end) to 0."""
+    chars = sorted(set(''.join(words)))
+    stoi = {s: i + 1 for i, s in enumerate(chars)}
+    stoi['.'] = 0
+    itos = {i: s for s, i in stoi.items()}
+    return stoi, itos
+
+
+def contexts(words, block_size, stoi):
+    """(X, Y) as lists: every ``block_size`` characters (0-padded) and the character after them."""
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + '.':
+            ix = stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return X, Y
+
+
+def backprop_ninja_parameters(randn, vocab_size, block_size, n_embd, n_hidden):
+    """[C, W1, b1, W2, b2, bngain, bnbias] as makemore_part4_backprop.ipynb draws them with ``randn``:
+    small random biases and batchnorm parameters, not zeros and ones, so that a wrong manual
+    gradient cannot hide behind a zero."""
+    C = randn(vocab_size, n_embd)
+    W1 = randn(n_embd * block_size, n_hidden) * (5 / 3) / ((n_embd * block_size) ** 0.5)
+    b1 = randn(n_hidden) * 0.1
+    W2 = randn(n_hidden, vocab_size) * 0.1
+    b2 = randn(vocab_size) * 0.1
+    bngain = randn(1, n_hidden) * 0.1 + 1.0
+    bnbias = randn(1, n_hidden) * 0.1
+    return [C, W1, b1, W2, b2, bngain, bnbias]

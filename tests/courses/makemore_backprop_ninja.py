@@ -9,13 +9,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from _course_data import names
+from _course_data import backprop_ninja_parameters, contexts, names, vocabulary
 
 words = names(200)
-chars = sorted(list(set(''.join(words))))
-stoi = {s: i + 1 for i, s in enumerate(chars)}
-stoi['.'] = 0
-itos = {i: s for s, i in stoi.items()}
+stoi, itos = vocabulary(words)
 vocab_size = len(itos)
 print(vocab_size)
 
@@ -23,14 +20,7 @@ block_size = 3
 
 
 def build_dataset(words):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + '.':
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]
+    X, Y = contexts(words, block_size, stoi)
     X = torch.tensor(X)
     Y = torch.tensor(Y)
     print(X.shape, Y.shape)
@@ -56,15 +46,8 @@ def randn(*shape):
     return torch.tensor(rng.standard_normal(shape), dtype=torch.float32)
 
 
-C = randn(vocab_size, n_embd)
-W1 = randn(n_embd * block_size, n_hidden) * (5 / 3) / ((n_embd * block_size) ** 0.5)
-b1 = randn(n_hidden) * 0.1
-W2 = randn(n_hidden, vocab_size) * 0.1
-b2 = randn(vocab_size) * 0.1
-bngain = randn(1, n_hidden) * 0.1 + 1.0
-bnbias = randn(1, n_hidden) * 0.1
-
-parameters = [C, W1, b1, W2, b2, bngain, bnbias]
+parameters = backprop_ninja_parameters(randn, vocab_size, block_size, n_embd, n_hidden)
+C, W1, b1, W2, b2, bngain, bnbias = parameters
 print(sum(p.nelement() for p in parameters))
 for p in parameters:
     p.requires_grad = True

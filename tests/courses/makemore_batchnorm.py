@@ -12,27 +12,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from _course_data import names
+from _course_data import contexts, names, vocabulary
 
 words = names(160, seed=6)
-chars = sorted(list(set(''.join(words))))
-stoi = {s: i + 1 for i, s in enumerate(chars)}
-stoi['.'] = 0
-itos = {i: s for s, i in stoi.items()}
+stoi, itos = vocabulary(words)
 vocab_size = len(itos)
 print(vocab_size)
 block_size = 3
 
 
 def build_dataset(words):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + '.':
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]
+    X, Y = contexts(words, block_size, stoi)
     X = torch.tensor(X)
     Y = torch.tensor(Y)
     print(X.shape, Y.shape)

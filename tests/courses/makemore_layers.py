@@ -12,21 +12,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from _course_data import names
+from _course_data import contexts, names, vocabulary
 
 words = names(150, seed=7)
-chars = sorted(list(set(''.join(words))))
-stoi = {s: i + 1 for i, s in enumerate(chars)}
-stoi['.'] = 0
-vocab_size = len(stoi)
+stoi, itos = vocabulary(words)
+vocab_size = len(itos)
 block_size = 3
-X, Y = [], []
-for w in words:
-    context = [0] * block_size
-    for ch in w + '.':
-        X.append(context)
-        Y.append(stoi[ch])
-        context = context[1:] + [stoi[ch]]
+X, Y = contexts(words, block_size, stoi)
 Xtr, Ytr = torch.tensor(X), torch.tensor(Y)
 print(Xtr.shape)
 

@@ -11,18 +11,33 @@ from ..parameter import Parameter
 from .module import Module
 
 
-class ReLU(Module):
-    """max(0, x)"""
+def _inplace_text(inplace, first=False):
+    """PyTorch's ``extra_repr`` piece for ``inplace``: shown only when True."""
+    if not inplace:
+        return ""
+    return "inplace=True" if first else ", inplace=True"
+
+
+class _InplaceOption(Module):
+    """Shared by ReLU, SiLU, Mish and SELU, whose only option is ``inplace``."""
+
+    _function = None  # F.relu, F.silu, ..., set by the subclass
 
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
+        return self._function(input, inplace=self.inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return _inplace_text(self.inplace, first=True)
+
+
+class ReLU(_InplaceOption):
+    """max(0, x)"""
+
+    _function = staticmethod(F.relu)
 
 
 class LeakyReLU(Module):
@@ -37,8 +52,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        inplace = ", inplace=True" if self.inplace else ""
-        return f"negative_slope={self.negative_slope}{inplace}"
+        return f"negative_slope={self.negative_slope}{_inplace_text(self.inplace)}"
 
 
 class Sigmoid(Module):
@@ -69,81 +83,50 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """Shared by Softmax, LogSoftmax and Softmin: ``_function`` applied along ``dim``."""
+
+    _function = None  # F.softmax, F.log_softmax or F.softmin, set by the subclass
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return self._function(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """exp(x_i) / Σ_j exp(x_j) along ``dim``: each slice becomes probabilities."""
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """log(softmax(x)) along ``dim``, computed stably (x_i − logsumexp(x))."""
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.log_softmax)
 
 
-def _inplace_text(inplace, first=False):
-    """PyTorch's ``extra_repr`` piece for ``inplace``: shown only when True."""
-    if not inplace:
-        return ""
-    return "inplace=True" if first else ", inplace=True"
-
-
-class Softmin(Module):
+class Softmin(_AlongDim):
     """softmax(-x) along ``dim``: the smallest values get the largest probabilities."""
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _function = staticmethod(F.softmin)
 
 
-class SiLU(Module):
+class SiLU(_InplaceOption):
     """x · σ(x) (also called swish)"""
 
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_text(self.inplace, first=True)
+    _function = staticmethod(F.silu)
 
 
-class Mish(Module):
+class Mish(_InplaceOption):
     """x · tanh(softplus(x))"""
 
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_text(self.inplace, first=True)
+    _function = staticmethod(F.mish)
 
 
 class Softplus(Module):
@@ -190,18 +173,10 @@ class CELU(ELU):
         return F.celu(input, self.alpha, self.inplace)
 
 
-class SELU(Module):
+class SELU(_InplaceOption):
     """scale · elu(x, alpha) with fixed alpha ≈ 1.6733, scale ≈ 1.0507 (self-normalizing)"""
 
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return _inplace_text(self.inplace, first=True)
+    _function = staticmethod(F.selu)
 
 
 class Hardtanh(Module):

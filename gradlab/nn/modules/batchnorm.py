@@ -13,9 +13,8 @@ the plain average of all batches so far (1 / num_batches_tracked).
 from ... import creation
 from ... import dtypes
 from .. import functional as F
-from .. import init
-from ..parameter import Parameter
 from .module import Module
+from .normalization import _register_affine, _reset_affine
 
 
 class _BatchNorm(Module):
@@ -30,15 +29,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         factory = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(creation.empty(num_features, **factory))
-            if bias:
-                self.bias = Parameter(creation.empty(num_features, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_features, affine, bias, factory)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(num_features, **factory))
             self.register_buffer("running_var", creation.ones(num_features, **factory))
@@ -58,13 +49,11 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
-        raise NotImplementedError
+        """Abstract, as in PyTorch: BatchNorm1d and BatchNorm2d each accept their own ranks."""
+        raise NotImplementedError(f"{type(self).__name__} must define _check_input_dim()")
 
     def forward(self, input):
         self._check_input_dim(input)

@@ -14,6 +14,19 @@ from ..parameter import Parameter
 from .module import Module, _addindent
 
 
+def _absolute_index(idx, size):
+    """``idx`` (a negative one counts from the end) as a position in range(size)."""
+    idx = operator.index(idx)
+    if not -size <= idx < size:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % size
+
+
+def _get_abs_string_index(container, idx):
+    """The name of the child at ``idx``: ModuleList and ParameterList name them 0, 1, ..."""
+    return str(_absolute_index(idx, len(container)))
+
+
 class Sequential(Module):
     """``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict(name=module, ...))``:
     ``forward`` feeds each module's output to the next."""
@@ -28,12 +41,7 @@ class Sequential(Module):
                 self.add_module(str(index), module)
 
     def _get_item_by_idx(self, iterator, idx):
-        size = len(self)
-        idx = operator.index(idx)
-        if not -size <= idx < size:
-            raise IndexError(f"index {idx} is out of range")
-        idx %= size
-        return next(islice(iterator, idx, None))
+        return next(islice(iterator, _absolute_index(idx, len(self)), None))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -110,13 +118,7 @@ class ModuleList(Module):
         if modules is not None:
             self += modules
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+    _get_abs_string_index = _get_abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -274,13 +276,7 @@ class ParameterList(Module):
         if values is not None:
             self += values
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+    _get_abs_string_index = _get_abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

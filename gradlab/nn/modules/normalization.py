@@ -10,6 +10,23 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def _register_affine(module, shape, affine, bias, factory):
+    """``weight`` and ``bias`` of ``shape`` (set by ``_reset_affine``), or None where not
+    wanted: both without ``affine``, ``bias`` with ``bias=False``."""
+    weight = Parameter(creation.empty(shape, **factory)) if affine else None
+    module.register_parameter("weight", weight)
+    module.register_parameter("bias", Parameter(creation.empty(shape, **factory))
+                              if affine and bias else None)
+
+
+def _reset_affine(module):
+    """weight ← 1, bias ← 0: the layer starts as a plain standardisation."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """Standardise over the last ``len(normalized_shape)`` dimensions, then scale by
     ``weight`` and shift by ``bias`` (both of shape ``normalized_shape``)."""
@@ -22,23 +39,12 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        factory = {"device": device, "dtype": dtype}
-        if elementwise_affine:
-            self.weight = Parameter(creation.empty(self.normalized_shape, **factory))
-            if bias:
-                self.bias = Parameter(creation.empty(self.normalized_shape, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias,
+                         {"device": device, "dtype": dtype})
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -62,23 +68,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        factory = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(creation.empty(num_channels, **factory))
-            if bias:
-                self.bias = Parameter(creation.empty(num_channels, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, affine, bias, {"device": device, "dtype": dtype})
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -2,6 +2,7 @@
 calling it with integer indices returns their rows (``C[X]`` in makemore, as a layer)."""
 from ... import creation
 from ...autograd.grad_mode import no_grad
+from ...ops.embedding import _resolve_padding_idx
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -20,13 +21,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if padding_idx > 0:
-                assert padding_idx < num_embeddings, "Padding_idx must be within num_embeddings"
-            elif padding_idx < 0:
-                assert padding_idx >= -num_embeddings, "Padding_idx must be within num_embeddings"
-                padding_idx = num_embeddings + padding_idx
-        self.padding_idx = padding_idx
+        self.padding_idx = _resolve_padding_idx(padding_idx, num_embeddings, "num_embeddings")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq

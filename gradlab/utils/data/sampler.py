@@ -22,8 +22,8 @@ class Sampler:
     def __class_getitem__(cls, item):  # ``Sampler[int]`` in a type hint or a base list
         return cls
 
-    def __iter__(self):
-        raise NotImplementedError
+    def __iter__(self):  # abstract, as in PyTorch: each sampler gives its own order
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__(), the order of indices")
 
 
 class SequentialSampler(Sampler):
