@@ -65,6 +65,7 @@ short, int, long = int16, int32, int64
 
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 _FROM_NUMPY = {d.numpy_dtype: d for d in ALL}
+NUMBER_TYPES = (_builtins.int, _builtins.float, _builtins.bool, np.number, np.bool_)  # Python numbers
 _BY_NAME = {d.name: d for d in ALL}
 
 _default_float = float32

@@ -34,7 +34,7 @@ import numpy as np
 
 from . import dtypes
 from .device import check_device, device as _device
-from .ops.strides import as_view, contiguous_strides
+from .ops.strides import address, as_view, contiguous_strides
 from .size import Size
 from .tensor import Tensor, _wrap
 
@@ -51,7 +51,7 @@ def _storage_of(array):
     while isinstance(owner.base, np.ndarray):
         owner = owner.base
     itemsize = array.itemsize
-    start = array.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    start = address(array) - address(owner)
     shareable = (owner.dtype == array.dtype and (owner.flags.c_contiguous or owner.flags.f_contiguous)
                  and start >= 0 and start % itemsize == 0
                  and all(s >= 0 and s % itemsize == 0 for s in array.strides))

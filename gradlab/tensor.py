@@ -266,7 +266,7 @@ class Tensor:
 
     def data_ptr(self):
         """The address of the first element (views of one memory differ by their offset)."""
-        return self._data.__array_interface__["data"][0] if self._data.size else 0
+        return _strides.address(self._data) if self._data.size else 0
 
     def ndimension(self):
         return self._data.ndim

@@ -110,15 +110,6 @@ class UninitializedParameter(Parameter):
         dtype = kwargs.get("dtype", next((a for a in args if isinstance(a, dtypes.dtype)), None))
         return UninitializedParameter(self._requires_grad, dtype=dtype or self._dtype)
 
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def double(self):
-        return self.to(dtypes.float64)
-
-    def half(self):
-        return self.to(dtypes.float16)
-
     @property
     def data(self):
         _no_values(self)

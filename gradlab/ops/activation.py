@@ -23,6 +23,7 @@ from ..autograd.node import Node
 from ..dtypes import type_name
 from ..random import default_generator
 from ..tensor import Tensor, _wrap
+from .arguments import refuse_integers
 from .arithmetic import mul_number
 from .inplace import apply_inplace
 
@@ -32,11 +33,7 @@ _TANH_SCALE = math.sqrt(2.0 / math.pi)  # the tanh approximation: tanh(√(2/π)
 _TANH_CUBIC = 0.044715
 
 
-def _refuse_integers(kernel, a):
-    if a.dtype.kind != "f":
-        raise NotImplementedError(
-            f"\"{kernel}\" not implemented for '{type_name(a.dtype)}' "
-            "(this activation needs a floating-point tensor: convert with .float())")
+FLOAT_ONLY = "this activation needs a floating-point tensor: convert with .float()"
 
 
 # ---------------------------------------------------------------- leaky_relu
@@ -47,7 +44,7 @@ class LeakyReluBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, negative_slope):
-        _refuse_integers("leaky_relu_cpu", a)
+        refuse_integers("leaky_relu_cpu", a.dtype, FLOAT_ONLY)
         ctx.negative_slope = negative_slope
         ctx.save_for_backward(a)
         return a * _slopes(a, negative_slope)
@@ -66,7 +63,7 @@ class LeakyReluBackward1(LeakyReluBackward0):
 
     @staticmethod
     def forward(ctx, a, negative_slope):
-        _refuse_integers("leaky_relu_cpu", a)
+        refuse_integers("leaky_relu_cpu", a.dtype, FLOAT_ONLY)
         ctx.negative_slope = negative_slope
         out = a * _slopes(a, negative_slope)
         ctx.save_for_backward(out)  # the input is overwritten: keep the result instead
@@ -168,7 +165,7 @@ class GeluBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, approximate):
-        _refuse_integers("GeluKernelImpl", a)
+        refuse_integers("GeluKernelImpl", a.dtype, FLOAT_ONLY)
         ctx.approximate = approximate
         ctx.save_for_backward(a)
         return _gelu_values(a, approximate)

@@ -19,8 +19,8 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
-from ..dtypes import type_name
 from ..tensor import Tensor
+from .arguments import refuse_integers
 from .pooling import MaxPool2DWithIndicesBackwardBackward0
 
 
@@ -184,11 +184,6 @@ def _check_input(function, input):
                            "(adaptive pooling takes (N, C, H, W) or (C, H, W))")
 
 
-def _refuse_integers(function, input):
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f"\"{function}\" not implemented for '{type_name(input.dtype)}'")
-
-
 def adaptive_avg_pool2d(input, output_size):
     """The mean of each of output_size windows of the last two dimensions (int, or a pair
     whose None entries keep the input's size)."""
@@ -196,7 +191,7 @@ def adaptive_avg_pool2d(input, output_size):
     size = _output_size("adaptive_avg_pool2d", output_size, input)
     if size == (1, 1):
         return input.mean((-1, -2), keepdim=True)  # PyTorch's global average: MeanBackward1
-    _refuse_integers("adaptive_avg_pool2d", input)
+    refuse_integers("adaptive_avg_pool2d", input.dtype)
     return AdaptiveAvgPool2DBackward0.apply(input, output_size=size)
 
 
@@ -209,7 +204,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
                            f"{list(input.shape)} (adaptive pooling takes (N, C, H, W) or (C, H, W))")
     _check_input("adaptive_max_pool2d", input)
     size = _output_size("adaptive_max_pool2d", output_size, input)
-    _refuse_integers("adaptive_max_pool2d", input)
+    refuse_integers("adaptive_max_pool2d", input.dtype)
     values, indices = AdaptiveMaxPool2DBackward0.apply(input, output_size=size)
     return (values, indices) if return_indices else values
 

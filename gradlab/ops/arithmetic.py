@@ -24,7 +24,7 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
-from ..dtypes import common_arrays, common_float_arrays, float_array, result_type
+from ..dtypes import NUMBER_TYPES, common_arrays, common_float_arrays, float_array, result_type
 from ..tensor import Tensor, tensor_from_data
 from .out import into_out
 
@@ -583,14 +583,11 @@ def _without_derivative(op, compute, *operands):
 
 
 # ------------------------------------------------------------------ functions
-_NUMBERS = (int, float, bool, np.number, np.bool_)
-
-
 def _operand(value, op):
     """A tensor or a number; NumPy arrays become tensors; anything else is refused."""
     if value.__class__ is Tensor or value.__class__ is float or value.__class__ is int:
         return value
-    if isinstance(value, (Tensor,) + _NUMBERS):
+    if isinstance(value, (Tensor,) + NUMBER_TYPES):
         return value
     if isinstance(value, np.ndarray):
         return tensor_from_data(value)

@@ -9,12 +9,10 @@ Both sides are first brought to PyTorch's common dtype, as in arithmetic:
 """
 import numpy as np
 
-from ..dtypes import cast_value, result_type
+from ..dtypes import NUMBER_TYPES, cast_value, result_type
 from ..tensor import Tensor, _wrap
 from .numpy_names import accepts_numpy_names
 from .strides import lay_out
-
-_NUMBERS = (int, float, bool, np.number, np.bool_)
 
 
 def _operand(value, op):
@@ -22,7 +20,7 @@ def _operand(value, op):
         return value._data
     if isinstance(value, np.generic):
         return value.item()  # a NumPy number acts as a Python number, as in PyTorch
-    if isinstance(value, _NUMBERS):
+    if isinstance(value, NUMBER_TYPES):
         return value
     if isinstance(value, np.ndarray):
         return value
@@ -97,13 +95,13 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 def eq_operator(input, other):
     """``tensor == other``: like ``eq``, but an object that is no number compares unequal
     (``x == None`` is False), as Python's ``==`` does in PyTorch."""
-    if isinstance(other, (Tensor, np.ndarray) + _NUMBERS):
+    if isinstance(other, (Tensor, np.ndarray) + NUMBER_TYPES):
         return eq(input, other)
     return NotImplemented
 
 
 def ne_operator(input, other):
-    if isinstance(other, (Tensor, np.ndarray) + _NUMBERS):
+    if isinstance(other, (Tensor, np.ndarray) + NUMBER_TYPES):
         return ne(input, other)
     return NotImplemented
 

@@ -27,8 +27,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
-from ..tensor import Tensor
 from ..dtypes import cpp_type_name, type_name
+from .arguments import require_tensor
 from .workspace import workspace
 
 
@@ -276,12 +276,6 @@ def _pair(name, value, function="conv2d"):
                     f"not {type(value).__name__}")
 
 
-def _require_tensor(function, name, value, position):
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{function}(): argument '{name}' (position {position}) must be Tensor, "
-                        f"not {type(value).__name__}")
-
-
 _warned_same_padding = False
 
 
@@ -308,10 +302,10 @@ def _same_padding(input, weight, stride, dilation):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d convolution (cross-correlation, as in PyTorch) of (N, C, H, W) or (C, H, W) input
     with weight (out_channels, C / groups, kH, kW) and an optional bias (out_channels,)."""
-    _require_tensor("conv2d", "input", input, 1)
-    _require_tensor("conv2d", "weight", weight, 2)
+    require_tensor("conv2d", "input", input, 1)
+    require_tensor("conv2d", "weight", weight, 2)
     if bias is not None:
-        _require_tensor("conv2d", "bias", bias, 3)
+        require_tensor("conv2d", "bias", bias, 3)
     if input.dim() not in (3, 4):
         raise RuntimeError(
             "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
@@ -387,7 +381,7 @@ def _check_dtypes(x, weight, bias):
 def pad(input, pad, mode="constant", value=None):
     """Add ``value`` around the last dimensions: ``pad = (left, right, top, bottom, ...)``
     starts at the last dimension; negative amounts crop."""
-    _require_tensor("pad", "input", input, 1)
+    require_tensor("pad", "input", input, 1)
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():

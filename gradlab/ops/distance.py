@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from .arguments import require_tensor
 from .arithmetic import add_number
 from .reduction import LinalgVectorNormBackward0
 from .shape import normalize_dim
@@ -29,9 +29,7 @@ class NormBackward1(LinalgVectorNormBackward0):
 
 def _require_tensors(function, *named):
     for position, (name, value) in enumerate(named, 1):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{function}(): argument '{name}' (position {position}) must be "
-                            f"Tensor, not {type(value).__name__}")
+        require_tensor(function, name, value, position)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

@@ -17,8 +17,9 @@ import numpy as np
 from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..dtypes import common_arrays
+from .arguments import require_tensor
 from .loss import (
-    _broadcast_pair, _legacy_reduction, _mean_count, _reduce_array, _reduction, _require_tensor,
+    _broadcast_pair, _legacy_reduction, _mean_count, _reduce_array, _reduction,
     _warn_if_shapes_differ, l1_loss,
 )
 
@@ -160,8 +161,8 @@ class HuberLossBackward0(_HuberFamilyLoss):
 
 # ================================================================= functions
 def _prepare(function, input, target):
-    _require_tensor(function, "input", input, 1)
-    _require_tensor(function, "target", target, 2)
+    require_tensor(function, "input", input, 1)
+    require_tensor(function, "target", target, 2)
     _warn_if_shapes_differ(input, target)
     return _broadcast_pair(input, target)
 

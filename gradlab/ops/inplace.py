@@ -25,7 +25,7 @@ from ..autograd.derivative import Derivatives
 from ..autograd.grad_mode import _state as _grad_state
 from ..autograd.node import Node, _SavedOutput
 from ..tensor import Tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of
-from . import arithmetic, pointwise, views
+from . import arithmetic, pointwise, strides, views
 from .copy import clone
 from .comparison import _same_shape_error
 
@@ -325,7 +325,7 @@ def fill_(tensor, value):
             )
         # reads value.item(); unlike a number, PyTorch refuses a tensor value into an expanded tensor
         return apply_inplace(tensor, FillBackward3, value, casts=True, overlap=None)
-    if not isinstance(value, (bool, int, float, np.number, np.bool_)):
+    if not isinstance(value, dtypes.NUMBER_TYPES):
         raise TypeError(f"fill_(): argument 'value' must be a number, not {type(value).__name__}")
     return apply_inplace(tensor, FillBackward2, value=value, casts=True, same_everywhere=True)
 
@@ -347,7 +347,7 @@ def _same_layout(target, source):
     """Is ``source`` the very memory of ``target`` (x.copy_(x), or a second x.expand(3, 2))?"""
     return (target.shape == source.shape and target.strides == source.strides
             and target.dtype == source.dtype and target.size > 0
-            and target.__array_interface__["data"][0] == source.__array_interface__["data"][0])
+            and strides.address(target) == strides.address(source))
 
 
 def round_(tensor, *, decimals=0):

@@ -24,6 +24,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.node import Node
 from ..dtypes import common_arrays, type_name
 from ..tensor import Tensor, _wrap
+from .arguments import refuse_integers, require_tensor
 from .arithmetic import AddBackward1, DivBackward1, MulBackward1, div_number
 from .indexing import ScatterAddBackward0
 from .pointwise import clamp_max
@@ -282,12 +283,6 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
 
 # ================================================================= checks
-def _require_tensor(function, name, value, position):
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{function}(): argument '{name}' (position {position}) must be Tensor, "
-                        f"not {type(value).__name__}")
-
-
 def _warn_if_shapes_differ(input, target):
     if target.shape != input.shape:
         warnings.warn(
@@ -319,12 +314,7 @@ def _broadcast_pair(input, target):
     return input, target
 
 
-def _refuse_non_float(kernel, *tensors):
-    for tensor in tensors:
-        if tensor._data.dtype.kind != "f":
-            raise NotImplementedError(
-                f"\"{kernel}\" not implemented for '{type_name(tensor.dtype)}' "
-                "(losses need floating-point predictions: convert with .float())")
+_FLOAT_PREDICTIONS = "losses need floating-point predictions: convert with .float()"
 
 
 def _refuse_grad(function, argument, value):
@@ -339,22 +329,22 @@ def _refuse_grad(function, argument, value):
 # ================================================================ functions
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """The mean (or sum) of the squared differences (input - target)²."""
-    _require_tensor("mse_loss", "input", input, 1)
-    _require_tensor("mse_loss", "target", target, 2)
+    require_tensor("mse_loss", "input", input, 1)
+    require_tensor("mse_loss", "target", target, 2)
     _warn_if_shapes_differ(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target)
     if weight is not None:
         return _weighted_elementwise_loss((input - target) ** 2, input, weight, reduction)
     if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
-        _refuse_non_float("mse_cpu", input)
+        refuse_integers("mse_cpu", input.dtype, _FLOAT_PREDICTIONS)
     return MseLossBackward0.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """The mean (or sum) of the absolute differences |input - target|."""
-    _require_tensor("l1_loss", "input", input, 1)
-    _require_tensor("l1_loss", "target", target, 2)
+    require_tensor("l1_loss", "input", input, 1)
+    require_tensor("l1_loss", "target", target, 2)
     _warn_if_shapes_differ(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target)
@@ -386,7 +376,7 @@ def _check_class_target(target):
 def _check_class_weight(weight, classes, input, prefix=""):
     if weight is None:
         return
-    _require_tensor("nll_loss", "weight", weight, 3)
+    require_tensor("nll_loss", "weight", weight, 3)
     if weight.dim() != 1 or weight.shape[0] != classes:
         raise RuntimeError(
             f"{prefix}weight tensor should be defined either for all {classes} classes or no classes "
@@ -418,7 +408,7 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):
             raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                              f"batch_size ({target_batch}).")
     _check_class_target(target)
-    _refuse_non_float("nll_loss_out_frame", input)
+    refuse_integers("nll_loss_out_frame", input.dtype, _FLOAT_PREDICTIONS)
     classes = input.shape[0] if input.dim() == 1 else input.shape[1]
     _check_class_weight(weight, classes, input)
     _refuse_grad("nll_loss_forward", "weight", weight)
@@ -456,8 +446,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """-input[n, target[n]] averaged (weighted by ``weight[target[n]]``): the loss for
     log-probabilities (use it after log_softmax; ``cross_entropy`` does both)."""
-    _require_tensor("nll_loss", "input", input, 1)
-    _require_tensor("nll_loss", "target", target, 2)
+    require_tensor("nll_loss", "input", input, 1)
+    require_tensor("nll_loss", "target", target, 2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return _nll_loss_nd(input, target, weight, reduction, ignore_index)
 
@@ -466,8 +456,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """The cross-entropy between logits ``input`` (N, C) and class indices (N,) — or class
     probabilities with the input's shape — computed as nll_loss(log_softmax(input))."""
-    _require_tensor("cross_entropy", "input", input, 1)
-    _require_tensor("cross_entropy", "target", target, 2)
+    require_tensor("cross_entropy", "input", input, 1)
+    require_tensor("cross_entropy", "target", target, 2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if input.shape == target.shape:
         if target._data.dtype.kind != "f":
@@ -485,7 +475,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _cross_entropy_smoothed(input, target, weight, reduction, ignore_index,
                                        label_smoothing)
     class_dim = 0 if input.dim() == 1 else 1
-    _refuse_non_float("log_softmax_lastdim_kernel_impl", input)
+    refuse_integers("log_softmax_lastdim_kernel_impl", input.dtype, _FLOAT_PREDICTIONS)
     return _nll_loss_nd(log_softmax(input, class_dim), target, weight, reduction, ignore_index)
 
 
@@ -504,7 +494,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothi
         raise RuntimeError(
             f"cross_entropy: weight tensor should be defined either for all {classes} classes or "
             f"no classes but got weight tensor of shape: {list(weight.shape)}")
-    _refuse_non_float("log_softmax_lastdim_kernel_impl", input)
+    refuse_integers("log_softmax_lastdim_kernel_impl", input.dtype, _FLOAT_PREDICTIONS)
     log_probabilities = log_softmax(input, class_dim)
     if label_smoothing > 0.0:
         if label_smoothing > 1.0:
@@ -528,7 +518,7 @@ def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, labe
     """(1 - ε)·nll + ε·(mean over classes of -log_softmax): PyTorch's graph, node for node."""
     class_dim = 0 if input.dim() == 1 else 1
     classes = input.shape[class_dim]
-    _refuse_non_float("log_softmax_lastdim_kernel_impl", input)
+    refuse_integers("log_softmax_lastdim_kernel_impl", input.dtype, _FLOAT_PREDICTIONS)
     log_probabilities = log_softmax(input, class_dim)
     nll = _nll_loss_nd(log_probabilities, target, weight, reduction, ignore_index)
     ignored = target == ignore_index
@@ -554,8 +544,8 @@ def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, labe
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1] (logs clamped at -100)."""
-    _require_tensor("binary_cross_entropy", "input", input, 1)
-    _require_tensor("binary_cross_entropy", "target", target, 2)
+    require_tensor("binary_cross_entropy", "input", input, 1)
+    require_tensor("binary_cross_entropy", "target", target, 2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(
@@ -566,7 +556,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"Found dtype {type_name(target.dtype)} but expected "
             f"{type_name(input.dtype)} (binary_cross_entropy: the "
             "target must have the input's dtype, e.g. target.float())")
-    _refuse_non_float("binary_cross_entropy", input)
+    refuse_integers("binary_cross_entropy", input.dtype, _FLOAT_PREDICTIONS)
     if weight is not None:
         _refuse_grad("binary_cross_entropy", "weight", weight)
         weight = _expand_weight(weight, input)
@@ -597,8 +587,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduce=None, reduction="mean", pos_weight=None):
     """binary_cross_entropy(sigmoid(input), target), computed from the logits without
     overflow; ``pos_weight`` scales the loss of the positive class."""
-    _require_tensor("binary_cross_entropy_with_logits", "input", input, 1)
-    _require_tensor("binary_cross_entropy_with_logits", "target", target, 2)
+    require_tensor("binary_cross_entropy_with_logits", "input", input, 1)
+    require_tensor("binary_cross_entropy_with_logits", "target", target, 2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -608,7 +598,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             f"result type Float can't be cast to the desired output type "
             f"{type_name(target.dtype)} "
             "(binary_cross_entropy_with_logits needs a floating-point target: use target.float())")
-    _refuse_non_float("binary_cross_entropy_with_logits", input)
+    refuse_integers("binary_cross_entropy_with_logits", input.dtype, _FLOAT_PREDICTIONS)
     for name, extra in (("weight", weight), ("pos_weight", pos_weight)):
         if extra is not None:
             _refuse_grad("binary_cross_entropy_with_logits", name, extra)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
-from ..dtypes import type_name
+from .arguments import refuse_integers
 
 _NORMALIZE_RULE = Words("s · (h - E[h] - x̂ · E[h · x̂]) with h = grad · w (s · h with running stats)")
 _WEIGHT_RULE = Words("x̂, summed over every axis but w's own")
@@ -298,7 +298,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.dim() < 2:
         raise ValueError(f"batch_norm expects an input of shape (N, C, ...), got {input.dim()}D "
                          "input")
-    _refuse_integers("batch_norm", input)
+    refuse_integers("batch_norm", input.dtype)
     channels = input.shape[1]
     for name, value in (("running_mean", running_mean), ("running_var", running_var),
                         ("weight", weight), ("bias", bias)):
@@ -307,11 +307,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     running = [None if t is None else t._data for t in (running_mean, running_var)]
     return NativeBatchNormBackward0.apply(input, weight, bias, *running, bool(training),
                                           momentum, eps)
-
-
-def _refuse_integers(kernel, input):
-    if not input.is_floating_point():
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input.dtype)}'")
 
 
 # ================================================================ layer norm
@@ -379,7 +374,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
                                f"{name} of shape {list(value.shape)} and normalized_shape = "
                                f"{list(normalized_shape)}")
-    _refuse_integers("LayerNormKernelImpl", input)
+    refuse_integers("LayerNormKernelImpl", input.dtype)
     return NativeLayerNormBackward0.apply(input, weight, bias, normalized_shape, eps)
 
 
@@ -419,5 +414,5 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
                                f"channels in input, but got {name} of shape {list(value.shape)} "
                                f"and input of shape {list(shape)}")
-    _refuse_integers("GroupNormKernelImpl", input)
+    refuse_integers("GroupNormKernelImpl", input.dtype)
     return NativeGroupNormBackward0.apply(input, weight, bias, int(num_groups), eps)

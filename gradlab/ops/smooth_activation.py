@@ -16,7 +16,8 @@ import numpy as np
 from ..autograd.derivative import Derivatives
 from ..autograd.node import Node
 from ..tensor import _wrap
-from .activation import _refuse_integers
+from .activation import FLOAT_ONLY
+from .arguments import refuse_integers
 from .arithmetic import add_number, mul_number
 from .inplace import apply_inplace
 from .pointwise import _sigmoid
@@ -35,7 +36,7 @@ class SiluBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        _refuse_integers("silu_cpu", a)
+        refuse_integers("silu_cpu", a.dtype, FLOAT_ONLY)
         ctx.save_for_backward(a)
         return a * _sigmoid(a)
 
@@ -56,7 +57,7 @@ class MishBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        _refuse_integers("mish_cpu", a)
+        refuse_integers("mish_cpu", a.dtype, FLOAT_ONLY)
         ctx.save_for_backward(a)
         with np.errstate(over="ignore"):
             return a * np.tanh(np.log1p(np.exp(a)))
@@ -89,7 +90,7 @@ class SoftplusBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, beta, threshold):
-        _refuse_integers("softplus_cpu", a)
+        refuse_integers("softplus_cpu", a.dtype, FLOAT_ONLY)
         ctx.beta, ctx.threshold = beta, threshold
         ctx.save_for_backward(a)
         scaled = a * beta
@@ -148,7 +149,7 @@ class LogSigmoidBackward0(Node):
 
     @staticmethod
     def forward(ctx, a):
-        _refuse_integers("log_sigmoid_cpu", a)
+        refuse_integers("log_sigmoid_cpu", a.dtype, FLOAT_ONLY)
         ctx.save_for_backward(a)
         return (np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))).astype(a.dtype, copy=False)
 
@@ -212,7 +213,7 @@ class EluBackward0(Node):
 
     @staticmethod
     def forward(ctx, a, alpha, scale, input_scale):
-        _refuse_integers("elu_cpu", a)
+        refuse_integers("elu_cpu", a.dtype, FLOAT_ONLY)
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
         out = _elu_values(a, alpha, scale, input_scale)
         ctx.save_for_backward(a)
@@ -236,7 +237,7 @@ class EluBackward1(EluBackward0):
 
     @staticmethod
     def forward(ctx, a, alpha, scale, input_scale):
-        _refuse_integers("elu_cpu", a)
+        refuse_integers("elu_cpu", a.dtype, FLOAT_ONLY)
         ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
         out = _elu_values(a, alpha, scale, input_scale)
         ctx.save_for_backward(out)  # the input is overwritten: keep the result instead

@@ -63,12 +63,15 @@ def _memory_start(array):
     return owner
 
 
+def address(array):
+    """Where ``array``'s first element lies in memory (PyTorch's ``data_ptr()``)."""
+    return array.__array_interface__["data"][0]
+
+
 def storage_offset(array):
     """How many elements into its memory ``array``'s first element lies (PyTorch's
     ``storage_offset()``: 0 for a new tensor, 3 for ``x[1:]`` of a 1-d ``x`` … of rows of 3)."""
-    owner = _memory_start(array)
-    start = owner.__array_interface__["data"][0]
-    return (array.__array_interface__["data"][0] - start) // array.itemsize
+    return (address(array) - address(_memory_start(array))) // array.itemsize
 
 
 # ------------------------------------------------------------------ views

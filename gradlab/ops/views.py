@@ -28,19 +28,15 @@ from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import FREED_MESSAGE, Node, move_retained_grad
 from ..tensor import _wrap, version_of
 from . import indexing, inplace
-from .strides import element_strides
+from .strides import address, element_strides
 
 
 # ------------------------------------------------------------ where a view lies
 # As PyTorch does, a view is located by its geometry in memory: ``size``, ``stride`` (both in
 # elements) and ``storage_offset`` (elements from the start of its base's memory).
-def _pointer(array):
-    return array.__array_interface__["data"][0]
-
-
 def geometry(view, base):
     """``(size, stride, storage_offset)`` of the array ``view`` inside the array ``base``."""
-    offset, misaligned = divmod(_pointer(view) - _pointer(base), view.itemsize)
+    offset, misaligned = divmod(address(view) - address(base), view.itemsize)
     stride = element_strides(view)
     if offset < 0 or misaligned or any(step < 0 for step in stride):
         raise RuntimeError("this view's memory cannot be located in its base's (NumPy memory with "
@@ -96,7 +92,7 @@ def check_overlap(target, source, full_ok=True):
     if not np.may_share_memory(target, source) or target.size == 0 or source.size == 0 \
             or not (_dense(target) and _dense(source)):
         return
-    begin, other = _pointer(target), _pointer(source)
+    begin, other = address(target), address(source)
     full = (begin, target.nbytes) == (other, source.nbytes) and \
         [s for n, s in zip(target.shape, target.strides) if n > 1] == \
         [s for n, s in zip(source.shape, source.strides) if n > 1]
