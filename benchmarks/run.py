@@ -7,8 +7,8 @@
 2. A 1,000,000-node chain: backward time, and memory before the graph is
    built, with the graph alive, and after backward and ``del``.
 3. The scripts in ``SECTIONS``: an MLP training step and a conv block against
-   NumPy and PyTorch, the graph drawing, the ``%%autograd`` overhead and the
-   backprop stepper.
+   NumPy and PyTorch, the graph drawing, the ``%%autograd`` overhead, the
+   capture cost of a 50,000-op cell and the backprop stepper.
 
 Each library runs in its own fresh Python process, so no library pays for
 another's imported objects in Python's garbage collector (importing torch
@@ -168,7 +168,7 @@ def main(argv=None):
 
 # The other benchmarks, each a script that prints its own Markdown table; each runs in a
 # fresh process, like the per-op chain above.
-SECTIONS = ["nn_mlp.py", "nn_conv.py", "viz.py", "magic.py", "stepper.py"]
+SECTIONS = ["nn_mlp.py", "nn_conv.py", "viz.py", "magic.py", "capture_cost.py", "stepper.py"]
 
 
 def _run_script(name):

@@ -1,4 +1,5 @@
 """%%autograd and %grad_fn (gradlab/notebook/magics.py), run in a real IPython shell."""
+import os
 import re
 import subprocess
 import sys
@@ -206,9 +207,19 @@ def test_the_traceback_names_the_running_cell(shell):
 ])
 def test_bad_options_raise_usage_error_with_usage(shell, options):
     ran = run(shell, POW.format(options=" " + options))
-    assert isinstance(ran.error, UsageError)
-    assert "usage: %%autograd" in ran.stderr
+    assert_refused(shell, ran)
+
+
+def assert_refused(shell, ran, *words):
+    """A one-line UsageError, shown before the cell ran and before anything was drawn."""
+    assert isinstance(ran.error, UsageError), (ran.error, ran.stdout)
+    message = str(ran.error)
+    assert "\n" not in message and message.startswith("%%autograd")
+    assert ran.stderr.strip() == f"UsageError: {message}"  # IPython's one line, no traceback
     assert "x" not in shell.user_ns  # the cell did not run
+    assert ran.bundles == [] and ran.stdout == ""
+    for word in words:
+        assert word in message, (word, message)
 
 
 def test_a_cell_without_tensors_says_so(shell):
@@ -416,3 +427,316 @@ def test_a_cell_whose_graph_cannot_be_read_still_runs(shell):
     assert "the cell ran, but its graph cannot be drawn" in ran.stdout
     assert "multiple views" in ran.stdout
     assert shell.user_ns["total"].item() == 60.0
+
+
+# ---------------------------------------------------------------- options read like a shell
+
+@pytest.mark.parametrize("options, words", [
+    ("--save 'my graphs/loss.svg", ["quote is not closed"]),
+    ('--backward "loss', ["quote is not closed"]),
+    ("--save loss.svg\\", ["lone backslash"]),
+    ("--bogus", ["unrecognized arguments: --bogus", "%%autograd? lists the options"]),
+    ("--direction XY", ["invalid choice"]),
+    ("--max-nodes 0", ["positive whole number"]),
+    ("--max-nodes many", ["positive whole number"]),
+    ("--backward", ["expected one argument"]),
+    ("--backward 'y.sum()'", ["variable name"]),
+    ("--step --text", ["choose one"]),
+])
+def test_every_bad_option_is_one_usage_line(shell, options, words):
+    assert_refused(shell, run(shell, POW.format(options=" " + options)), *words)
+
+
+def test_quoted_save_path_with_spaces(shell, tmp_path):
+    folder = tmp_path / "my graphs"
+    folder.mkdir()
+    for quoted in (f"'{folder}/loss.svg'", f'"{folder}/double.svg"', str(folder / "esc aped.svg").replace(" ", "\\ ")):
+        ran = run(shell, POW.format(options=f" --save {quoted}"))
+        assert ran.error is None, (quoted, ran.stderr)
+    assert sorted(path.name for path in folder.iterdir()) == ["double.svg", "esc aped.svg",
+                                                              "loss.svg"]
+    assert (folder / "loss.svg").read_text(encoding="utf-8") == ran.graph[SVG]
+
+
+def test_save_expands_home_and_python_variables(shell, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert run(shell, POW.format(options=" --save ~/home.svg")).error is None
+    assert (tmp_path / "home.svg").is_file()
+    # $name and {expression} are IPython's own expansion, as in every magic: Python values
+    shell.user_ns["folder"] = str(tmp_path)
+    assert run(shell, POW.format(options=" --save $folder/dollar.svg")).error is None
+    assert run(shell, POW.format(options=" --save {folder}/braces.svg")).error is None
+    assert (tmp_path / "dollar.svg").is_file() and (tmp_path / "braces.svg").is_file()
+
+
+def test_an_environment_variable_is_not_a_python_variable(shell, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADLAB_TEST_FOLDER", str(tmp_path))  # IPython's %cd does not expand it
+    ran = run(shell, POW.format(options=" --save $GRADLAB_TEST_FOLDER/g.svg"))
+    assert_refused(shell, ran, "does not exist", "Python variable")
+
+
+def test_save_formats_follow_the_extension(shell, tmp_path):
+    for name in ("g.dot", "g.gv", "g.txt", "g.SVG"):
+        ran = run(shell, POW.format(options=f" --save {tmp_path / name}"))
+        assert ran.error is None, ran.stderr
+    assert (tmp_path / "g.txt").read_text(encoding="utf-8") == ran.graph[TEXT]
+    assert (tmp_path / "g.SVG").read_text(encoding="utf-8") == ran.graph[SVG]
+    dot = (tmp_path / "g.dot").read_text(encoding="utf-8")
+    assert dot.startswith("digraph autograd {") and "PowBackward0" in dot
+    assert dot == (tmp_path / "g.gv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("target, words", [
+    ("missing/g.svg", ["folder", "missing", "does not exist"]),
+    ("folder", ["that is a folder", "folder/graph.svg"]),
+    ("folder/", ["that is a folder"]),
+    ("folder/g.png", ["cannot save a .png file", ".svg"]),
+    ("folder/graph", ["without an extension"]),
+    ("afile/g.svg", ["is a file, not a folder"]),
+    ("'folder/a dir.svg'", ["that is a folder"]),
+    ("''", ["needs a file name"]),
+])
+def test_an_unusable_save_path_is_refused_before_the_cell_runs(shell, tmp_path, monkeypatch,
+                                                                target, words):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "a dir.svg").mkdir()
+    (tmp_path / "afile").write_text("not a folder")
+    before = sorted(path.name for path in tmp_path.rglob("*"))
+    assert_refused(shell, run(shell, POW.format(options=f" --save {target}")), *words)
+    assert sorted(path.name for path in tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_a_read_only_folder_is_refused_before_the_cell_runs(shell, tmp_path, monkeypatch):
+    from gradlab.notebook import magics
+
+    if hasattr(os, "geteuid") and os.geteuid() != 0:  # a real read-only folder (root writes anyway)
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            assert_refused(shell, run(shell, POW.format(options=f" --save {locked}/g.svg")),
+                           "cannot write there", "permission denied")
+        finally:
+            locked.chmod(0o700)
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(magics.os, "open", read_only)  # as the kernel sees a read-only folder
+    assert_refused(shell, run(shell, POW.format(options=f" --save {tmp_path}/g.svg")),
+                   "cannot write there (permission denied)")
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_a_read_only_file_is_refused_and_left_unchanged(shell, tmp_path, monkeypatch):
+    import builtins
+
+    from gradlab.notebook import magics
+
+    target = tmp_path / "old.svg"
+    target.write_text("the student's old picture")
+    real_open = builtins.open
+
+    def refuse_writing(path, mode="r", *args, **kwargs):
+        if str(path) == str(target) and mode != "r":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(magics, "open", refuse_writing, raising=False)
+    assert_refused(shell, run(shell, POW.format(options=f" --save {target}")), "cannot write")
+    assert target.read_text() == "the student's old picture"
+
+
+def test_an_existing_file_is_replaced_when_the_cell_succeeds_only(shell, tmp_path):
+    target = tmp_path / "g.svg"
+    target.write_text("old")
+    ran = run(shell, FAILING.replace("%%autograd", f"%%autograd --save {target}"))
+    assert isinstance(ran.error, NameError)
+    assert target.read_text() == "old"  # checked, not touched: the cell failed
+    assert run(shell, POW.format(options=f" --save {target}")).error is None
+    assert target.read_text().startswith("<svg")
+
+
+def test_a_save_that_fails_after_the_cell_ran_says_so_in_one_line(shell, tmp_path, monkeypatch):
+    from gradlab.notebook import magics
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(magics, "save_graph", disk_full)
+    ran = run(shell, POW.format(options=f" --save {tmp_path}/g.svg"))
+    assert ran.error is None and shell.user_ns["x"].grad is not None  # the work stands
+    assert ran.stdout == "(the graph was not saved: [Errno 28] No space left on device)\n"
+    assert ran.graph  # and the picture was shown
+
+
+# ---------------------------------------------------------------- top-level await
+
+AWAITING = """\
+%%autograd{options}
+import asyncio
+x = torch.tensor([2.0, 3.0], requires_grad=True)
+await asyncio.sleep(0)
+factor = await asyncio.sleep(0, result=3.0)
+y = x * factor
+loss = y.sum()
+await asyncio.sleep(0, result=loss)
+"""
+
+
+def test_top_level_await_works_as_in_a_plain_cell(shell):
+    plain = shell.run_cell("import asyncio\nawait asyncio.sleep(0, result=1)")
+    assert plain.result == 1  # IPython allows it in a plain cell ...
+    ran = run(shell, AWAITING.format(options=" --backward loss"))
+    assert ran.error is None, ran.stdout + ran.stderr
+    assert ran.result.result is shell.user_ns["loss"]  # ... and the last awaited value is Out
+    assert "Out[" in ran.stdout
+    assert shell.user_ns["factor"] == 3.0
+    assert shell.user_ns["x"].grad.tolist() == [3.0, 3.0]
+    texts = " ".join(svg_texts(ran.graph[SVG]))
+    assert "MulBackward0" in texts and "SumBackward0" in texts
+
+
+def test_async_for_and_async_with_work_too(shell):
+    ran = run(shell, "%%autograd --text\n"
+                     "import contextlib\n"
+                     "async def numbers():\n"
+                     "    for k in (1.0, 2.0):\n"
+                     "        yield k\n"
+                     "x = torch.tensor([1.0], requires_grad=True)\n"
+                     "async with contextlib.nullcontext():\n"
+                     "    async for k in numbers():\n"
+                     "        x = x * k\n")
+    assert ran.error is None, ran.stdout
+    assert ran.graph[TEXT].count("MulBackward0") == 2
+
+
+def test_an_awaiting_cell_that_fails_reports_like_any_cell(shell):
+    ran = run(shell, AWAITING.format(options="").replace("loss = y.sum()", "undefined(y)"))
+    assert isinstance(ran.error, NameError)
+    assert re.search(r"In\[\d+\], line 7", ran.stdout)  # the student's line, counted from %%
+    assert "undefined(y)" in ran.stdout
+    assert ran.stdout.index("undefined") < ran.stdout.index(AFTER_ERROR)
+    assert "y" in shell.user_ns
+
+
+def test_an_awaiting_cell_still_checks_options_first(shell, tmp_path):
+    ran = run(shell, AWAITING.format(options=f" --save {tmp_path}/missing/g.svg"))
+    assert isinstance(ran.error, UsageError) and "does not exist" in str(ran.error)
+    assert "factor" not in shell.user_ns
+
+
+def test_only_awaiting_autograd_cells_are_rewritten(shell):
+    plain = "%%autograd\nx = torch.ones(2)\n"
+    assert "run_cell_magic('autograd'" in shell.transform_cell(plain)
+    assert shell.transform_cell("%%time\nawait f()\n").startswith("get_ipython().run_cell_magic")
+    assert shell.transform_cell(AWAITING.format(options="")).startswith("await ")
+
+
+def test_awaiting_outside_a_cell_is_refused_in_words(shell):
+    shell.run_cell("import asyncio")
+    with pytest.raises(UsageError, match="top-level await works in a cell that IPython runs"):
+        shell.run_cell_magic("autograd", "", "x = 1\nawait asyncio.sleep(0)\n")
+    assert "x" not in shell.user_ns
+
+
+def test_without_autoawait_await_is_the_plain_cells_syntax_error(shell):
+    shell.autoawait = False
+    try:
+        plain = run(shell, "import asyncio\nawait asyncio.sleep(0)")
+        ran = run(shell, AWAITING.format(options=""))
+    finally:
+        shell.autoawait = True
+    assert isinstance(plain.error, SyntaxError) and isinstance(ran.error, SyntaxError)
+
+
+def test_unload_removes_the_await_rewriting(shell):
+    assert shell.transform_cell(AWAITING.format(options="")).startswith("await ")
+    shell.run_line_magic("unload_ext", "gradlab")
+    assert not shell.transform_cell(AWAITING.format(options="")).startswith("await ")
+    shell.run_line_magic("load_ext", "gradlab")
+    shell.run_line_magic("load_ext", "gradlab")  # twice: still one rewriting
+    transformers = [f for f in shell.input_transformers_post if "await" in f.__name__]
+    assert len(transformers) == 1
+
+
+# ---------------------------------------------------------------- text safety
+
+ODD_NAMES = """\
+%%autograd{options}
+x = torch.tensor([2.0, 3.0], requires_grad=True)
+globals()['a\\ud800b'] = x * 2
+globals()['two\\nlines <&>"\\''] = x + 1
+loss = (x ** 2).sum()
+"""
+
+
+def test_odd_variable_names_reach_every_output_as_valid_escaped_text(shell, tmp_path):
+    ran = run(shell, ODD_NAMES.format(options=f" --save {tmp_path}/g.svg"))
+    assert ran.error is None, ran.stdout
+    for kind, text in ran.graph.items():
+        text.encode("utf-8")  # no lone surrogate: Jupyter and the file can carry it
+        assert "\ud800" not in text, kind
+    texts = " ".join(svg_texts(ran.graph[SVG]))  # well-formed XML
+    assert "a\ufffdb" in texts and 'two\\nlines <&>"\'' in texts
+    assert '<&>"' not in ran.graph[SVG]
+    assert "a\ufffdb" in ran.graph[TEXT]
+    assert all(not line.startswith("lines") for line in ran.graph[TEXT].splitlines())
+    saved = (tmp_path / "g.svg").read_bytes().decode("utf-8")
+    assert saved == ran.graph[SVG]
+    grad_fn = run(shell, "%grad_fn globals()['a\\ud800b']")
+    assert grad_fn.error is None and "MulBackward0" in grad_fn.stdout
+    grad_fn.stdout.encode("utf-8")
+
+
+def test_odd_variable_names_in_the_stepper(shell):
+    pytest.importorskip("ipywidgets")
+    ran = run(shell, ODD_NAMES.format(options=" --step"))
+    assert ran.error is None, ran.stdout
+    for kind in (HTML, TEXT):
+        ran.graph[kind].encode("utf-8")
+    assert '<&>"' not in ran.graph[HTML]
+
+
+def test_await_and_refusals_in_a_real_kernel():
+    """In ipykernel the cell runs inside the kernel's own running event loop."""
+    pytest.importorskip("ipykernel")
+    manager = pytest.importorskip("jupyter_client.manager")
+    kernel, client = manager.start_new_kernel(kernel_name="python3")
+    try:
+        def execute(code):
+            msg_id = client.execute(code)
+            reply = client.get_shell_msg(timeout=60)
+            outputs = []
+            while True:
+                message = client.get_iopub_msg(timeout=30)
+                if message["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if message["msg_type"] == "status" \
+                        and message["content"]["execution_state"] == "idle":
+                    return reply["content"]["status"], outputs
+                if message["msg_type"] in ("stream", "display_data", "execute_result", "error"):
+                    outputs.append(message["content"])
+
+        assert execute("%load_ext gradlab\nimport gradlab as torch, asyncio")[0] == "ok"
+        status, outputs = execute("%%autograd --backward loss\n"
+                                  "x = torch.tensor([2.0], requires_grad=True)\n"
+                                  "k = await asyncio.sleep(0.01, result=3.0)\n"
+                                  "loss = (x * k).sum()\n")
+        assert status == "ok", outputs
+        assert any("image/svg+xml" in output.get("data", {}) for output in outputs)
+        status, outputs = execute("print(x.grad.item())")
+        assert outputs[-1]["text"] == "3.0\n"
+        status, outputs = execute("%%autograd --save /no/such/folder/g.svg\nran = True")
+        assert status == "error"  # Run All stops here
+        assert outputs == [{"name": "stderr", "text": "UsageError: %%autograd --save "
+                            "/no/such/folder/g.svg: the folder /no/such/folder does not exist; "
+                            "create it first, or save elsewhere\n"}]
+        execute("globals()['a\\ud800b'] = torch.tensor([1.], requires_grad=True)")
+        status, outputs = execute("%%autograd\nz = globals()['a\\ud800b'] * 2")
+        assert status == "ok", outputs  # the kernel could send it: valid UTF-8
+        assert "a\ufffdb" in outputs[0]["data"]["text/plain"]
+    finally:
+        client.stop_channels()
+        kernel.shutdown_kernel(now=True)

@@ -117,3 +117,39 @@ def test_a_custom_function_gets_the_general_line():
     recording = BackwardRecording(Double.apply(x).sum(), names={"x": x})
     double = record_of(recording, "DoubleBackward")
     assert line(double, "grad_input0") == "grad_input0 = grad_out · ∂out/∂input0 = [2., 2.]   → x"
+
+
+# ---------------------------------------------------------------- shapes: vector–Jacobian products
+
+def _shape_lines(record):
+    return [text.strip() for text in record.text.splitlines() if text.strip().startswith("shapes:")]
+
+
+def test_matmul_shows_how_the_gradient_changes_shape():
+    x = gradlab.ones(2, 3)
+    W = gradlab.ones(3, 3, requires_grad=True)
+    loss = (x @ W).sum()
+    recording = BackwardRecording(loss, names={"x": x, "W": W, "loss": loss})
+    mm = record_of(recording, "MmBackward0")
+    assert _shape_lines(mm) == ["shapes: grad_out [2, 3] → grad_B [3, 3]   (a vector–Jacobian "
+                                "product: grad_out has out's shape, grad_B has B's)"]
+    lines = mm.text.splitlines()  # right below the chain-rule line it belongs to
+    assert lines[lines.index(next(t for t in lines if t.strip().startswith("shapes:"))) - 1] \
+        .strip().startswith("grad_B = ")
+
+
+def test_a_reduction_and_a_broadcast_show_their_shapes():
+    x = gradlab.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    bias = gradlab.tensor([10.0, 20.0], requires_grad=True)
+    loss = (x * bias).sum()
+    recording = BackwardRecording(loss, names={"x": x, "bias": bias})
+    assert [t.split("   ")[0] for t in _shape_lines(record_of(recording, "SumBackward0"))] == \
+        ["shapes: grad_out [] → grad_a [2, 2]"]
+    assert [t.split("   ")[0] for t in _shape_lines(record_of(recording, "MulBackward0"))] == \
+        ["shapes: grad_out [2, 2] → grad_b [2]"]  # grad_a keeps the shape: no line for it
+
+
+def test_no_shapes_line_when_nothing_changes_shape(reused):
+    for record in reused.steps:
+        if record.name != "SumBackward0":
+            assert _shape_lines(record) == [], record.text

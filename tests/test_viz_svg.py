@@ -98,7 +98,7 @@ def test_everything_is_escaped():
     svg = to_svg(graph(y, names=names))
     root = ET.fromstring(svg)  # parses: nothing broke out of its element or attribute
     texts = _texts(root)
-    assert "a<b & \"c\" 'd' " in texts
+    assert "a<b & \"c\" 'd' \\x01" in texts  # a control character is shown, not obeyed
     assert "</text><script>alert(1)</script>" in texts
     assert "<script>" not in svg
 
@@ -142,3 +142,24 @@ def test_readme_picture_is_current():
     assert result.stdout == committed, "run: python scripts/render_readme_graph.py"
     texts = _texts(ET.fromstring(committed))
     assert {"x", "y", "PowBackward0", "SumBackward0", "leaf"} <= set(texts)
+
+
+def test_the_legend_wraps_to_the_picture_and_stays_readable_below_a_wide_graph():
+    from gradlab.viz.svg import LEGEND_WIDTH
+
+    def legend_right_edge(svg):
+        legend = svg[svg.index('<g class="gradlab-legend">'):]
+        return max(float(x) + len(words) * 7.25 * 11 / 12
+                   for x, words in re.findall(r'<text x="([\d.]+)"[^>]*>([^<]*)</text>', legend))
+
+    x = torch.tensor([0.5], requires_grad=True)
+    y = x
+    for _ in range(40):
+        y = y * 1.5
+    wide = to_svg(graph(y, names={"x": x}, max_nodes=5000))
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)"', wide).group(1))
+    assert width > 2 * LEGEND_WIDTH
+    assert legend_right_edge(wide) <= LEGEND_WIDTH  # seen whole at the left, without scrolling
+    small = to_svg(graph(x * 2, names={"x": x}))
+    small_width = float(re.search(r'<svg[^>]* width="([\d.]+)"', small).group(1))
+    assert small_width < LEGEND_WIDTH and legend_right_edge(small) <= small_width  # wraps in the picture

@@ -261,3 +261,27 @@ def test_unbounded_function_is_not_called_a_convention():
     assert pole.kind == "pole" and pole.x == 0.0
     assert "unbounded near x = 0" in plot.notes()[0]
     assert "convention" not in plot.notes()[0]
+
+
+def test_close_closes_the_parts_and_lets_go_of_the_figure():
+    import gc
+    import weakref
+
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    plot = DerivativePlot(square, (-2, 2), points=41)
+    assert len(set(_instances) - before) >= 3
+    plot.slider.value = 1.0  # the callback has run
+    figure = weakref.ref(plot.figure)
+    alive = weakref.ref(plot)
+    plot.close()
+    assert plot.closed and set(_instances) <= before
+    gc.collect()
+    assert figure() is None  # the matplotlib figure is freed with the plot still named
+    with pytest.raises(RuntimeError, match="was closed"):
+        plot.set_x(0.5)
+    plot.close()  # twice: nothing happens
+    del plot
+    gc.collect()
+    assert alive() is None

@@ -148,8 +148,9 @@ def test_direction_buttons_redraw(square_sum):
     top_bottom = view.picture.value
     assert top_bottom != left_right
     assert highlighted(top_bottom) == highlighted(left_right)
-    width = lambda svg: float(re.search(r'<svg[^>]* width="([\d.]+)"', svg).group(1))
-    height = lambda svg: float(re.search(r'<svg[^>]* height="([\d.]+)"', svg).group(1))
+    box = lambda svg: re.search(r'<svg[^>]* viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+    width = lambda svg: float(box(svg).group(1))
+    height = lambda svg: float(box(svg).group(2))
     assert width(left_right) / height(left_right) > width(top_bottom) / height(top_bottom)
 
 
@@ -242,3 +243,54 @@ def test_static_fallback_shows_the_svg_the_selection_and_the_text_form():
     assert plain.startswith(to_text(view.graph))
     assert "selected (t2): x  [leaf]" in plain and "grad: [4., 6.]" in plain
 
+
+
+# ---------------------------------------------------------------- fit to width, close()
+def _svg_tag(html):
+    return re.search(r"<svg[^>]*>", html).group()
+
+
+def test_fit_to_width_toggle(square_sum):
+    x, y, z, names = square_sum
+    view = GraphView(z, names=names)
+    assert view.fit_button.description == "fit to width"
+    assert view.fit_width is True  # a small graph is fitted by default
+    assert 'width="100%"' in _svg_tag(view.picture.value) and "height:auto" in _svg_tag(view.picture.value)
+    view.fit_button.value = False  # a click
+    assert view.fit_width is False and 'width="100%"' not in view.picture.value
+    view.fit_width = True
+    assert view.fit_button.value is True and 'width="100%"' in view.picture.value
+    view.direction_buttons.value = "TB"  # other redraws keep it
+    assert 'width="100%"' in view.picture.value
+    assert 'width="100%"' not in view._repr_mimebundle_()["text/html"]  # the static picture: full size
+
+
+def test_a_graph_too_wide_to_read_fitted_is_not_fitted_by_default():
+    x = torch.tensor([0.5], requires_grad=True)
+    y = x
+    for _ in range(40):
+        y = y * 1.5
+    view = GraphView(y, names={"x": x}, max_nodes=5000)
+    assert view.fit_width is False and 'width="100%"' not in view.picture.value
+
+
+def test_close_closes_every_part_and_frees_the_view(square_sum):
+    import gc
+    import weakref
+
+    from ipywidgets.widgets.widget import _instances
+
+    x, y, z, names = square_sum
+    before = set(_instances)
+    view = GraphView(z, names=names)
+    assert len(set(_instances) - before) > 10
+    view.values_box.value = False  # the callbacks have run
+    view.refresh_button.click()
+    alive = weakref.ref(view)
+    view.close()
+    assert view.closed and set(_instances) <= before
+    assert view.target is None and view.graph.is_empty  # the tensors are let go
+    view.close()  # twice: nothing happens
+    del view
+    gc.collect()
+    assert alive() is None

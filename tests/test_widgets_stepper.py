@@ -292,3 +292,195 @@ def test_the_names_moved_to_viz_still_import_from_the_stepper():
         assert getattr(stepper, name) is getattr(recording, name)
     for name in ("values_text", "input_symbols", "SHOWN_ELEMENTS"):
         assert getattr(stepper, name) is getattr(chain_rule, name)
+
+
+def test_a_write_into_a_view_steps_through_copyslices():
+    """``base[:2].mul_(w)`` into a tensor that does not require grad: the base's history is
+    CopySlices, as PyTorch builds it, and the stepper walks it to PyTorch's w.grad = 9."""
+    w = gradlab.tensor(2.0, requires_grad=True)
+    base = gradlab.ones(3)
+    base[:2].mul_(w)
+    loss = (base * w).sum()
+    stepper = BackpropStepper(loss, names={"w": w, "base": base, "loss": loss})
+    assert [type(step.node).__name__ for step in stepper.steps] == [
+        "SumBackward0", "MulBackward0", "CopySlices", "AccumulateGrad"]
+    stepper.goto(2)
+    text = stepper.text()
+    assert text.startswith("backward step 3 of 4: CopySlices")
+    assert "grad_others = fn's gradient for each, from the view's region = 4.   → w" in text
+    stepper.goto(3)
+    assert "w.grad = 9." in stepper.text()
+    assert w.grad.item() == 9.0
+
+
+# ---------------------------------------------------------------- buttons at the ends, fit to width
+
+def _buttons(stepper):
+    """(Back, Next, Reset) disabled?"""
+    return stepper._back.disabled, stepper._next.disabled, stepper._reset.disabled
+
+
+def test_back_and_reset_are_off_on_the_first_step_next_on_the_last():
+    loss, leaves = mixed(gradlab)
+    stepper = BackpropStepper(loss, names=leaves)
+    last = len(stepper.steps) - 1
+    assert _buttons(stepper) == (True, False, True)  # the first step: nothing before it
+    stepper._next.click()
+    assert _buttons(stepper) == (False, False, False)
+    stepper.goto(last)
+    assert _buttons(stepper) == (False, True, False)  # the last step: nothing after it
+    stepper._slider.value = 1  # the slider too
+    assert _buttons(stepper) == (True, False, True)
+    stepper.mode = "forward"  # forward mode, first op: Reset still leads back to the backward pass
+    assert _buttons(stepper) == (True, False, False)
+    stepper.goto(-1)
+    assert _buttons(stepper) == (False, True, False)
+    stepper._reset.click()
+    assert stepper.mode == "backward" and _buttons(stepper) == (True, False, True)
+
+
+def test_a_one_step_walk_has_both_ends_off():
+    x = gradlab.tensor(2.0, requires_grad=True)
+    stepper = BackpropStepper(x, names={"x": x})
+    assert len(stepper.steps) == 1 and _buttons(stepper) == (True, True, True)
+
+
+def _svg_tag(html):
+    return re.search(r"<svg[^>]*>", html).group()
+
+
+def test_fit_to_width_scales_the_picture_and_switches_off():
+    x = gradlab.tensor([1.0, 2.0], requires_grad=True)
+    stepper = BackpropStepper((x * 3).sum(), names={"x": x})
+    assert stepper._fit.description == "fit to width" and stepper._fit.tooltip.startswith("fit to width")
+    assert stepper.fit_width is True and stepper._fit.value is True  # small graph: fitted by default
+    tag = _svg_tag(stepper._picture.value)
+    natural = re.search(r'viewBox="0 0 ([\d.]+) ', tag).group(1)
+    assert 'width="100%"' in tag and f"max-width:{natural}px;height:auto" in tag and " height=" not in tag
+    stepper._fit.value = False  # the toggle, as a click in the browser
+    assert stepper.fit_width is False
+    assert f'width="{natural}"' in _svg_tag(stepper._picture.value)
+    stepper.fit_width = True  # from Python: the toggle follows
+    assert stepper._fit.value is True and 'width="100%"' in _svg_tag(stepper._picture.value)
+    stepper.next()  # every step keeps the choice
+    assert 'width="100%"' in _svg_tag(stepper._picture.value)
+    # the static fallback is the picture at its own size, as before
+    assert 'width="100%"' not in stepper._repr_mimebundle_()[HTML]
+
+
+def test_fit_to_width_is_off_by_default_for_a_graph_too_wide_to_read_fitted():
+    from gradlab.widgets._picture import READABLE_WIDTH
+
+    x = gradlab.tensor([0.5], requires_grad=True)
+    y = x
+    for _ in range(40):
+        y = y * 1.5
+    stepper = BackpropStepper(y.sum(), names={"x": x}, max_nodes=5000)
+    assert stepper._recording.placed.width > READABLE_WIDTH
+    assert stepper.fit_width is False and 'width="100%"' not in stepper._picture.value
+
+
+# ---------------------------------------------------------------- close() and memory
+
+def _registered():
+    from ipywidgets.widgets.widget import _instances
+    return set(_instances)
+
+
+def test_close_closes_every_part_and_lets_go_of_the_recording():
+    import gc
+    import weakref
+
+    before = _registered()
+    loss, leaves = mixed(gradlab)
+    stepper = BackpropStepper(loss, names=leaves)
+    assert len(_registered() - before) > 10  # buttons, slider, pictures, their layouts and styles
+    recording = weakref.ref(stepper._recording)
+    stepper.next()
+    stepper.close()
+    assert stepper.closed and _registered() <= before  # nothing of it stays registered
+    gc.collect()
+    assert recording() is None  # the records and the copies of every .grad are gone
+    assert repr(stepper) == "<BackpropStepper: closed>"
+    with pytest.raises(RuntimeError, match="was closed"):
+        stepper.next()
+    with pytest.raises(RuntimeError, match="was closed"):
+        stepper.steps
+    stepper.close()  # twice: nothing happens
+    assert leaves["x"].grad is not None  # the student's tensors keep their gradients
+
+
+def test_a_closed_stepper_is_freed_by_del():
+    import gc
+    import weakref
+
+    loss, leaves = mixed(gradlab)
+    stepper = BackpropStepper(loss, names=leaves)
+    stepper._next.click()
+    alive = weakref.ref(stepper)
+    stepper.close()
+    del stepper
+    gc.collect()
+    assert alive() is None  # no button or slider callback holds it
+
+
+def test_clicks_after_the_stepper_is_gone_do_nothing():
+    import gc
+
+    loss, leaves = mixed(gradlab)
+    stepper = BackpropStepper(loss, names=leaves)
+    button = stepper._next
+    stepper.close()
+    del stepper
+    gc.collect()
+    button.click()  # the weak callback finds no stepper: no error
+
+
+def _chain_of_1000():
+    x = gradlab.tensor([0.5], requires_grad=True)
+    w = gradlab.tensor([0.9], requires_grad=True)
+    b = gradlab.tensor([0.1], requires_grad=True)
+    y = x
+    for _ in range(500):  # 1,000 grad_fn nodes
+        y = y * w + b
+    loss = y.sum()
+    return loss, {"x": x, "w": w, "b": b, "loss": loss}
+
+
+def _growth_after_steppers(count):
+    """Bytes still allocated (tracemalloc) after making, stepping and closing ``count`` steppers."""
+    import gc
+    import tracemalloc
+
+    def one():
+        loss, names = _chain_of_1000()
+        stepper = BackpropStepper(loss, names=names)
+        stepper.next()
+        stepper.goto(-1)
+        stepper.close()
+
+    one()  # first-use caches (imports, widget classes) are not growth
+    gc.collect()
+    registered = _registered()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(count):
+            one()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert _registered() <= registered
+    return grown
+
+
+def test_closed_steppers_on_1000_node_graphs_leave_no_memory_behind():
+    grown = _growth_after_steppers(3)
+    assert grown < 1_000_000, f"{grown / 1e6:.1f} MB kept by 3 closed steppers"  # was 9 MB
+
+
+@pytest.mark.slow
+def test_100_closed_steppers_on_1000_node_graphs_grow_memory_by_less_than_20_mb():
+    grown = _growth_after_steppers(100)
+    assert grown < 20_000_000, f"{grown / 1e6:.1f} MB kept by 100 closed steppers"

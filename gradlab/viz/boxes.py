@@ -10,6 +10,7 @@ import re
 
 from ..printing import format_tensor, printoptions
 from .cuts import op_text
+from .labels import shorten
 from .model import GraphNode
 
 
@@ -58,7 +59,7 @@ def tensor_node(node_id, kind, tensor, names, record, cut, values, grads):
     if grads and grad is not None:
         lines.append(f"grad {_compact(grad._data, grad_text)}")
     if record is not None:
-        made = f"{op_text(record.op)}"
+        made = shorten(record.expression, 60) or op_text(record.op)
         if record.lineno is not None:
             made += f" (line {record.lineno})"
         details["made_by"] = made if record.created else "made before the capture"
@@ -77,16 +78,29 @@ def tensor_node(node_id, kind, tensor, names, record, cut, values, grads):
     return GraphNode(node_id, kind, label, names, lines, details, cut=cut_text)
 
 
-def grad_fn_node(node_id, node):
-    """The box of a grad_fn node: its class name, forward expression and local derivatives."""
+def grad_fn_node(node_id, node, expression=None, named=(), saved_state=()):
+    """The box of a grad_fn node: its class name, the expression that made it, its derivatives.
+
+    ``expression``: the student's code (``x ** 2``) or the class's formula with
+    the operand names put in; without it, the class's formula (``a ** exponent``).
+    ``named``: the derivatives with those names (``∂y/∂x = 2 · x``, from
+    ``labels.named_derivatives``). The class's own formula and derivatives stay
+    in the hover details. ``saved_state``: tensors the node keeps for backward
+    that are drawn inside it rather than as boxes (max pooling's indices).
+    """
     name = type(node).__name__
     details = {"grad_fn": name}
     lines = []
-    if node.expression:
-        details["expression"] = node.expression
-        lines.append(node.expression)
+    shown = expression or node.expression
+    if shown:
+        details["expression"] = shown
+        lines.append(shorten(shown))
+    if node.expression and node.expression != shown:
+        details["formula"] = f"out = {node.expression}"
+    if named:
+        details["derivatives"] = "; ".join(named)
     if node.local_derivatives:
-        details["derivatives"] = "; ".join(node.local_derivatives)
+        details["formula_derivatives" if named else "derivatives"] = "; ".join(node.local_derivatives)
     inputs = []
     for next_node, _ in node.next_functions:
         inputs.append("None" if next_node is None else type(next_node).__name__)
@@ -95,6 +109,12 @@ def grad_fn_node(node_id, node):
         details["saved"] = "freed by backward (use retain_graph=True to keep it)"
     elif node._saved:
         details["saved"] = f"{len(node._saved)} value{'s' if len(node._saved) > 1 else ''} for backward"
+    for label, tensor in saved_state:
+        data = tensor._data
+        text = f"{label} {_shape_text(data.shape)} · {data.dtype.name}"
+        lines.append(f"saves {text}")
+        details["saved_state"] = (details.get("saved_state", "") + "; " if "saved_state" in details
+                                  else "") + f"{text} (kept for backward, not part of the graph)"
     return GraphNode(node_id, "grad_fn", name, (), lines, details)
 
 

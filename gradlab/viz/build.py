@@ -9,6 +9,8 @@ first; above ``max_nodes`` they are collapsed (``collapse.py``) before any
 box is made (``boxes.py``), since formatting 100,000 values would be slow.
 """
 import collections
+import gc
+import weakref
 
 from ..autograd.node import AccumulateGrad
 from ..printing import printoptions
@@ -17,6 +19,7 @@ from .boxes import accumulate_grad_node, grad_fn_node, summary_node, tensor_node
 from .capture import Capture, name_tensors
 from .collapse import Summary, collapse
 from .cuts import cut_reason, op_text
+from .labels import forward_text, named_derivatives, operand_names
 from .model import Cut, Edge, Graph
 
 
@@ -32,6 +35,16 @@ def graph(target, *, names=None, values=True, grads=True, accumulate_grad=False,
     """
     if max_nodes is None or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive number, got {max_nodes!r}")
+    collecting = gc.isenabled()
+    gc.disable()  # ~100,000 short-lived lists and tuples: no cycles to find, only time to lose
+    try:
+        return _graph(target, names, values, grads, accumulate_grad, max_nodes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _graph(target, names, values, grads, accumulate_grad, max_nodes):
     builder = _Builder(accumulate_grad)
     namespace_tensors = ()
     if isinstance(names, dict) and names and all(isinstance(k, str) for k in names):
@@ -84,6 +97,8 @@ class _Builder:
         self.owner = {}  # (id(grad_fn), output_nr) -> tensor
         self.alias_of = {}  # id(tensor) -> owner tensor
         self.snapshots = {}  # id(old-value tensor) -> (record of changed tensor, op)
+        self.saved_state = {}  # id(tensor) -> the grad_fn node that saved it (pooling indices)
+        self.call_results = {}  # a record's call number -> index of its last record with a grad_fn
         self.notes = []
 
     # ---------------------------------------------------------------- items
@@ -98,23 +113,25 @@ class _Builder:
 
     def _add_tensor(self, tensor):
         tensor = self.alias_of.get(id(tensor), tensor)
-        if tensor.grad_fn is not None:
+        if tensor._grad_fn is not None:
             kind = "nonleaf"
         else:
             kind = "leaf" if tensor._requires_grad else "constant"
         return self._add(tensor, kind)
 
-    def _edge(self, source, target, kind="flow", label=None):
-        key = (source, target, kind)
+    def _edge(self, source, target, kind="flow", label=None, use=None):
+        """An edge, once; ``use``: the input position of a flow edge, so that a tensor used
+        twice by one node (``w * w``) gets an arrow for each use."""
+        key = (source, target, kind) if use is None else (source, target, kind, use)
         if source != target and key not in self.edge_seen:
             self.edge_seen.add(key)
             self.edges.append((source, target, kind, label))
 
     def _claim(self, tensor):
         """Make ``tensor`` the box for its grad_fn output, unless another already is."""
-        if tensor.grad_fn is None:
+        if tensor._grad_fn is None:
             return True
-        key = (id(tensor.grad_fn), tensor._output_nr)
+        key = (id(tensor._grad_fn), tensor._output_nr)
         current = self.owner.get(key)
         if current is None:
             self.owner[key] = tensor
@@ -132,7 +149,7 @@ class _Builder:
             self._claim(tensor)
         for tensor in tensors:
             self._add_tensor(tensor)
-        self._walk([t.grad_fn for t in tensors if t.grad_fn is not None])
+        self._walk([t._grad_fn for t in tensors if t._grad_fn is not None])
 
     def add_capture(self, cap, namespace_tensors, name_map):
         live = []
@@ -142,13 +159,16 @@ class _Builder:
                 continue
             changed = record.part_of.tensor if record.part_of is not None else None
             if record.part_of is not None:
-                if tensor.grad_fn is None:
+                if tensor._grad_fn is None:
                     continue  # the raw result of an untracked in-place op: written back, gone
-                if changed is not None and tensor.grad_fn is changed.grad_fn:
+                if changed is not None and tensor._grad_fn is changed._grad_fn:
                     self.alias_of[id(tensor)] = changed
                     continue
                 self.snapshots[id(tensor)] = (record.part_of, record.op)
             live.append((record, tensor))
+            if tensor._grad_fn is not None:
+                self.call_results[record.call] = record.index
+        self._find_saved_state(live, name_map)
         # a grad_fn output is drawn as one box: named tensors claim it first, then tensors
         # changed in place, then temporaries (the others become aliases of the box)
         for _, tensor in live:
@@ -166,8 +186,37 @@ class _Builder:
                 continue
             index = self._add_tensor(tensor)
             self.records[index] = record
-        self._walk([t.grad_fn for _, t in live if t.grad_fn is not None])
+        self._walk([t._grad_fn for _, t in live if t._grad_fn is not None])
         self._link_records()
+
+    def _find_saved_state(self, live, name_map):
+        """Tensors an op made only to keep for backward (max pooling's indices): a tensor without
+        a grad_fn, made by the same call as a node's output, saved by that node and not named
+        by the student (``values, indices = x.max(1)`` asked for the indices: they stay a box)."""
+        by_call = {}
+        previous = None
+        for record, tensor in live:
+            if tensor._grad_fn is not None and tensor._grad_fn._num_outputs > 1:
+                by_call.setdefault(record.call, []).append(tensor._grad_fn)
+            elif previous is not None and previous[0].call == record.call \
+                    and tensor._grad_fn is None and not tensor._requires_grad \
+                    and id(tensor) not in name_map and tensor._data.dtype.kind in "iu" \
+                    and previous[1]._data.dtype.kind == "f" and record.shape == previous[0].shape:
+                # indices made right after their values by the same call (their node's saved
+                # values may be freed by backward already; under no_grad there is no node)
+                self.saved_state[id(tensor)] = previous[1]._grad_fn
+            previous = (record, tensor)
+        if not by_call:
+            return
+        for record, tensor in live:
+            if tensor._grad_fn is not None or tensor._requires_grad or record.call not in by_call \
+                    or id(tensor) in name_map:
+                continue
+            for node in by_call[record.call]:
+                if any(saved is tensor or getattr(saved, "tensor", None).__class__ is weakref.ref
+                       and saved.tensor() is tensor for saved in node._saved):
+                    self.saved_state[id(tensor)] = node
+                    break
 
     # ---------------------------------------------------------------- the walk
     def _walk(self, roots):
@@ -212,14 +261,14 @@ class _Builder:
                 output_nr = indices[position] if indices else 0
                 if next_node.__class__ is AccumulateGrad:
                     source = next_node if accumulate_grad else next_node.variable
-                    self._edge(self.index_of[id(source)], index)
+                    self._edge(self.index_of[id(source)], index, use=position)
                     continue
                 tensor = owner.get((id(next_node), output_nr))
                 if tensor is not None:
-                    self._edge(self.index_of[id(tensor)], index)
+                    self._edge(self.index_of[id(tensor)], index, use=position)
                 else:
                     label = f"output {output_nr}" if next_node._num_outputs > 1 else None
-                    self._edge(self.index_of[id(next_node)], index, label=label)
+                    self._edge(self.index_of[id(next_node)], index, label=label, use=position)
 
     def _link_records(self):
         """Edges the grad_fn graph does not have: constant inputs, cuts, untracked ops."""
@@ -230,11 +279,17 @@ class _Builder:
                 if not change.grad_enabled or not tensor._requires_grad:
                     for source in change.inputs:
                         self._edge(self._add_tensor(source), index, "untracked", op_text(change.op))
+            if not record._input_refs:
+                continue
+            node = tensor._grad_fn
+            if node is not None and all(record.inputs_required_grad):
+                continue  # every input is in the grad_fn graph already: nothing to add
+            if id(tensor) in self.saved_state:
+                continue  # pooling indices: drawn inside the node that saved them
             inputs = [t for t in record.inputs if t is not tensor]
             if not inputs:
                 continue
             required = dict(zip((id(t) for t in record.inputs), record.inputs_required_grad))
-            node = tensor.grad_fn
             if node is None and tensor._requires_grad:
                 continue  # a new leaf (zeros_like(x, requires_grad=True)): not cut from anything
             if node is not None:
@@ -265,16 +320,19 @@ class _Builder:
         self.aliases = collections.defaultdict(list)
         for alias_id, owner in self.alias_of.items():
             self.aliases[id(owner)].append(alias_id)
-        names = [self._names_of(index, name_map) for index in range(count)]
+        names = self._all_names(name_map)
         degree = [0] * count
         for source, target, _, _ in self.edges:
             degree[source] += 1
             degree[target] += 1
+        kinds, saved_state, objects = self.kinds, self.saved_state, self.objects
         dropped = [i for i in range(count)
-                   if self.kinds[i] == "constant" and not names[i] and not degree[i]]
+                   if kinds[i] == "constant" and not names[i] and not degree[i]]
         notes = list(self.notes)
-        if dropped:
-            notes.append(f"left out {len(dropped)} unnamed tensor{'s' if len(dropped) > 1 else ''} "
+        shown_elsewhere = sum(1 for i in dropped if id(objects[i]) in saved_state)
+        if len(dropped) > shown_elsewhere:
+            dropped_count = len(dropped) - shown_elsewhere
+            notes.append(f"left out {dropped_count} unnamed tensor{'s' if dropped_count > 1 else ''} "
                          "that do not require grad and are not connected to anything")
         keep = [True] * count
         for i in dropped:
@@ -283,6 +341,17 @@ class _Builder:
         collapsed = collapse(count, keep, self.edges, labels, names, max_nodes)
         notes.extend(collapsed.notes)
         return self._materialize(collapsed, names, values, grads, notes, max_nodes)
+
+    def _all_names(self, name_map):
+        """The names of every item (``_names_of``), looked up only for the items that have any."""
+        names = [()] * len(self.objects)
+        index_of = self.index_of
+        candidates = {index_of[key] for key in name_map if key in index_of}
+        candidates.update(index_of[key] for key in self.aliases if key in index_of)
+        candidates.update(index_of[key] for key in self.snapshots if key in index_of)
+        for index in candidates:
+            names[index] = self._names_of(index, name_map)
+        return names
 
     def _names_of(self, index, name_map):
         obj = self.objects[index]
@@ -301,6 +370,78 @@ class _Builder:
             if base:
                 found.append(f"{base[0]} before {op_text(op)}")
         return found
+
+    # ---------------------------------------------------------------- labels
+    def _grad_fn_box(self, node_id, node, names):
+        """A grad_fn box in the student's words: the code that made it (in a capture), else
+        the class's formula with the operand names; derivatives with the same names."""
+        operands = operand_names(node, lambda target, output_nr: self._operand_name(
+            target, output_nr, names))
+        output = self._output_of(node)
+        out_name = None
+        user_text = inside = ""
+        if output is not None:
+            index = self.index_of.get(id(output))
+            out_names = names[index] if index is not None else ()
+            out_name = out_names[0] if out_names else None
+            record = self.records.get(index)
+            if record is not None and record.created and record.part_of is None:
+                if self.call_results.get(record.call) == record.index:
+                    user_text = record.expression
+                else:  # one of several nodes a call made (a layer inside ``model(x)``)
+                    inside = record.expression
+        expression = user_text or forward_text(node, operands)
+        named = named_derivatives(node, out_name, operands)
+        saved_state = [("indices", tensor) for tensor in self._saved_state_of(node)]
+        box = grad_fn_node(node_id, node, expression, named, saved_state)
+        if inside:
+            box.details["made_inside"] = inside
+        return box
+
+    def _output_of(self, node):
+        tensor = self.owner.get((id(node), 0))
+        if tensor is None:
+            return None
+        return self.alias_of.get(id(tensor), tensor)
+
+    def _operand_name(self, target, output_nr, names):
+        """What a node's input is called: its variable name, else (in a capture) its short code."""
+        node = None
+        if not isinstance(target, Tensor):
+            node, target = target, self.owner.get((id(target), output_nr))
+        if target is not None:
+            target = self.alias_of.get(id(target), target)
+            index = self.index_of.get(id(target))
+            if index is not None and names[index]:
+                return names[index][0]
+            record = self.records.get(index) if index is not None else None
+            if record is not None and record.created \
+                    and self.call_results.get(record.call) == record.index:
+                text = record.expression
+                return text if text and len(text) <= 16 else None
+            node = node or target._grad_fn
+        if node is None or node.__class__ is AccumulateGrad or node.derivatives is None:
+            return None
+        # an unnamed intermediate: its own formula, one level deep (``w * w`` in ``w * w + w``)
+        inner = operand_names(node, lambda t, nr: self._plain_name(t, nr, names))
+        if not inner or None in inner:
+            return None  # ``a + w`` inside another label would mix the class's letters in
+        text = forward_text(node, inner)
+        return text if len(text) <= 16 else None
+
+    def _plain_name(self, target, output_nr, names):
+        if not isinstance(target, Tensor):
+            target = self.owner.get((id(target), output_nr))
+            if target is None:
+                return None
+        index = self.index_of.get(id(self.alias_of.get(id(target), target)))
+        return names[index][0] if index is not None and names[index] else None
+
+    def _saved_state_of(self, node):
+        if not self.saved_state:
+            return []
+        return [self.objects[self.index_of[key]] for key, owner in self.saved_state.items()
+                if owner is node and key in self.index_of]
 
     def _signature(self, index):
         obj = self.objects[index]
@@ -333,7 +474,7 @@ class _Builder:
                 obj = self.objects[item]
                 object_ids[id(obj)] = node_id
                 if kind == "grad_fn":
-                    nodes.append(grad_fn_node(node_id, obj))
+                    nodes.append(self._grad_fn_box(node_id, obj, names))
                 elif kind == "accumulate_grad":
                     leaf_names = names[self.index_of[id(obj.variable)]]
                     nodes.append(accumulate_grad_node(node_id, obj, leaf_names))

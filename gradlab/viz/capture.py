@@ -98,24 +98,46 @@ class Record:
     back), the record of the tensor that was changed.
     """
 
-    __slots__ = ("_ref", "op", "filename", "lineno", "grad_enabled", "_input_refs",
-                 "inputs_required_grad", "created", "changes", "index", "shape", "dtype",
-                 "part_of")
+    __slots__ = ("_ref", "op", "_where", "grad_enabled", "_input_refs", "inputs_required_grad",
+                 "created", "changes", "index", "shape", "part_of", "_code", "_lasti", "call",
+                 "_dtype")
 
-    def __init__(self, tensor, op, filename, lineno, grad_enabled, inputs, created, index):
+    def __init__(self, tensor, op, code, lasti, grad_enabled, inputs, created, index, call=0):
+        # kept small and cheap: it runs for every tensor a captured cell makes
         self._ref = weakref.ref(tensor)
         self.op = op
-        self.filename = filename
-        self.lineno = lineno
+        self._code, self._lasti = code, lasti  # the user's code and instruction (see ``lineno``)
+        self._where = None  # (filename, lineno), worked out on first use
+        self.call = call  # tensors made by one call of a public op share this number
         self.grad_enabled = grad_enabled
-        self._input_refs = tuple(weakref.ref(t) for t in inputs)
-        self.inputs_required_grad = tuple(t._requires_grad for t in inputs)
+        if inputs:
+            self._input_refs = tuple(map(weakref.ref, inputs))
+            self.inputs_required_grad = tuple([t._requires_grad for t in inputs])
+        else:
+            self._input_refs = self.inputs_required_grad = ()
         self.created = created
-        self.changes = []
+        self.changes = ()  # a list from the first in-place change on
         self.index = index
-        self.shape = tuple(tensor._data.shape)
-        self.dtype = tensor._data.dtype.name
+        data = tensor._data
+        self.shape = data.shape
+        self._dtype = data.dtype  # its name is looked up when asked (costly per tensor)
         self.part_of = None  # for the old value / raw result an in-place op makes inside
+
+    @property
+    def filename(self):
+        """The file (or IPython cell) of the user's line, or None."""
+        return self._code.co_filename if self._code is not None else None
+
+    @property
+    def lineno(self):
+        """The user's line number, or None."""
+        if self._where is None:
+            self._where = (self.filename, _line_of(self._code, self._lasti))
+        return self._where[1]
+
+    @property
+    def dtype(self):
+        return self._dtype.name
 
     @property
     def tensor(self):
@@ -124,7 +146,7 @@ class Record:
     @property
     def inputs(self):
         """The op's input tensors that are still alive."""
-        return tuple(t for t in (ref() for ref in self._input_refs) if t is not None)
+        return tuple([t for t in [ref() for ref in self._input_refs] if t is not None])
 
     @property
     def source(self):
@@ -132,6 +154,16 @@ class Record:
         if self.filename is None or self.lineno is None:
             return ""
         return linecache.getline(self.filename, self.lineno).strip()
+
+    @property
+    def expression(self):
+        """The text of the user's expression that made the tensor (``x ** 2``, ``y.sum()``).
+
+        Python 3.11+ knows the exact columns of the instruction that was running
+        (``co_positions``); on older versions it is the line (its right-hand side
+        for an assignment). Empty when unknown. Read lazily, only when drawn.
+        """
+        return source_span(self._code, self._lasti) if self._code is not None else ""
 
     def __repr__(self):
         return f"Record(op={self.op!r}, line={self.lineno}, shape={list(self.shape)})"
@@ -201,6 +233,10 @@ class Capture:
         self._kept_bytes = 0
         self._by_id = self._provenance.by_id
         self._last_backward_frame = None
+        self._last_user = self._last_below = None  # held while capturing: see ``_record``
+        self._user_under_engine = False
+        self._last_lasti = -1
+        self._call = 0
 
     # ------------------------------------------------------------- the context
     def __enter__(self):
@@ -212,7 +248,7 @@ class Capture:
     def __exit__(self, *exc_info):
         if self._observe in observers:
             observers.remove(self._observe)
-        self._last_backward_frame = None
+        self._last_backward_frame = self._last_user = self._last_below = None
         for provenance in _RECENT:  # records of tensors that are gone cannot be asked about
             if provenance is not self._provenance:
                 provenance.prune()
@@ -232,43 +268,61 @@ class Capture:
         frame = sys._getframe(2)
         inplace = frame.f_back is not None and frame.f_back.f_code is _INPLACE_CODE
         below = user = None
+        kinds = _code_kinds
         while frame is not None:
-            kind = _kind_of(frame.f_code)
+            kind = kinds.get(frame.f_code)
+            if kind is None:
+                kind = _kind_of(frame.f_code)
             if kind == _ENGINE:
-                if user is None:
-                    self._note_backward(frame)
+                self._note_backward(frame)
                 return  # a gradient made by the engine (or by a hook it runs)
-            if user is None:
-                if kind == _OUTSIDE:
-                    if frame.f_back is not None and frame.f_back.f_code is _FUNCTION_APPLY_CODE:
-                        return  # made inside a custom Function's forward: not part of the graph
-                    user = frame
-                else:
-                    below = frame
+            if kind == _OUTSIDE:
+                if frame.f_back is not None and frame.f_back.f_code is _FUNCTION_APPLY_CODE:
+                    return  # made inside a custom Function's forward: not part of the graph
+                user = frame
+                break
+            below = frame
             frame = frame.f_back
+        if user is not None and user is not self._last_user:
+            # frames above the user's frame stay the same while it runs (a cell's loop):
+            # look for the backward engine there once per user frame, not once per tensor
+            above = user.f_back
+            while above is not None and _kind_of(above.f_code) != _ENGINE:
+                above = above.f_back
+            self._last_user, self._user_under_engine = user, above is not None
+        if user is not None and self._user_under_engine:
+            return  # made by a hook the engine runs (user code called from backward)
+        lasti = user.f_lasti if user is not None else -1
+        if below is not self._last_below or lasti != self._last_lasti:
+            # a new call of a public op (frames are held, so ``is`` cannot see a reused one)
+            self._call += 1
+            self._last_below, self._last_lasti = below, lasti
         op, inputs = _op_and_inputs(below)
-        filename = user.f_code.co_filename if user is not None else None
-        lineno = user.f_lineno if user is not None else None
         enabled = _grad_state.enabled
         record = self._by_id.get(id(tensor))
         if record is not None and record._ref() is tensor:
             if inplace:
-                others = [t for t in inputs if t is not tensor]
-                record.changes.append(Change(op, filename, lineno, enabled, others))
-                self._mark_parts(record)
+                self._note_change(record, op, user, inputs, enabled)
             return
-        others = [t for t in inputs if t is not tensor]
-        record = Record(tensor, op, filename, lineno, enabled, () if inplace else inputs,
-                        not inplace, len(self.records))
+        record = Record(tensor, op, user.f_code if user is not None else None, lasti, enabled,
+                        () if inplace else inputs, not inplace, len(self.records), self._call)
         if inplace:
-            record.changes.append(Change(op, filename, lineno, enabled, others))
-            self._mark_parts(record)
+            self._note_change(record, op, user, inputs, enabled)
         self.records.append(record)
         self._by_id[id(tensor)] = record
         size = tensor._data.nbytes
         if self._kept_bytes + size <= self.keep_bytes:
             self._kept.append(tensor)
             self._kept_bytes += size
+
+    def _note_change(self, record, op, user, inputs, enabled):
+        filename = user.f_code.co_filename if user is not None else None
+        lineno = user.f_lineno if user is not None else None
+        others = [t for t in inputs if t is not record._ref()]
+        if not record.changes:
+            record.changes = []
+        record.changes.append(Change(op, filename, lineno, enabled, others))
+        self._mark_parts(record)
 
     def _mark_parts(self, changed):
         """The tensors the in-place op just made for ``changed`` belong to that change."""
@@ -355,6 +409,61 @@ def capture(keep_bytes=64 * 2**20, limit=100_000):
 
 
 # ------------------------------------------------------------------ helpers
+_POSITIONS = weakref.WeakKeyDictionary()  # code object -> its instructions' source positions
+
+
+def source_span(code, lasti):
+    """The source text of the instruction at byte offset ``lasti`` of ``code``: ``x ** 2``.
+
+    Python 3.11+ gives each instruction its lines and (UTF-8 byte) columns
+    (``code.co_positions()``); before 3.11, the line, or the right-hand side of
+    an assignment on it. Whitespace runs become one space. Empty when unknown
+    (no source in ``linecache``, e.g. code typed into ``python -c``).
+    """
+    if lasti is None or lasti < 0:
+        return ""
+    if not hasattr(code, "co_positions"):  # Python 3.10
+        return _line_expression(code.co_filename, code.co_firstlineno, lasti, code)
+    try:
+        positions = _POSITIONS.get(code)
+        if positions is None:
+            positions = _POSITIONS[code] = list(code.co_positions())
+        start, end, column, end_column = positions[lasti // 2]
+    except (IndexError, TypeError):
+        return ""
+    if start is None or end is None or column is None or end_column is None:
+        return ""
+    lines = [linecache.getline(code.co_filename, number).encode("utf-8")
+             for number in range(start, end + 1)]
+    if not lines or not lines[0]:
+        return ""
+    if len(lines) == 1:
+        text = lines[0][column:end_column]
+    else:
+        text = b" ".join([lines[0][column:], *lines[1:-1], lines[-1][:end_column]])
+    return " ".join(text.decode("utf-8", "replace").split())
+
+
+def _line_expression(filename, firstlineno, lasti, code):
+    """Before Python 3.11: the executing line, or the value assigned on it."""
+    import ast
+    import dis
+    lineno = None
+    for offset, number in dis.findlinestarts(code):
+        if offset > lasti:
+            break
+        lineno = number
+    line = linecache.getline(filename, lineno).strip() if lineno else ""
+    try:
+        statement = ast.parse(line).body[0]
+    except (SyntaxError, IndexError):
+        return line
+    if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return)) \
+            and statement.value is not None:
+        return ast.get_source_segment(line, statement.value) or line
+    return line
+
+
 def _op_and_inputs(frame):
     """The public op a gradlab frame belongs to, and the tensors among its arguments."""
     if frame is None:
@@ -364,18 +473,34 @@ def _op_and_inputs(frame):
     op = code.co_name
     count = code.co_argcount + code.co_kwonlyargcount + (1 if code.co_flags & 0x04 else 0)
     inputs = []
-    seen = set()
     for name in code.co_varnames[:count]:
-        for tensor in _tensors_in(local.get(name)):
-            if id(tensor) not in seen and len(inputs) < _MAX_INPUTS:
-                seen.add(id(tensor))
-                inputs.append(tensor)
+        value = local.get(name)
+        if value.__class__ is Tensor or isinstance(value, Tensor):
+            for seen in inputs:  # ``in`` would compare values; a loop is cheapest for 1-3 inputs
+                if seen is value:
+                    break
+            else:
+                inputs.append(value)
+        elif isinstance(value, (list, tuple)):
+            for tensor in _tensors_in(value):
+                if len(inputs) < _MAX_INPUTS and not any(t is tensor for t in inputs):
+                    inputs.append(tensor)
     if op in _MODULE_CALLS:
         owner = local.get("self")
         if owner is not None and not isinstance(owner, Tensor):
             op = type(owner).__name__
             inputs = [t for t in inputs if t is not owner]
-    return op, tuple(inputs)
+    return op, inputs
+
+
+def _line_of(code, lasti):
+    """The line number of the instruction at byte offset ``lasti``, or None."""
+    if code is None or lasti is None or lasti < 0:
+        return None
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line
+    return None
 
 
 def _tensors_in(value):

@@ -105,6 +105,9 @@ def explain_step(recording, record):
     if inputs:
         title += f"   ({', '.join(inputs)})"
     lines.append(Line(title, kind="title"))
+    words = recording.code_words(node)  # the same names as the picture: y = x ** 2, ∂y/∂x = 2 · x
+    if words:
+        lines.append(Line(words))
     if record.node_id is None:
         lines.append(Line("(this node is inside a collapsed part of the picture)", kind="note"))
     if step.grad_outputs is None:
@@ -208,7 +211,20 @@ def _chain_lines(recording, record, symbols):
                          f"{shape_text(result._data)}")
         lines.append(Line(f"  grad_{symbol} = {rule} = {values_text(result)}   → {target}",
                           kind="formula"))
+        if grad_out is not None and result._data.shape != grad_out._data.shape:
+            lines.append(_shapes_line(grad_out, result, symbol))
     return lines
+
+
+def _shapes_line(grad_out, result, symbol):
+    """``shapes: grad_out [2, 3] → grad_B [3, 3]`` when a gradient changes shape on its way back.
+
+    Broadcasting, reductions and matrix products all do: backward is a vector–Jacobian
+    product, which takes a gradient shaped like the node's output to one shaped like the input.
+    """
+    return Line(f"    shapes: grad_out {shape_text(grad_out._data)} → grad_{symbol} "
+                f"{shape_text(result._data)}   (a vector–Jacobian product: grad_out has out's "
+                f"shape, grad_{symbol} has {symbol}'s)", kind="note")
 
 
 # ====================================================================== a forward op, in words

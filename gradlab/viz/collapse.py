@@ -120,8 +120,8 @@ def collapse(count, keep, edges, labels, names, max_nodes):
                 merged[key] = [s, t, "summary", 1]
             else:
                 entry[3] += 1
-        else:
-            merged[(s, t, kind)] = [s, t, kind, label]
+        else:  # every edge between kept boxes stays: ``w * w`` draws two arrows
+            merged[len(merged), None] = [s, t, kind, label]
     new_edges = []
     for entry in merged.values():
         s, t, kind, label = entry

@@ -25,6 +25,8 @@ from ..tensor import Tensor
 from .boxes import format_values
 from .capture import recent_backward_calls, recent_captures_records, recent_names, recent_records
 from .cuts import cut_reason, op_text
+from .labels import forward_text, named_derivatives, operand_names
+from .safe_text import clean, markdown_text
 
 REASONS = ("requires_grad_false", "cut", "non_leaf", "not_used", "no_backward", "accumulated",
            "computed")
@@ -35,7 +37,7 @@ class Explanation:
 
     def __init__(self, reason, text):
         self.reason = reason
-        self.text = text
+        self.text = clean(text)  # names can hold anything; the answer must print and encode
 
     def __str__(self):
         return self.text
@@ -44,7 +46,7 @@ class Explanation:
         return self.text
 
     def _repr_markdown_(self):
-        return self.text.replace("\n", "  \n")
+        return markdown_text(self.text).replace("\n", "  \n")
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(self.text)
@@ -162,11 +164,11 @@ def explain(tensor, output=None):
             "loss), to see the chain of grad_fn nodes it came through."))
     chain = " → ".join(type(node).__name__ for node in path)
     steps = []
-    for node in path:
+    for position, node in enumerate(path):
         if node.__class__ is AccumulateGrad:
             continue
-        derivative = "; ".join(node.local_derivatives) if node.local_derivatives else "its local derivative"
-        steps.append(f"  {type(node).__name__}: {derivative}")
+        toward = path[position + 1] if position + 1 < len(path) else None
+        steps.append(f"  {_step_words(node, toward, namer)}")
     uses = _uses(output, tensor)
     shared = (f" {name} is used {uses} times in {out_name}'s graph: the gradients of all the paths "
               "were added.") if uses > 1 else ""
@@ -184,6 +186,25 @@ class _Namer:
 
     def __init__(self, frame):
         self.frame = frame
+        self._node_names = None
+
+    def of_node(self, node):
+        """The name of the tensor a grad_fn node made (``y`` for ``y.grad_fn``), or None."""
+        if self._node_names is None:
+            self._node_names = {}
+            for record in recent_captures_records():
+                tensor = record.tensor
+                if tensor is not None and tensor.grad_fn is not None:
+                    names = recent_names(tensor)
+                    if names:
+                        self._node_names.setdefault(id(tensor.grad_fn), names[0])
+            for namespace in (self.frame.f_locals, self.frame.f_globals):
+                for name in sorted(namespace):
+                    value = namespace[name]
+                    if isinstance(value, Tensor) and value.grad_fn is not None \
+                            and not name.startswith("_") and value._output_nr == 0:
+                        self._node_names.setdefault(id(value.grad_fn), name)
+        return self._node_names.get(id(node))
 
     def __call__(self, tensor):
         if tensor is None:
@@ -197,6 +218,38 @@ class _Namer:
                     names = found
                     break
         return names[0] if names else "this tensor"
+
+
+def _step_words(node, toward, namer):
+    """``PowBackward0 (y = x ** 2): ∂y/∂x = 2 · x``: one node of the path, in the names of the
+    student's code, the derivative toward the next node on the path (from the node's record)."""
+    def name_of(target, output_nr):
+        if isinstance(target, Tensor):
+            name = namer(target)
+        else:
+            name = namer.of_node(target)
+            if name is None and target.derivatives is not None:  # unnamed: its formula, one level
+                inner = operand_names(target, plain)
+                text = forward_text(target, inner) if inner and None not in inner else ""
+                name = text if text and len(text) <= 16 else None
+        return None if name in (None, "this tensor") else name
+
+    def plain(target, output_nr):
+        name = namer(target) if isinstance(target, Tensor) else namer.of_node(target)
+        return None if name in (None, "this tensor") else name
+
+    operands = operand_names(node, name_of)
+    out_name = namer.of_node(node)
+    positions = {i for i, next_node in enumerate(node._next_nodes) if next_node is toward}
+    named = named_derivatives(node, out_name, operands, positions or None)
+    formula = forward_text(node, operands)
+    head = type(node).__name__
+    if formula:
+        head += f" ({out_name} = {formula})" if out_name else f" ({formula})"
+    if named:
+        return f"{head}: {'; '.join(named)}"
+    derivative = "; ".join(node.local_derivatives) if node.local_derivatives else "its local derivative"
+    return f"{head}: {derivative}"
 
 
 def _bare(name):

@@ -131,8 +131,10 @@ def layout(graph, direction="LR"):
     seen = set()
     for edge in graph.edges:
         s, t = index[edge.source], index[edge.target]
-        if s != t and (s, t) not in seen:
-            seen.add((s, t))
+        # one arrow per use of a tensor by a node (``w * w``: two); other doubles are drawn once
+        key = (s, t) if edge.kind != "flow" else (s, t, id(edge))
+        if s != t and key not in seen:
+            seen.add(key)
             links.append([s, t, edge, False])
     _break_cycles(count, links)
     layer = _layers(count, links)

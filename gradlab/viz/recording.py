@@ -234,6 +234,20 @@ class BackwardRecording:
         named = next_node.__class__ is AccumulateGrad or self.output_name(next_node, index)
         return [f"{symbol} = {label}" if named else f"{symbol} from {label}"]
 
+    def code_words(self, node):
+        """``in your code: y = x ** 2   ∂y/∂x = 2 · x``: the node as the picture labels it (the
+        student's expression and the derivatives in their names), or None when unknown."""
+        node_id = self.graph.node_id(node)
+        if node_id is None:
+            return None
+        details = self.graph.node(node_id).details
+        expression, named = details.get("expression"), details.get("formula_derivatives")
+        if not expression or expression == node.expression or named is None:
+            return None
+        output = self.output_name(node)
+        text = f"in your code: {output + ' = ' if output else ''}{expression}"
+        return f"{text}   {details['derivatives']}"
+
     def output_name(self, node, index=0):
         """The variable name of output ``index`` of ``node``, or None."""
         if node.__class__ is AccumulateGrad:

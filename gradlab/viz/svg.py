@@ -19,11 +19,10 @@ Boxes differ by shape *and* words, not only colour:
 
 Arrows follow the forward data flow; a cut is a red dashed arrow with ✂.
 """
-import re
-
 from .layout import (
     FONT_SIZE, LINE_HEIGHT, PAD_X, PAD_Y, BADGE_GAP, badge_width, header_text, layout, text_width,
 )
+from .safe_text import one_line, xml_attribute, xml_text
 
 FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace"
 
@@ -53,6 +52,7 @@ LEGEND = [
     ("summary", "collapsed part of a large graph"),
     ("cut", "cut: no gradient flows back along this arrow"),
 ]
+LEGEND_WIDTH = 760  # px: the legend wraps at the picture's width, or at this if the picture is wider
 
 
 # ====================================================================== helpers
@@ -66,22 +66,9 @@ def _n(value):
     return text
 
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text):
-    """Drop characters XML 1.0 forbids (control characters), keep everything else."""
-    return _FORBIDDEN.sub("", str(text))
-
-
-def xml_text(text):
-    """Escape for element content: ``&``, ``<`` and ``>``."""
-    return _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def xml_attribute(text):
-    """Escape for a double-quoted attribute value (quotes and newlines too)."""
-    return xml_text(text).replace('"', "&quot;").replace("'", "&#39;").replace("\n", "&#10;")
+def _line(text):
+    """One ``<text>`` element's content: a single line, escaped (``safe_text``)."""
+    return xml_text(one_line(text))
 
 
 def hover_text(node):
@@ -149,19 +136,19 @@ def _node_svg(node, box, highlighted):
         parts.append(f'<rect x="{_n(text_x)}" y="{_n(baseline - 11)}" width="{_n(badge_w)}" height="14" '
                      f'rx="3" fill="{style["badge"]}"/>')
         parts.append(f'<text x="{_n(text_x + 4)}" y="{_n(baseline)}" fill="#ffffff" '
-                     f'font-size="{FONT_SIZE}">{xml_text(node.badge)}</text>')
+                     f'font-size="{FONT_SIZE}">{_line(node.badge)}</text>')
         text_x_header = text_x + badge_w + BADGE_GAP
     else:
         text_x_header = text_x
     muted = not node.label and node.is_tensor
     header_attrs = 'fill="#777777" font-style="italic"' if muted else 'fill="#111111" font-weight="bold"'
     parts.append(f'<text x="{_n(text_x_header)}" y="{_n(baseline)}" {header_attrs} '
-                 f'font-size="{FONT_SIZE}">{xml_text(header)}</text>')
+                 f'font-size="{FONT_SIZE}">{_line(header)}</text>')
     for number, line in enumerate(node.lines, start=1):
         colour = CUT_COLOUR if line.startswith("✂") or (node.cut and _continues_cut(node, number)) \
             else ("#8a4b00" if line.startswith("grad ") else "#333333")
         parts.append(f'<text x="{_n(text_x)}" y="{_n(baseline + number * LINE_HEIGHT)}" fill="{colour}" '
-                     f'font-size="{FONT_SIZE}">{xml_text(line)}</text>')
+                     f'font-size="{FONT_SIZE}">{_line(line)}</text>')
     parts.append("</g>")
     return "".join(parts)
 
@@ -223,13 +210,18 @@ def _edge_svg(edge, points, direction):
         mx, my = _midpoint(points)
         parts.append(f'<text x="{_n(mx)}" y="{_n(my - 3)}" text-anchor="middle" fill="#444444" '
                      f'font-size="11" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-                     f"{xml_text(edge.label)}</text>")
+                     f"{_line(edge.label)}</text>")
     parts.append("</g>")
     return "".join(parts)
 
 
 def _legend(graph, top, width):
-    """Legend rows (shape + words) below the graph; returns (svg, height)."""
+    """Legend rows (shape + words) below the graph; returns (svg, height).
+
+    The rows wrap at the picture's width, and never wider than ``LEGEND_WIDTH``: below a wide
+    graph that scrolls in its output, the whole legend is seen at the left without scrolling.
+    """
+    width = min(width, LEGEND_WIDTH)
     kinds = {node.kind for node in graph.nodes}
     wanted = []
     for key, words in LEGEND:
@@ -256,7 +248,7 @@ def _legend(graph, top, width):
                          f'fill="{style["fill"]}" stroke="{style["stroke"]}" '
                          f'stroke-width="{_n(min(style["width"], 2))}"{dash}/>')
         parts.append(f'<text x="{_n(x + 34)}" y="{_n(y + 11)}" fill="#333333" font-size="11">'
-                     f"{xml_text(words)}</text>")
+                     f"{_line(words)}</text>")
         x += item_width
     y += row_height
     parts.append(f'<text x="16" y="{_n(y + 8)}" fill="#555555" font-size="11">'
@@ -298,7 +290,7 @@ def render(graph, placed, *, highlight=()):
     ]
     for number, note in enumerate(note_lines):
         parts.append(f'<text x="16" y="{_n(18 + 18 * number)}" fill="#8a4b00" font-size="12">'
-                     f"{xml_text('note: ' + note)}</text>")
+                     f"{_line('note: ' + note)}</text>")
     parts.append(f'<g transform="translate(0,{_n(notes_height)})">')
     parts.append('<g class="gradlab-edges">')
     for edge, points in placed.routes:

@@ -14,8 +14,10 @@ A node reached a second time is printed once more with "(see above)"; a cut
 prints its reason (``✂ cut: detach() cut the graph``). An explicit stack, no
 recursion; deep chains stop indenting after a while so lines stay short.
 Deterministic: the same graph gives the same text (nbval can compare it).
+Every line passes through ``safe_text.one_line``: valid UTF-8, one line.
 """
 from .layout import header_text
+from .safe_text import one_line
 
 MAX_INDENT = 24  # levels; deeper nodes keep this indentation
 
@@ -45,7 +47,7 @@ def to_text(graph):
     if graph.is_empty:
         lines = ["(empty graph: no tensors)"]
         lines.extend(f"note: {note}" for note in graph.notes)
-        return "\n".join(lines) + "\n"
+        return _join(lines)
     incoming = {node.id: [] for node in graph.nodes}
     has_outgoing = set()
     for edge in graph.edges:
@@ -83,7 +85,12 @@ def to_text(graph):
             below = below[:4 * MAX_INDENT]
             stack.extend(reversed(_children(item, incoming[item], cut_text, below)))
     lines.extend(f"note: {note}" for note in graph.notes)
-    return "\n".join(lines) + "\n"
+    return _join(lines)
+
+
+def _join(lines):
+    """The text, each line kept on its line (a name holding a newline shows it as ``\\n``)."""
+    return "".join(one_line(line) + "\n" for line in lines)
 
 
 def _children(item, edges, cut_text, prefix):

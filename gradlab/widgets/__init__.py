@@ -9,7 +9,10 @@
 
 Each name is imported on first use, so ``import gradlab.widgets`` loads neither
 ipywidgets nor matplotlib, and ``import gradlab`` does not import this package.
-Every widget also renders without a kernel (``_fallback.static_bundle``).
+Every widget also renders without a kernel (``_fallback.static_bundle``), has a
+"fit to width" switch for its picture where it draws a graph (``_picture.py``), and
+``close()`` that closes every part of it and lets go of what it drew from; callbacks
+hold the widget weakly, so a closed widget is freed (``_lifetime.py``).
 """
 import importlib
 

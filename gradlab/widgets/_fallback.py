@@ -17,6 +17,8 @@ deterministic: no ``id()``, no memory address, nothing random.
 """
 import re
 
+from ..viz.safe_text import clean
+
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
@@ -33,6 +35,6 @@ def static_bundle(widget_bundle, html, text):
             raise ValueError(f"static_bundle: the {name} fallback holds a memory address "
                              f"({found.group()}); it must be the same on every run")
     bundle = dict(widget_bundle or {})
-    bundle["text/html"] = html
-    bundle["text/plain"] = text
+    bundle["text/html"] = clean(html)  # valid UTF-8 whatever names the student used
+    bundle["text/plain"] = clean(text)
     return bundle

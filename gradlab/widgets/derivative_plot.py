@@ -44,7 +44,9 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from ..tensor import Tensor
+from ..viz.safe_text import html_text
 from ._fallback import static_bundle
+from ._lifetime import close_tree, weak_method
 from .special_points import (
     check_elementwise, find_special_points, format_number, shape_text, type_phrase, values_and_slopes,
 )
@@ -153,8 +155,32 @@ class DerivativePlot(widgets.VBox):
         self.figure = self._make_figure()
         self._x = None
         super().__init__(children=[self.picture, self.slider, self.readout_panel])
-        self.slider.observe(self._on_slider, names="value")
+        self._closed = False
+        self.slider.observe(weak_method(self._on_slider), names="value")  # weakly: del frees the plot
         self._move(start)
+
+    @property
+    def closed(self):
+        """True once ``close()`` ran."""
+        return self._closed
+
+    def close(self):
+        """Close the widget and its slider and pictures, and let go of the matplotlib figure.
+
+        Closing twice does nothing.
+        """
+        if getattr(self, "_closed", True):
+            return
+        self._closed = True
+        close_tree(self)
+        self.figure.clear()
+        self.figure = self.axes = self._tangent = self._point = self._slope_point = None
+        self._guides = []
+
+    def _check_open(self):
+        if getattr(self, "_closed", False):
+            raise RuntimeError("this DerivativePlot was closed (close() let go of its figure); "
+                               "make a new one to plot again")
 
     # ---------------------------------------------------------------- the current point
     @property
@@ -222,6 +248,7 @@ class DerivativePlot(widgets.VBox):
         self._move(float(change["new"]))
 
     def _move(self, x):
+        self._check_open()
         values, slopes = values_and_slopes(self.f, np.array([x]))
         self._x, self._value, self._slope = x, float(values[0]), float(slopes[0])
         reach = 1e-9 * (self.high - self.low)
@@ -318,6 +345,7 @@ class DerivativePlot(widgets.VBox):
 
     def to_svg(self):
         """The figure as SVG text: the same bytes for the same plot and x."""
+        self._check_open()
         buffer = io.StringIO()
         with matplotlib.rc_context(SVG_SETTINGS):
             self.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -327,8 +355,8 @@ class DerivativePlot(widgets.VBox):
     # ---------------------------------------------------------------- static forms
     def _readout_html(self):
         lines = self.readout.split("\n")
-        html = [f"<div><b>{_escape(lines[0])}</b></div>"]
-        html.extend(f'<div style="color:#8a4b00">{_escape(line)}</div>' for line in lines[1:])
+        html = [f"<div><b>{html_text(lines[0])}</b></div>"]
+        html.extend(f'<div style="color:#8a4b00">{html_text(line)}</div>' for line in lines[1:])
         return "".join(html)
 
     def notes(self):
@@ -359,7 +387,7 @@ class DerivativePlot(widgets.VBox):
 
     def to_html(self):
         """The static picture: the SVG of the figure, the readout and the notes."""
-        notes = "".join(f"<li>{_escape(note)}</li>" for note in self.notes())
+        notes = "".join(f"<li>{html_text(note)}</li>" for note in self.notes())
         return (f'<div class="gradlab-derivative-plot">{self.to_svg()}'
                 f"{self._readout_html()}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
 
@@ -405,6 +433,3 @@ def _nice_step(width):
         if factor * power >= raw:
             return factor * power
     return 10 * power
-
-def _escape(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

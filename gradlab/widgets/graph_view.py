@@ -14,9 +14,12 @@ layout is computed once per graph and direction: choosing another node only
 redraws the SVG with a new highlight. ``_repr_mimebundle_`` adds a static
 ``text/html`` (the SVG and the chosen node's details) and the text form of
 the graph, both deterministic, for saved notebooks, GitHub and nbval.
-"""
-import html
 
+"fit to width" scales the picture to the output (on by default when the
+graph stays readable that small, ``_picture.py``). ``close()`` closes every
+part and lets go of the graph and the tensors; the checkboxes and buttons
+hold the view weakly (``_lifetime.py``), so a closed view is freed.
+"""
 import ipywidgets as widgets
 
 from ..autograd.node import Node
@@ -26,8 +29,11 @@ from ..viz import layout, to_text
 from ..viz.capture import Capture
 from ..viz.layout import header_text
 from ..viz.model import Graph
+from ..viz.safe_text import html_text, one_line
 from ..viz.svg import LEGEND, hover_text, render
 from ._fallback import static_bundle
+from ._lifetime import close_tree, weak_method
+from ._picture import fit_picture, readable_when_fitted
 
 KIND_WORDS = dict(LEGEND)
 DETAIL_ORDER = ("value", "grad", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn")
@@ -80,19 +86,28 @@ class GraphView(widgets.VBox):
         self.refresh_button = widgets.Button(
             description="Refresh", icon="refresh", disabled=fixed,
             tooltip="read the tensors again (after backward(), the grads appear)")
+        self.fit_button = widgets.ToggleButton(
+            value=readable_when_fitted(self._placed().width), description="fit to width",
+            tooltip="fit to width: scale the picture to the output's width (off: full size, "
+                    "with a scroll bar)")
         self.picture = widgets.HTML(layout=widgets.Layout(overflow="auto", max_width="100%"))
         self.details = widgets.HTML()
         super().__init__(children=[
-            widgets.HBox([self.values_box, self.grads_box, self.accumulate_box, self.direction_buttons]),
-            widgets.HBox([self.selector, self.refresh_button]),
+            widgets.HBox([self.values_box, self.grads_box, self.accumulate_box, self.direction_buttons],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.selector, self.refresh_button, self.fit_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.picture,
             self.details,
         ])
+        self._closed = False
+        # the parts hold the view weakly: closed and unnamed, it is freed
         for box in (self.values_box, self.grads_box, self.accumulate_box):
-            box.observe(self._on_option, names="value")
-        self.direction_buttons.observe(self._on_view, names="value")
-        self.selector.observe(self._on_view, names="value")
-        self.refresh_button.on_click(lambda _button: self.refresh())
+            box.observe(weak_method(self._on_option), names="value")
+        self.direction_buttons.observe(weak_method(self._on_view), names="value")
+        self.selector.observe(weak_method(self._on_view), names="value")
+        self.fit_button.observe(weak_method(self._on_view), names="value")
+        self.refresh_button.on_click(weak_method(self._on_refresh))
         self._fill_selector(self._default_selection())
         self._show()
 
@@ -100,6 +115,33 @@ class GraphView(widgets.VBox):
     @property
     def direction(self):
         return self.direction_buttons.value
+
+    @property
+    def fit_width(self):
+        """Whether the picture is scaled to the output's width (the "fit to width" toggle)."""
+        return self.fit_button.value
+
+    @fit_width.setter
+    def fit_width(self, value):
+        self.fit_button.value = bool(value)  # the observer redraws
+
+    @property
+    def closed(self):
+        """True once ``close()`` ran."""
+        return self._closed
+
+    def close(self):
+        """Close the view and every part of it, and let go of the graph and the tensors drawn.
+
+        Closing twice does nothing.
+        """
+        if getattr(self, "_closed", True):
+            return
+        self._closed = True
+        close_tree(self)
+        self.target = self.names = None
+        self.graph = Graph()
+        self._layouts = {}
 
     @property
     def selected(self):
@@ -132,6 +174,9 @@ class GraphView(widgets.VBox):
             keep = self.selector.value
             self._fill_selector(keep if keep in self._ids() else self._default_selection())
         self._show()
+
+    def _on_refresh(self, _button):
+        self.refresh()
 
     def _on_option(self, _change):
         if not self._quiet:
@@ -167,33 +212,40 @@ class GraphView(widgets.VBox):
             self._quiet = False
 
     def _show(self):
-        self.picture.value = self.to_svg()
+        if self._closed:
+            return
+        self.picture.value = fit_picture(self.to_svg(), self.fit_width)
         self.details.value = self.details_html()
 
     # ---------------------------------------------------------------- static forms
     def to_svg(self):
         """The graph as SVG, the chosen node highlighted."""
-        placed = self._layouts.get(self.direction)
-        if placed is None:
-            placed = self._layouts[self.direction] = layout(self.graph, self.direction)
         highlight = (self.selected,) if self.selected is not None else ()
-        return render(self.graph, placed, highlight=highlight)
+        return render(self.graph, self._placed(), highlight=highlight)
+
+    def _placed(self):
+        """The layout of the graph in the current direction (computed once per graph and direction)."""
+        direction = self.direction_buttons.value
+        placed = self._layouts.get(direction)
+        if placed is None:
+            placed = self._layouts[direction] = layout(self.graph, direction)
+        return placed
 
     def details_html(self):
         """The chosen node's details as an HTML table."""
         if self.selected is None:
             return '<div class="gradlab-node-details"><i>empty graph: no node to show</i></div>'
         node = self.graph.node(self.selected)
-        title = html.escape(header_text(node))
+        title = html_text(header_text(node))
         kind = KIND_WORDS.get(node.kind, node.kind)
         rows = []
         for key, text in _detail_rows(node):
-            cell = (f'<pre style="margin:0">{html.escape(text)}</pre>' if "\n" in text
-                    else f"<code>{html.escape(text)}</code>")
+            cell = (f'<pre style="margin:0">{html_text(text)}</pre>' if "\n" in text
+                    else f"<code>{html_text(text)}</code>")
             rows.append(f'<tr><th style="text-align:left;padding-right:1em;vertical-align:top">'
-                        f"{html.escape(key)}</th><td style=\"text-align:left\">{cell}</td></tr>")
-        return (f'<div class="gradlab-node-details"><div><b>{title}</b> ({html.escape(node.id)}) — '
-                f"{html.escape(kind)}</div><table>{''.join(rows)}</table></div>")
+                        f"{html_text(key)}</th><td style=\"text-align:left\">{cell}</td></tr>")
+        return (f'<div class="gradlab-node-details"><div><b>{title}</b> ({html_text(node.id)}) — '
+                f"{html_text(kind)}</div><table>{''.join(rows)}</table></div>")
 
     def to_text(self):
         """The text form of the graph, then the chosen node's details."""
@@ -201,8 +253,8 @@ class GraphView(widgets.VBox):
         if self.selected is None:
             return text
         details = hover_text(self.graph.node(self.selected)).split("\n")
-        return text + f"selected ({self.selected}): {details[0]}\n" + \
-            "".join(f"    {line}\n" for line in details[1:])
+        return text + one_line(f"selected ({self.selected}): {details[0]}") + "\n" + \
+            "".join(f"    {one_line(line)}\n" for line in details[1:])
 
     def to_html(self):
         """The static picture: the SVG with the chosen node highlighted, and its details."""
@@ -248,7 +300,7 @@ def _option_label(node):
     title = header_text(node)
     if node.kind == "accumulate_grad" and node.lines:
         title = f"{title} ({node.lines[0]})"
-    return f"{title}  [{node.id}{badge}]"
+    return one_line(f"{title}  [{node.id}{badge}]")
 
 
 def _detail_rows(node):

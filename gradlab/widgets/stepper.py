@@ -21,25 +21,38 @@ viz collapse of the graph (``max_nodes``), a step redraws the boxes only
 (the arrows never change), and each step's SVG and text are made on first
 view and kept (``benchmarks/stepper.py``: a few ms per step on 1,000 nodes).
 
+The picture is scaled to the output's width ("fit to width", on by default
+when the graph stays readable that small, ``_picture.py``) or drawn at full
+size with a scroll bar; Back and Reset are disabled on the first step, Next
+on the last.
+
+``close()`` closes every part of the widget and lets go of the recording
+(the copies of every gradient, the graph, the pictures); the buttons and the
+slider hold the stepper weakly (``_lifetime.py``), so a closed stepper that
+nothing else names is freed. ``%%autograd --step`` closes the stepper a cell
+showed before when the cell runs again.
+
 Without a kernel (a saved notebook, nbconvert, GitHub, nbval) the stepper
 shows a deterministic static ``text/html`` (the picture at the current step
 and the chain-rule text) and ``text/plain``.
 """
 import collections
-import html
 import re
 import sys
 
 import ipywidgets as widgets
-from traitlets import CaselessStrEnum, Int, observe, validate
+from traitlets import Bool, CaselessStrEnum, Int, observe, validate
 
 from ..viz import Graph, GraphNode
 from ..viz.capture import Capture
 from ..viz.chain_rule import Line, values_text
 from ..viz.layout import Layout
 from ..viz.recording import BackwardRecording, StepRecord
+from ..viz.safe_text import clean, html_text, one_line
 from ..viz.svg import render
 from ._fallback import static_bundle
+from ._lifetime import close_tree, weak_method
+from ._picture import fit_picture, readable_when_fitted
 
 # names this module held before the recording and its text moved to gradlab.viz, still importable
 from ..viz.chain_rule import SHOWN_ELEMENTS  # noqa: F401 (re-exported)
@@ -77,6 +90,7 @@ class BackpropStepper(widgets.VBox):
     position = Int(0, help="index of the step shown, in the current mode's steps (0 = the first)")
     mode = CaselessStrEnum(("backward", "forward"), default_value="backward",
                            help="'backward': the engine's steps; 'forward': how the graph was built")
+    fit_width = Bool(True, help="scale the picture to the output's width (False: full size, scrolling)")
 
     def __init__(self, output, gradient=None, *, retain_graph=None, names=None, capture=None,
                  direction="LR", max_nodes=300, **kwargs):
@@ -91,7 +105,9 @@ class BackpropStepper(widgets.VBox):
         self._svgs = collections.OrderedDict()
         self._edges = None  # the arrows' SVG, the same at every backward step
         self._positions = {"backward": 0, "forward": 0}
+        self._closed = False
         super().__init__(**kwargs)
+        self.fit_width = readable_when_fitted(self._recording.placed.width)
         self._build_ui()
         self._ready = True
         self._refresh()
@@ -100,17 +116,45 @@ class BackpropStepper(widgets.VBox):
     @property
     def steps(self):
         """The backward records (``StepRecord``), in the order the engine ran the nodes."""
-        return self._recording.steps
+        return self._recorded().steps
 
     @property
     def forward_steps(self):
         """The forward replay (``ForwardRecord``), in creation order."""
-        return self._recording.forward
+        return self._recorded().forward
 
     @property
     def graph(self):
         """The ``gradlab.viz`` graph model drawn (built before the walk)."""
-        return self._recording.graph
+        return self._recorded().graph
+
+    @property
+    def closed(self):
+        """True once ``close()`` ran: the widget is gone and its recording let go."""
+        return self._closed
+
+    def close(self):
+        """Close the stepper: every button, slider and picture in it, and the recording it shows.
+
+        The front end removes the widget; the records, the copies of every gradient and the
+        pictures are let go (a closed stepper holds none of them). Closing twice does nothing.
+        """
+        if getattr(self, "_closed", True):  # closed, or never made (ipywidgets' __del__ calls close)
+            return
+        self._closed = True
+        self._ready = False
+        close_tree(getattr(self, "_link", None), self)
+        self._recording = None
+        self._svgs.clear()
+        self._edges = None
+        self._link = self._play = self._slider = self._back = self._next = self._reset = None
+        self._mode = self._fit = self._picture = self._panel = self._table = None
+
+    def _recorded(self):
+        if self._closed:
+            raise RuntimeError("this BackpropStepper was closed (close() let go of its recording); "
+                               "make a new one to step through a backward pass")
+        return self._recording
 
     @property
     def current(self):
@@ -148,7 +192,7 @@ class BackpropStepper(widgets.VBox):
         parts = [self._current_text()]
         if self.mode == "backward":
             parts.append(self._table_text())
-        return "\n".join(parts)
+        return clean("\n".join(parts))  # valid UTF-8 whatever the names
 
     def svg(self):
         """The picture at the current step (the graph with the running node highlighted)."""
@@ -189,7 +233,8 @@ class BackpropStepper(widgets.VBox):
         self._refresh()
 
     def _records(self):
-        return self._recording.forward if self.mode == "forward" else self._recording.steps
+        recording = self._recorded()
+        return recording.forward if self.mode == "forward" else recording.steps
 
     # ---------------------------------------------------------------- the UI
     def _build_ui(self):
@@ -209,18 +254,44 @@ class BackpropStepper(widgets.VBox):
                                       description="pass", layout=widgets.Layout(width="220px"),
                                       tooltip="backward: step through backpropagation; forward: "
                                               "replay how the forward pass built the graph")
-        self._back.on_click(lambda _: self.previous())
-        self._next.on_click(lambda _: self.next())
-        self._reset.on_click(lambda _: self.reset())
-        self._slider.observe(self._slider_moved, names="value")
-        self._mode.observe(self._mode_picked, names="value")
+        self._fit = widgets.ToggleButton(value=self.fit_width, description="fit to width",
+                                         tooltip="fit to width: scale the picture to the output's "
+                                                 "width (off: full size, with a scroll bar)")
+        # the children hold the stepper weakly: closed and unnamed, it is freed
+        self._back.on_click(weak_method(self._back_clicked))
+        self._next.on_click(weak_method(self._next_clicked))
+        self._reset.on_click(weak_method(self._reset_clicked))
+        self._slider.observe(weak_method(self._slider_moved), names="value")
+        self._mode.observe(weak_method(self._mode_picked), names="value")
+        self._fit.observe(weak_method(self._fit_picked), names="value")
         self._picture = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="520px"))
         self._panel = widgets.HTMLMath(layout=widgets.Layout(flex="3 1 0%", min_width="320px"))
         self._table = widgets.HTML(layout=widgets.Layout(flex="2 1 0%", min_width="220px"))
         controls = widgets.HBox([self._play, self._back, self._next, self._reset, self._slider,
-                                 self._mode])
+                                 self._mode, self._fit], layout=widgets.Layout(flex_flow="row wrap"))
         self.children = (controls, self._picture,
                          widgets.HBox([self._panel, self._table]))
+
+    def _back_clicked(self, _button):
+        self.previous()
+
+    def _next_clicked(self, _button):
+        self.next()
+
+    def _reset_clicked(self, _button):
+        self.reset()
+
+    def _fit_picked(self, change):
+        self.fit_width = change["new"]
+
+    @observe("fit_width")
+    def _fit_changed(self, change):
+        if self._ready:
+            self._fit.value = change["new"]
+            self._picture.value = self._picture_html()
+
+    def _picture_html(self):
+        return fit_picture(f'<div class="gradlab-stepper-graph">{self.svg()}</div>', self.fit_width)
 
     def _slider_moved(self, change):
         if self._ready:
@@ -231,7 +302,7 @@ class BackpropStepper(widgets.VBox):
 
     def _refresh(self):
         """Bring every part of the UI to the current step (only what changed is sent)."""
-        if not self._ready:
+        if not self._ready or self._closed:
             return
         self._ready = False  # setting the slider must not set position again
         try:
@@ -240,15 +311,20 @@ class BackpropStepper(widgets.VBox):
                 self._slider.max = self._play.max = count
             self._slider.value = self._play.value = self.position + 1
             self._mode.value = self.mode
+            # nothing before the first step, nothing after the last: those buttons are off
+            first, last = self.position == 0, self.position >= count - 1
+            self._back.disabled = first
+            self._next.disabled = last
+            self._reset.disabled = first and self.mode == "backward"
         finally:
             self._ready = True
-        self._picture.value = f'<div class="gradlab-stepper-graph">{self.svg()}</div>'
+        self._picture.value = self._picture_html()
         self._panel.value = self._current_html(live=True)
         self._table.value = self._table_html() if self.mode == "backward" else ""
 
     # ---------------------------------------------------------------- drawing
     def _draw(self):
-        recording = self._recording
+        recording = self._recorded()
         record = self.current
         if self.mode == "forward":
             highlight = record.node_ids if record is not None else ()
@@ -265,7 +341,7 @@ class BackpropStepper(widgets.VBox):
         Stepping changes boxes only (the highlight, a hover ``grad``), never arrows;
         on a 1,000-node graph the arrows are most of the drawing time.
         """
-        placed = self._recording.placed
+        placed = self._recorded().placed
         if self._edges is None:
             full = render(model, placed, highlight=highlight)
             start, end = full.find(_EDGES_OPEN), full.find(_NODES_OPEN)
@@ -281,7 +357,7 @@ class BackpropStepper(widgets.VBox):
 
     def _graph_at(self, index):
         """The graph model with each tensor's hover ``grad`` as it was after step ``index``."""
-        recording = self._recording
+        recording = self._recorded()
         model = recording.graph
         replaced = {}
         for row in recording.rows:
@@ -309,15 +385,15 @@ class BackpropStepper(widgets.VBox):
         return record.lines
 
     def _current_text(self):
-        return "\n".join(line.text for line in self._current_lines())
+        return "\n".join(one_line(line.text) for line in self._current_lines())
 
     def _current_html(self, live):
         parts = []
         for line in self._current_lines():
             if live and line.latex:
-                body = html.escape(line.text.split(":", 1)[0]) + ": $" + html.escape(line.latex) + "$"
+                body = html_text(line.text.split(":", 1)[0]) + ": $" + html_text(line.latex) + "$"
             else:
-                body = html.escape(line.text)
+                body = html_text(line.text)
             style = {"title": "font-weight:bold", "note": "color:#666666",
                      "formula": "color:#1f3f6f"}.get(line.kind, "")
             parts.append(f'<div style="white-space:pre-wrap;{style}">{body}</div>')
@@ -326,7 +402,7 @@ class BackpropStepper(widgets.VBox):
 
     def _table_rows(self):
         """``(label, grad text, changed now)`` for the rows shown, at most TABLE_ROWS."""
-        recording = self._recording
+        recording = self._recorded()
         index = self.position
         record = self.current
         changed = {id(row) for row, _, _ in record.changed} if record is not None else set()
@@ -356,7 +432,7 @@ class BackpropStepper(widgets.VBox):
         rows = []
         for label, grad, changed in shown:
             style = ' style="background:#fff3c4;font-weight:bold"' if changed else ""
-            rows.append(f"<tr{style}><td {cell}>{html.escape(label)}</td><td {cell}>{html.escape(grad)}"
+            rows.append(f"<tr{style}><td {cell}>{html_text(label)}</td><td {cell}>{html_text(grad)}"
                         f"</td><td {cell}>{'◀ changed now' if changed else ''}</td></tr>")
         if hidden:
             rows.append(f'<tr><td colspan="3" {cell}>… and {hidden} more tensors</td></tr>')
@@ -368,7 +444,7 @@ class BackpropStepper(widgets.VBox):
 
     # ---------------------------------------------------------------- display
     def _static_html(self):
-        return (f'<div class="gradlab-stepper"><p>{html.escape(self._heading())}</p>'
+        return (f'<div class="gradlab-stepper"><p>{html_text(self._heading())}</p>'
                 f"{self.svg()}{self._current_html(live=False)}"
                 f"{self._table_html() if self.mode == 'backward' else ''}</div>")
 
@@ -382,6 +458,8 @@ class BackpropStepper(widgets.VBox):
         return static_bundle(super()._repr_mimebundle_(**kwargs), self._static_html(), text)
 
     def __repr__(self):
+        if self._closed:
+            return "<BackpropStepper: closed>"
         record = self.current
         at = f" ({record.name})" if isinstance(record, StepRecord) else ""
         return (f"<BackpropStepper: {len(self.steps)} backward steps, showing {self.mode} step "
