@@ -57,6 +57,33 @@ def close_tree(*roots):
         widgets.Widget.close(widget)
 
 
+class Closable:
+    """``close()`` for a gradlab widget: it closes every part (:func:`close_tree`), then
+    ``_let_go()`` drops what the widget drew from. Closing twice does nothing; so does a close
+    before ``__init__`` finished (ipywidgets' ``__del__`` calls it), as ``_closed`` starts True."""
+
+    _closed = True  # set False by the widget's __init__ once it is made
+
+    @property
+    def closed(self):
+        """True once ``close()`` ran."""
+        return self._closed
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        close_tree(*self._also_close(), self)
+        self._let_go()
+
+    def _also_close(self):
+        """Widgets outside the tree of children that must close too (links)."""
+        return ()
+
+    def _let_go(self):
+        """Drop the recording, figure or graph the widget drew from."""
+
+
 def is_open(widget):
     """Whether ``widget`` is still registered with ipywidgets (not closed)."""
     return widget.comm is not None

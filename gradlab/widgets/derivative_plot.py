@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 from ..tensor import Tensor
 from ..viz.safe_text import html_text
 from ._fallback import static_bundle
-from ._lifetime import close_tree, weak_method
+from ._lifetime import Closable, weak_method
 from .special_points import (
     check_elementwise, find_special_points, format_number, shape_text, type_phrase, values_and_slopes,
 )
@@ -97,7 +97,7 @@ def _limits(values):
 
 
 # ====================================================================== the widget
-class DerivativePlot(widgets.VBox):
+class DerivativePlot(Closable, widgets.VBox):
     """A plot of ``f`` and of ``f′`` as gradlab's autograd computes it, with the tangent at ``x``.
 
     ``f``: a function of one gradlab tensor that works elementwise
@@ -159,20 +159,8 @@ class DerivativePlot(widgets.VBox):
         self.slider.observe(weak_method(self._on_slider), names="value")  # weakly: del frees the plot
         self._move(start)
 
-    @property
-    def closed(self):
-        """True once ``close()`` ran."""
-        return self._closed
-
-    def close(self):
-        """Close the widget and its slider and pictures, and let go of the matplotlib figure.
-
-        Closing twice does nothing.
-        """
-        if getattr(self, "_closed", True):
-            return
-        self._closed = True
-        close_tree(self)
+    def _let_go(self):
+        """close() closes the slider and pictures; this lets go of the matplotlib figure."""
         self.figure.clear()
         self.figure = self.axes = self._tangent = self._point = self._slope_point = None
         self._guides = []

@@ -32,7 +32,7 @@ from ..viz.model import Graph
 from ..viz.safe_text import html_text, one_line
 from ..viz.svg import LEGEND, hover_text, render
 from ._fallback import static_bundle
-from ._lifetime import close_tree, weak_method
+from ._lifetime import Closable, weak_method
 from ._picture import fit_picture, readable_when_fitted
 
 KIND_WORDS = dict(LEGEND)
@@ -40,7 +40,7 @@ DETAIL_ORDER = ("value", "grad", "shape", "dtype", "requires_grad", "is_leaf", "
 DIRECTIONS = (("left → right", "LR"), ("top → bottom", "TB"))
 
 
-class GraphView(widgets.VBox):
+class GraphView(Closable, widgets.VBox):
     """The graph of ``tensor_or_graph`` (a Tensor, a list of tensors, a ``Capture`` or a ``Graph``).
 
     ``names``: a namespace (``globals()``) or ``{id(tensor): [names]}`` for the
@@ -125,20 +125,8 @@ class GraphView(widgets.VBox):
     def fit_width(self, value):
         self.fit_button.value = bool(value)  # the observer redraws
 
-    @property
-    def closed(self):
-        """True once ``close()`` ran."""
-        return self._closed
-
-    def close(self):
-        """Close the view and every part of it, and let go of the graph and the tensors drawn.
-
-        Closing twice does nothing.
-        """
-        if getattr(self, "_closed", True):
-            return
-        self._closed = True
-        close_tree(self)
+    def _let_go(self):
+        """close() closes every part of the view; this lets go of the graph and the tensors drawn."""
         self.target = self.names = None
         self.graph = Graph()
         self._layouts = {}

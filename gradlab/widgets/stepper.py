@@ -51,7 +51,7 @@ from ..viz.recording import BackwardRecording, StepRecord
 from ..viz.safe_text import clean, html_text, one_line
 from ..viz.svg import render
 from ._fallback import static_bundle
-from ._lifetime import close_tree, weak_method
+from ._lifetime import Closable, weak_method
 from ._picture import fit_picture, readable_when_fitted
 
 # names this module held before the recording and its text moved to gradlab.viz, still importable
@@ -65,7 +65,7 @@ FADED = "0.15"  # opacity of what the forward pass has not built yet
 
 
 # ====================================================================== the widget
-class BackpropStepper(widgets.VBox):
+class BackpropStepper(Closable, widgets.VBox):
     """Step through the backward pass of ``output``, node by node, on its own graph.
 
     ``BackpropStepper(loss)`` runs ``loss.backward()`` (through the engine's
@@ -128,22 +128,13 @@ class BackpropStepper(widgets.VBox):
         """The ``gradlab.viz`` graph model drawn (built before the walk)."""
         return self._recorded().graph
 
-    @property
-    def closed(self):
-        """True once ``close()`` ran: the widget is gone and its recording let go."""
-        return self._closed
+    def _also_close(self):
+        return (getattr(self, "_link", None),)
 
-    def close(self):
-        """Close the stepper: every button, slider and picture in it, and the recording it shows.
-
-        The front end removes the widget; the records, the copies of every gradient and the
-        pictures are let go (a closed stepper holds none of them). Closing twice does nothing.
-        """
-        if getattr(self, "_closed", True):  # closed, or never made (ipywidgets' __del__ calls close)
-            return
-        self._closed = True
+    def _let_go(self):
+        """close() closes every button, slider and picture; this lets go of the recording, the
+        copies of every gradient and the pictures (a closed stepper holds none of them)."""
         self._ready = False
-        close_tree(getattr(self, "_link", None), self)
         self._recording = None
         self._svgs.clear()
         self._edges = None
