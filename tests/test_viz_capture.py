@@ -210,3 +210,20 @@ def test_tensors_made_inside_a_custom_function_forward_are_not_recorded():
         y = Double.apply(x)
     assert [record.op for record in cap.records] == ["tensor", "apply"]
     assert cap.tensors[-1] is y
+
+
+def test_each_record_knows_its_expression_on_every_python():
+    """3.11+ reads the instruction's columns; 3.10 finds the same expression from the bytecode
+    (the k-th multiply on the line is the k-th ``*`` of the statement, walked in post-order)."""
+    with capture() as cap:
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        w = torch.tensor(3.0, requires_grad=True)
+        y = (x * w + w * 2) ** 2
+        loss = -(y.sum() - torch.tanh(x)[0])
+        loss = loss * 1.0
+    assert [record.expression for record in cap.records] == [
+        "torch.tensor([1.0, 2.0], requires_grad=True)", "torch.tensor(3.0, requires_grad=True)",
+        "x * w", "w * 2", "x * w + w * 2", "(x * w + w * 2) ** 2",
+        "y.sum()", "torch.tanh(x)", "torch.tanh(x)[0]", "y.sum() - torch.tanh(x)[0]",
+        "-(y.sum() - torch.tanh(x)[0])", "loss * 1.0",
+    ]
