@@ -425,8 +425,11 @@ def source_span(code, lasti):
     if lasti is None or lasti < 0:
         return ""
     if not hasattr(code, "co_positions"):  # Python 3.10
-        return _bytecode_expression(code, lasti) or _line_expression(
-            code.co_filename, code.co_firstlineno, lasti, code)
+        try:
+            found = _bytecode_expression(code, lasti)
+        except Exception:  # a label must never break the picture: the line will do
+            found = ""
+        return found or _line_expression(code.co_filename, code.co_firstlineno, lasti, code)
     try:
         positions = _POSITIONS.get(code)
         if positions is None:
@@ -500,9 +503,9 @@ def _bytecode_expression(code, lasti):
     statement = _innermost_statement(tree, lineno)
     if statement is None:
         return ""
-    first, last = statement.lineno, statement.end_lineno
+    first, last = statement.lineno, statement.end_lineno or statement.lineno
     line_of = _line_numbers(code)
-    same_kind = [i.offset for i in instructions if first <= line_of.get(i.offset, 0) <= last
+    same_kind = [i.offset for i in instructions if first <= (line_of.get(i.offset) or 0) <= last
                  and _node_test(i.opname) is not None and _same_test(i.opname, here.opname)]
     nodes = [node for node in _post_order(statement) if test(node)]
     if len(same_kind) != len(nodes) or lasti not in same_kind:
