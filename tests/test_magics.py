@@ -1,4 +1,5 @@
 """%%autograd and %grad_fn (gradlab/notebook/magics.py), run in a real IPython shell."""
+import asyncio
 import os
 import re
 import subprocess
@@ -585,7 +586,18 @@ await asyncio.sleep(0, result=loss)
 """
 
 
-def test_top_level_await_works_as_in_a_plain_cell(shell):
+@pytest.fixture
+def no_running_loop():
+    """A thread where no event loop runs, as in a plain IPython. IPython runs an awaiting cell on
+    the loop running in its thread if there is one: in the full test run that is Playwright's
+    (its sync API keeps a loop running for the browser tests' session), which cannot be re-entered."""
+    running = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    yield
+    asyncio._set_running_loop(running)
+
+
+def test_top_level_await_works_as_in_a_plain_cell(no_running_loop, shell):
     plain = shell.run_cell("import asyncio\nawait asyncio.sleep(0, result=1)")
     assert plain.result == 1  # IPython allows it in a plain cell ...
     ran = run(shell, AWAITING.format(options=" --backward loss"))
@@ -598,7 +610,7 @@ def test_top_level_await_works_as_in_a_plain_cell(shell):
     assert "MulBackward0" in texts and "SumBackward0" in texts
 
 
-def test_async_for_and_async_with_work_too(shell):
+def test_async_for_and_async_with_work_too(no_running_loop, shell):
     ran = run(shell, "%%autograd --text\n"
                      "import contextlib\n"
                      "async def numbers():\n"
@@ -612,7 +624,7 @@ def test_async_for_and_async_with_work_too(shell):
     assert ran.graph[TEXT].count("MulBackward0") == 2
 
 
-def test_an_awaiting_cell_that_fails_reports_like_any_cell(shell):
+def test_an_awaiting_cell_that_fails_reports_like_any_cell(no_running_loop, shell):
     ran = run(shell, AWAITING.format(options="").replace("loss = y.sum()", "undefined(y)"))
     assert isinstance(ran.error, NameError)
     assert re.search(r"In\[\d+\], line 7", ran.stdout)  # the student's line, counted from %%
@@ -621,7 +633,7 @@ def test_an_awaiting_cell_that_fails_reports_like_any_cell(shell):
     assert "y" in shell.user_ns
 
 
-def test_an_awaiting_cell_still_checks_options_first(shell, tmp_path):
+def test_an_awaiting_cell_still_checks_options_first(no_running_loop, shell, tmp_path):
     ran = run(shell, AWAITING.format(options=f" --save {tmp_path}/missing/g.svg"))
     assert isinstance(ran.error, UsageError) and "does not exist" in str(ran.error)
     assert "factor" not in shell.user_ns
@@ -641,7 +653,7 @@ def test_awaiting_outside_a_cell_is_refused_in_words(shell):
     assert "x" not in shell.user_ns
 
 
-def test_without_autoawait_await_is_the_plain_cells_syntax_error(shell):
+def test_without_autoawait_await_is_the_plain_cells_syntax_error(no_running_loop, shell):
     shell.autoawait = False
     try:
         plain = run(shell, "import asyncio\nawait asyncio.sleep(0)")
