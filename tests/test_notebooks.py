@@ -28,7 +28,9 @@ EXPECTED = [
     "03_the_computational_graph.ipynb", "04_backprop_step_by_step.ipynb",
     "05_non_differentiable_operations.ipynb", "06_broadcasting_and_reductions.ipynb",
     "07_custom_functions_and_gradcheck.ipynb", "08_activations_losses_higher_order.ipynb",
-    "09_training_a_network.ipynb",
+    "09_training_a_network.ipynb", "10_vector_jacobian_products.ipynb",
+    "11_when_autograd_says_no.ipynb", "12_build_your_own_engine.ipynb",
+    "13_backprop_by_hand.ipynb",
 ]
 CHECK_CALL = re.compile(r"\bexercises\.(\w+)\.check\(")
 
