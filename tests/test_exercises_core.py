@@ -480,3 +480,49 @@ def test_expect_backward_template_with_ellipsis_bodies_is_not_answered():
     formula = Exercise("sin", "d sin", lambda answer: expect_backward(answer, three_numbers, torch.sin),
                        kind="code")
     assert formula.evaluate(lambda x, grad_output: None).status == "not answered"
+
+
+# ---------------------------------------------------------------------------
+# near misses, PyTorch's own tensor, long answers
+# ---------------------------------------------------------------------------
+
+def test_a_rounded_tensor_is_close_but_not_precise_enough():
+    exercise = Exercise("rounded", "q", lambda a: expect_tensor(a, torch.tensor([0.72706, 1.5])))
+    feedback = str(exercise.evaluate(torch.tensor([0.73, 1.5])))
+    assert "close to the right values but not precise enough" in feedback
+    assert "within 1e-05" in feedback and "Rounded numbers" in feedback
+    assert "close" not in str(exercise.evaluate(torch.tensor([0.5, 1.5])))
+
+
+def test_a_finite_difference_estimate_misses_a_tight_tolerance():
+    x = torch.tensor([0.3, 1.2, -2.0], dtype=torch.float64)
+    h = 1e-5
+    estimate = ((x + h) * torch.sin(x + h) - (x - h) * torch.sin(x - h)) / (2 * h)
+    exact = torch.sin(x) + x * torch.cos(x)
+    assert "not precise enough" in str(expect_tensor(estimate, exact, atol=1e-12, rtol=1e-10).message)
+    assert expect_tensor(exact, exact.clone(), atol=1e-12, rtol=1e-10)
+
+
+def test_a_number_close_but_imprecise_says_the_precision_needed():
+    verdict = expect_value(0.73, 0.72706, tolerance=5e-4)
+    assert "close but not precise enough" in verdict.message and "0.0005" in verdict.message
+    assert expect_value(-0.727, -0.72706, tolerance=5e-4)
+    assert "close" not in expect_value(0.6, 0.72706, tolerance=5e-4).message
+
+
+def test_pytorchs_tensor_is_recognised_with_what_to_do():
+    real_torch = pytest.importorskip("torch")
+    exercise = square_gradient_exercise()
+    for answer in (real_torch.tensor(6.0), [real_torch.tensor(6.0)], {"x": real_torch.tensor(6.0)}):
+        feedback = str(exercise.evaluate(answer))
+        assert "PyTorch's tensor" in feedback and "import gradlab as torch" in feedback
+    verdict = expect_tensor(real_torch.ones(2), torch.ones(2))
+    assert "PyTorch's tensor" in verdict.message
+    assert describe(real_torch.ones(2, 3)) == "PyTorch's tensor (torch.Tensor) of shape (2, 3)"
+
+
+def test_a_huge_answer_is_shortened_in_the_feedback():
+    for exercise, answer in [(square_gradient_exercise(), "x" * 10_000_000),
+                             (Exercise("text", "q", lambda a: expect_value(a, "abc")), "y" * 10_000_000),
+                             (Exercise("choice", "q", lambda a: expect_choice(a, ["a", "b"])), "z" * 10**7)]:
+        assert len(str(exercise.evaluate(answer))) < 400

@@ -27,9 +27,15 @@ import math
 
 import numpy as np
 
+from .student_code import (
+    TIME_LIMIT, ByHand, StudentCodeStopped, TimeLimitExceeded, run_by_hand, run_with_time_limit,
+    time_limit,
+)
+
 __all__ = [
-    "Exercise", "Feedback", "NotAnswered", "Verdict", "correct", "describe", "expect_backward",
-    "expect_choice", "expect_tensor", "expect_value", "wrong",
+    "TIME_LIMIT", "ByHand", "Exercise", "Feedback", "NotAnswered", "TimeLimitExceeded", "Verdict",
+    "correct", "describe", "expect_backward", "expect_choice", "expect_tensor", "expect_value",
+    "is_pytorch_tensor", "run_by_hand", "run_with_time_limit", "wrong",
 ]
 
 CORRECT = "✓ Correct"
@@ -130,10 +136,12 @@ class Exercise:
     "choice"; it only changes the wording of messages. ``...`` and None
     count as "not answered yet" unless ``none_is_an_answer=True`` (for
     questions whose right answer may be None, such as "what is b.grad?").
+    The whole check, the student's code included, stops after ``time_limit``
+    seconds (``TIME_LIMIT`` by default) with a sentence saying so.
     """
 
     def __init__(self, name, question, checker, hints=(), solution="", *, kind="value",
-                 none_is_an_answer=False):
+                 none_is_an_answer=False, time_limit=None):
         if kind not in ("value", "code", "choice"):
             raise ValueError(f"kind must be 'value', 'code' or 'choice', not {kind!r}")
         self.name = name
@@ -143,6 +151,7 @@ class Exercise:
         self.solution_text = solution
         self.kind = kind
         self.none_is_an_answer = none_is_an_answer
+        self.time_limit = TIME_LIMIT if time_limit is None else time_limit
         self.hints_shown = 0
 
     def __repr__(self):
@@ -152,8 +161,13 @@ class Exercise:
         """The Feedback for ``answer``, without printing it (used by check and by tests)."""
         if answer is ... or (answer is None and not self.none_is_an_answer):
             return Feedback("not answered", _placeholder_message(self.kind))
+        if _holds_pytorch_tensor(answer):
+            return Feedback("wrong", PYTORCH_TENSOR, PYTORCH_TENSOR_NUDGE)
         try:
-            verdict = self.checker(answer)
+            with time_limit(self.time_limit):
+                verdict = self.checker(answer)
+        except StudentCodeStopped as stop:  # an endless loop, or autograd in a "by hand" exercise
+            return Feedback("wrong", _capitalised(str(stop)), stop.nudge)
         except NotAnswered as reason:
             return Feedback("not answered", str(reason) or _placeholder_message(self.kind))
         except Exception as error:  # the student's code or an odd answer: a sentence, no traceback
@@ -199,6 +213,32 @@ class Exercise:
     def reset(self):
         """Forget the hints shown (start over)."""
         self.hints_shown = 0
+
+
+PYTORCH_TENSOR = ("this is PyTorch's tensor (torch.Tensor): in these lessons `torch` is gradlab, "
+                  "and the checks read gradlab's tensors.")
+PYTORCH_TENSOR_NUDGE = ("Run the lesson's first cell (import gradlab as torch), then the cells that make "
+                        "your answer, and check again.")
+
+
+def is_pytorch_tensor(value):
+    """True for a tensor of the real PyTorch (``torch.Tensor`` or a subclass such as Parameter)."""
+    return any(cls.__name__ == "Tensor" and cls.__module__ in ("torch", "torch._tensor")
+               for cls in type(value).__mro__)
+
+
+def _holds_pytorch_tensor(answer):
+    if is_pytorch_tensor(answer):
+        return True
+    if isinstance(answer, (tuple, list)):
+        return any(is_pytorch_tensor(item) for item in answer[:100])
+    if isinstance(answer, dict):
+        return any(is_pytorch_tensor(item) for item in list(answer.values())[:100])
+    return False
+
+
+def _capitalised(text):
+    return text[:1].upper() + text[1:]
 
 
 def _placeholder_message(kind):
@@ -253,8 +293,9 @@ def describe(value):
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f"the number {_format_number(value)}"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text {shown!r}"
+        return f"the text {_shortened(value, 40)!r}"
+    if is_pytorch_tensor(value):
+        return f"PyTorch's tensor (torch.Tensor) of shape {_shape_text(tuple(value.shape))}"
     if isinstance(value, np.ndarray):
         return f"a NumPy array of shape {_shape_text(value.shape)}"
     if inspect.isclass(value):
@@ -271,6 +312,27 @@ def _format_number(value):
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     return f"{float(value):.6g}"
+
+
+IMPRECISE_NUDGE = ("Rounded numbers or a finite-difference estimate are not exact: keep the full "
+                   "values (use the tensor itself) or write the exact rule.")
+
+
+def _close_but_imprecise(answer, expected, atol, rtol):
+    """Within 1% (or 1e-3) of ``expected`` everywhere, though not within the tolerance."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.isclose(answer, expected, atol=max(10 * atol, 1e-3),
+                                      rtol=max(10 * rtol, 1e-2), equal_nan=True)))
+
+
+def _precision_needed(atol, rtol):
+    if atol == rtol:
+        return f"it must be within {atol:g} of the right answer (or {rtol:g} of its size)"
+    return f"each entry must be within {atol:g} of the right value (or {rtol:g} of its size)"
+
+
+def _shortened(text, limit=80):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _relation(answer, expected, atol, rtol):
@@ -296,6 +358,8 @@ def expect_tensor(answer, expected, *, name="your answer", atol=1e-5, rtol=1e-4,
     """Correct when ``answer`` is a tensor of ``expected``'s shape (and ``dtype``) and values."""
     Tensor = _tensor_type()
     Name = name[:1].upper() + name[1:]
+    if is_pytorch_tensor(answer):
+        return wrong(f"{Name} is {PYTORCH_TENSOR}", PYTORCH_TENSOR_NUDGE)
     if not isinstance(answer, Tensor):
         nudge = ("Make it a tensor, e.g. torch.tensor(...)."
                  if isinstance(answer, (int, float, list, tuple, np.ndarray)) else "")
@@ -325,6 +389,10 @@ def expect_tensor(answer, expected, *, name="your answer", atol=1e-5, rtol=1e-4,
         matches = np.isclose(answer_float, expected_float, atol=atol, rtol=rtol, equal_nan=True)
     if matches.all():
         return correct()
+    if answer_array.dtype != np.bool_ and expected_array.dtype != np.bool_ and _close_but_imprecise(
+            answer_float, expected_float, atol, rtol):
+        return wrong(f"{Name} is close to the right {'value' if answer_array.ndim == 0 else 'values'} "
+                     f"but not precise enough: {_precision_needed(atol, rtol)}.", IMPRECISE_NUDGE)
     if answer_array.ndim == 0:
         message = f"{Name} is {_format_number(answer_array.item())}, which is not right."
     else:
@@ -374,7 +442,7 @@ def expect_value(answer, expected, *, tolerance=1e-6):
             return wrong(f"The answer is a piece of text (a str), but yours is {describe(answer)}.")
         if answer.strip().lower() == expected.strip().lower():
             return correct()
-        return wrong(f"Your answer {answer!r} is not right.")
+        return wrong(f"Your answer {_shortened(answer)!r} is not right.")
     number = _as_number(answer)
     if number is None:
         Tensor = _tensor_type()
@@ -387,6 +455,9 @@ def expect_value(answer, expected, *, tolerance=1e-6):
                      "Look for 0/0, log of 0 or sqrt of a negative number.")
     if math.isclose(number, expected, rel_tol=tolerance, abs_tol=tolerance):
         return correct()
+    if _close_but_imprecise(np.float64(number), np.float64(expected), tolerance, tolerance):
+        return wrong(f"Your answer {_format_number(number)} is close but not precise enough: "
+                     f"{_precision_needed(tolerance, tolerance)}.", IMPRECISE_NUDGE)
     nudge = _relation(np.float64(number), np.float64(expected), tolerance, tolerance)
     return wrong(f"Your answer {_format_number(number)} is not right.", nudge)
 
