@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .classroom import HIDDEN_MESSAGE, solutions_hidden
 from .student_code import (
     TIME_LIMIT, ByHand, StudentCodeStopped, TimeLimitExceeded, run_by_hand, run_with_time_limit,
     time_limit,
@@ -206,7 +207,10 @@ class Exercise:
         print(self.next_hint())
 
     def solution(self):
-        """Print the solution."""
+        """Print the solution (unless the class hides solutions: see ``classroom``)."""
+        if solutions_hidden():
+            print(HIDDEN_MESSAGE.format(name=self.name))
+            return
         print(f"Solution:\n{self.solution_text}" if self.solution_text
               else "This exercise has no written solution.")
 
@@ -239,6 +243,11 @@ def _holds_pytorch_tensor(answer):
 
 def _capitalised(text):
     return text[:1].upper() + text[1:]
+
+
+def _sentence_start(name):
+    """``name`` to open a sentence: "your answer" → "Your answer"; code (``dW``, ``f(x)``) as it is."""
+    return _capitalised(name) if name.split(" ", 1)[0] in ("your", "the", "a", "an") else name
 
 
 def _placeholder_message(kind):
@@ -357,7 +366,7 @@ def _index_text(index):
 def expect_tensor(answer, expected, *, name="your answer", atol=1e-5, rtol=1e-4, dtype=None):
     """Correct when ``answer`` is a tensor of ``expected``'s shape (and ``dtype``) and values."""
     Tensor = _tensor_type()
-    Name = name[:1].upper() + name[1:]
+    Name = _sentence_start(name)
     if is_pytorch_tensor(answer):
         return wrong(f"{Name} is {PYTORCH_TENSOR}", PYTORCH_TENSOR_NUDGE)
     if not isinstance(answer, Tensor):
