@@ -25,7 +25,7 @@ from nbclient.exceptions import CellExecutionError
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gradlab.cli import available_lessons, find_lesson  # noqa: E402 (after the path is set)
+from gradlab.lessons import available_lessons, find_lesson  # noqa: E402 (after the path is set)
 
 HASH_SEED = "0"
 CURRENT_ENV = "gradlab-current-env"

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab.cli import available_lessons
+from gradlab.lessons import available_lessons
 from gradlab.exercises.core import NOT_ANSWERED, Exercise
 
 LESSONS = available_lessons()

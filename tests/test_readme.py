@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from gradlab import cli
+from gradlab.lessons import catalogue
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -41,14 +41,14 @@ def test_binder_links_use_the_one_repository_slug_and_existing_lessons():
     links = BINDER_LINK.findall(README)
     assert links
     for slug, path in links:
-        assert slug == cli.BINDER_REPOSITORY, "change the slug in gradlab/cli.py and the README together"
+        assert slug == catalogue.BINDER_REPOSITORY, "change the slug in gradlab/lessons/catalogue.py and the README together"
         assert (ROOT / path).is_file(), path
 
 
 def test_lessons_table_has_every_lesson_with_its_badge_and_exercises():
     section = README.split("\n## Lessons\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| [")]
-    shipped = cli.available_lessons()
+    shipped = catalogue.available_lessons()
     assert len(rows) == len(shipped)
     for row, lesson in zip(rows, shipped):
         assert lesson.binder_url in row, f"{lesson.name}: no Binder badge with its URL"

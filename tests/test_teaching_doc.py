@@ -60,7 +60,7 @@ def test_the_config_file_on_the_page_hides_the_solutions(tmp_path, monkeypatch):
 
 
 def test_every_lesson_has_a_time_on_the_page():
-    from gradlab.cli import available_lessons
+    from gradlab.lessons import available_lessons
 
     text = PAGE.read_text(encoding="utf-8")
     for lesson in available_lessons():

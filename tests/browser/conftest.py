@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from gradlab import cli
+from gradlab.lessons import copy_lessons
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -92,7 +92,7 @@ class Server:
 def jupyterlab(browser_requirements, tmp_path_factory):
     base = tmp_path_factory.mktemp("jupyterlab")
     root = base / "root"
-    cli.copy_lessons(root)  # running cells edits the notebooks: never the shipped ones
+    copy_lessons(root)  # running cells edits the notebooks: never the shipped ones
     _write_settings(base / "settings")
     port = _free_port()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",

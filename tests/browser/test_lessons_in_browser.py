@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from gradlab import cli
+from gradlab.lessons import available_lessons
 
 pytestmark = pytest.mark.browser
 
-LESSON_NAMES = [lesson.name for lesson in cli.available_lessons()]
+LESSON_NAMES = [lesson.name for lesson in available_lessons()]
 STEPPER_LESSON = next(name for name in LESSON_NAMES if name.startswith("04_"))
 DERIVATIVE_LESSON = next(name for name in LESSON_NAMES if name.startswith("01_"))
 KEEP_OPEN = {STEPPER_LESSON, DERIVATIVE_LESSON}  # the interaction tests below reuse these pages
