@@ -55,8 +55,17 @@ def execute(path, timeout):
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = _joined_streams(cell.outputs)
+            for output in cell.outputs:
+                if output.output_type == "error":
+                    output.traceback = [_relative_paths(line) for line in output.traceback]
     nbformat.write(notebook, path)
     return seconds
+
+
+def _relative_paths(text):
+    """A traceback line with this checkout's folder left out ("File gradlab/tensor.py:180"),
+    so a stored error shows no path of the machine that ran it."""
+    return text.replace(str(ROOT) + os.sep, "")
 
 
 def _joined_streams(outputs):

@@ -106,6 +106,16 @@ def test_errors_only_where_tagged_and_tagged_cells_really_raise(lesson):
                                 f"raises-exception tag:\n{source(cell)}")
 
 
+def test_stored_errors_show_no_path_of_the_machine_that_ran_them(lesson):
+    for number, cell in enumerate(code_cells(lesson.notebook), 1):
+        for output in cell.get("outputs", []):
+            for text in output_texts(output):
+                plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+                assert not re.search(r"File (/|[A-Za-z]:\\)\S*gradlab", plain), (
+                    f"code cell {number} stored an absolute path; re-run "
+                    f"`python scripts/execute_lessons.py {lesson.number}` (it makes them relative)")
+
+
 def test_every_code_cell_ran_once_in_order(lesson):
     counts = [cell.get("execution_count") for cell in code_cells(lesson.notebook)]
     unexecuted = [number for number, count in enumerate(counts, 1) if count is None]
