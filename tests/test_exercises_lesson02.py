@@ -128,3 +128,54 @@ def test_gradient_of_w_slips(answer, says):
 def test_retained_gradient_of_h_slips(answer, says):
     feedback = verdict(exercises.retained_gradient_of_h, answer)
     assert str(feedback).startswith(NOT_YET) and says in str(feedback), str(feedback)
+
+
+# ---------------------------------------------------------------- gaming answers
+HUGE = "w" * 10_000_000
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+@pytest.mark.parametrize("answer", [HUGE, {HUGE}, [HUGE, "w"]], ids=["text", "set", "list"])
+def test_a_huge_answer_is_not_echoed(exercise, answer):
+    feedback = verdict(exercise, answer)
+    assert feedback.status == "wrong" and len(str(feedback)) < 400, str(feedback)[:400]
+
+
+def test_a_huge_name_in_a_set_is_shortened_but_named():
+    feedback = verdict(exercises.which_are_leaves, {HUGE})
+    assert "'www" in str(feedback) and "...' is not one of the tensors" in str(feedback)
+
+
+@pytest.mark.parametrize("exercise", [exercises.gradient_of_w, exercises.retained_gradient_of_h],
+                         ids=lambda e: e.name)
+def test_pytorchs_own_tensor_is_recognised(exercise):
+    real_torch = pytest.importorskip("torch")
+    feedback = verdict(exercise, real_torch.tensor([3.0, 4.0]))
+    assert str(feedback).startswith(NOT_YET) and "PyTorch's tensor" in str(feedback)
+    assert "import gradlab as torch" in str(feedback)
+
+
+@pytest.mark.parametrize("exercise, answer, says", [
+    (exercises.gradient_of_w, torch.tensor([[3.0, 4.0]]), "shape (1, 2)"),
+    (exercises.gradient_of_w, torch.tensor([[3.0], [4.0]]), "number of entries is right"),
+    (exercises.retained_gradient_of_h, torch.tensor([1.0, 1.0, 1.0]), "shape (3,)"),
+])
+def test_right_numbers_in_the_wrong_shape(exercise, answer, says):
+    feedback = verdict(exercise, answer)
+    assert str(feedback).startswith(NOT_YET) and says in str(feedback), str(feedback)
+
+
+@pytest.mark.parametrize("exercise, answer", [
+    (exercises.gradient_of_w, torch.tensor([3.001, 4.0])),
+    (exercises.retained_gradient_of_h, torch.tensor([1.0, 0.999])),
+])
+def test_rounded_answers_are_told_the_precision_needed(exercise, answer):
+    feedback = verdict(exercise, answer)
+    assert "not precise enough" in str(feedback) and "within" in str(feedback), str(feedback)
+
+
+def test_names_computed_by_code_count_like_typed_names():
+    """Hint 3 of which_are_leaves suggests looking: a set built by code is a fine answer."""
+    tensors = lesson_tensors()
+    assert verdict(exercises.which_are_leaves,
+                   {name for name, t in tensors.items() if t.is_leaf}).correct

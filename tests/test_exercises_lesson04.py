@@ -137,3 +137,162 @@ def test_manual_backward_that_raises_gets_a_sentence():
     feedback = verdict(exercises.manual_backward, manual_backward)
     assert feedback.status == "error"
     assert "NameError" in str(feedback) and "Traceback" not in str(feedback)
+
+
+# ---------------------------------------------------------------- gaming manual_backward
+def loss(x, w, b):
+    return (w * x + b) ** 2 + w ** 2
+
+
+def backward_on_detached_copies(x, w, b):  # the gaming answer that passed before
+    w = w.detach().requires_grad_()
+    b = b.detach().requires_grad_()
+    loss(x, w, b).backward()
+    return w.grad, b.grad
+
+
+def backward_on_new_leaves(x, w, b):
+    w = torch.tensor(w.item(), dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(b.item(), dtype=torch.float64, requires_grad=True)
+    loss(x, w, b).backward()
+    return w.grad, b.grad
+
+
+def autograd_grad(x, w, b):
+    w = torch.tensor(w.item(), dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(b.item(), dtype=torch.float64, requires_grad=True)
+    return torch.autograd.grad(loss(x, w, b), (w, b))
+
+
+def requires_grad_set_by_hand(x, w, b):
+    w, b = w.clone(), b.clone()
+    w.requires_grad = True
+    b.requires_grad = True
+    loss(x, w, b).backward()
+    return w.grad, b.grad
+
+
+def enable_grad_inside(x, w, b):
+    with torch.enable_grad():
+        return backward_on_new_leaves(x, w, b)
+
+
+def checkers_own_reference(x, w, b):
+    return exercises._autograd_gradients(x.item(), w.item(), b.item())
+
+
+@pytest.mark.parametrize("cheat, used", [
+    (backward_on_detached_copies, "x.requires_grad_()"),
+    (backward_on_new_leaves, "x.backward()"),
+    (autograd_grad, "torch.autograd.grad()"),
+    (requires_grad_set_by_hand, "x.requires_grad = True"),
+    (enable_grad_inside, "torch.enable_grad()"),
+    (checkers_own_reference, "x.backward()"),
+])
+def test_manual_backward_with_autograd_is_refused(cheat, used):
+    assert_wrong(exercises.manual_backward, cheat, "asks for the rule itself", used)
+
+
+def finite_differences(h):
+    def manual_backward(x, w, b):
+        return ((loss(x, w + h, b) - loss(x, w - h, b)) / (2 * h),
+                (loss(x, w, b + h) - loss(x, w, b - h)) / (2 * h))
+    return manual_backward
+
+
+@pytest.mark.parametrize("h", [1e-3, 1e-5, 1e-7])
+def test_finite_differences_are_close_but_not_precise(h):
+    assert_wrong(exercises.manual_backward, finite_differences(h), "close, but not precise enough",
+                 "1e-12", "finite-difference")
+
+
+def test_the_first_points_gradients_hard_coded_fail_elsewhere():
+    assert_wrong(exercises.manual_backward, lambda x, w, b: (16.0, 5.0), "autograd gives",
+                 "the check tries other points too")
+
+
+def test_float32_gradients_are_told_to_keep_the_dtype():
+    def manual_backward(x, w, b):
+        prediction = torch.tensor((w * x + b).item())  # float32
+        return 2 * prediction * torch.tensor(x.item()) + 2 * torch.tensor(w.item()), 2 * prediction
+    assert_wrong(exercises.manual_backward, manual_backward, "torch.float32", "x, w and b are float64")
+
+
+def test_gradients_in_the_wrong_shape_are_refused():
+    def manual_backward(x, w, b):
+        prediction = w * x + b
+        grad_w = 2 * prediction * x + 2 * w
+        return torch.stack([grad_w, grad_w]), 2 * prediction
+    assert_wrong(exercises.manual_backward, manual_backward, "grad_w should be a number",
+                 "tensor of shape (2,)")
+
+
+def test_manual_backward_returning_pytorchs_tensor_is_recognised():
+    real_torch = pytest.importorskip("torch")
+
+    def manual_backward(x, w, b):
+        prediction = w * x + b
+        return real_torch.tensor(float(2 * prediction * x + 2 * w)), 2 * prediction
+    assert_wrong(exercises.manual_backward, manual_backward, "PyTorch's own tensor",
+                 "import gradlab as torch")
+
+
+def test_manual_backward_that_never_returns_is_stopped(monkeypatch):
+    def manual_backward(x, w, b):
+        while True:
+            pass
+    monkeypatch.setattr(exercises.manual_backward, "time_limit", 0.5)
+    assert_wrong(exercises.manual_backward, manual_backward, "still running after 0.5 seconds")
+
+
+def test_manual_backward_reading_the_checkers_frame_finds_no_answer():
+    def manual_backward(x, w, b):
+        import inspect
+        frame = inspect.currentframe().f_back
+        while frame is not None:
+            names = frame.f_locals
+            if "expected_w" in names and "expected_b" in names:
+                return names["expected_w"], names["expected_b"]
+            frame = frame.f_back
+        return 0.0, 0.0
+    assert_wrong(exercises.manual_backward, manual_backward, "autograd gives")
+
+
+def test_the_check_leaves_autograd_on():
+    assert verdict(exercises.manual_backward, backward_on_detached_copies).status == "wrong"
+    assert torch.is_grad_enabled()
+    w = torch.tensor(1.0, requires_grad=True)
+    (w * w).backward()
+    assert w.grad.item() == 2.0
+
+
+# ---------------------------------------------------------------- gaming the value answers
+HUGE = "2" * 10_000_000
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+def test_a_huge_answer_is_not_echoed(exercise):
+    feedback = verdict(exercise, HUGE)
+    assert feedback.status == "wrong" and len(str(feedback)) < 400
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+def test_pytorchs_own_tensor_is_recognised(exercise):
+    real_torch = pytest.importorskip("torch")
+    assert_wrong(exercise, real_torch.tensor(24.0), "PyTorch's tensor")
+
+
+@pytest.mark.parametrize("exercise, answer", [
+    (exercises.chain_rule, 24.01), (exercises.reused_value, 15.001),
+    (exercises.grad_after_calls, 9.99),
+])
+def test_rounded_answers_are_told_the_precision_needed(exercise, answer):
+    assert_wrong(exercise, answer, "not precise enough", "within")
+
+
+def test_gradients_of_their_own_class_are_refused():
+    class Sneaky(float):
+        def __float__(self):  # would run inside the check
+            return 16.0
+    assert_wrong(exercises.manual_backward, lambda x, w, b: (Sneaky(0.0), Sneaky(0.0)),
+                 "could not be checked", "class of your own")

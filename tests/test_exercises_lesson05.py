@@ -122,3 +122,93 @@ def test_straight_through_round_leaves_the_students_random_state_alone():
     torch.manual_seed(123)
     verdict(exercises.straight_through_round, solution_answer(exercises.straight_through_round))
     assert torch.equal(torch.rand(3), expected)
+
+
+# ---------------------------------------------------------------- gaming answers
+HUGE = "c" * 10_000_000
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+def test_a_huge_answer_is_not_echoed(exercise):
+    feedback = verdict(exercise, HUGE)
+    assert feedback.status == "wrong" and len(str(feedback)) < 400, str(feedback)[:400]
+
+
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
+def test_pytorchs_own_tensor_is_recognised(exercise):
+    real_torch = pytest.importorskip("torch")
+    assert_wrong(exercise, real_torch.tensor([0.0, 2.0]), "PyTorch's tensor")
+
+
+def test_straight_through_round_returning_pytorchs_tensor_is_recognised():
+    real_torch = pytest.importorskip("torch")
+    assert_wrong(exercises.straight_through_round,
+                 lambda x: real_torch.tensor(x.detach().numpy()).round(),
+                 "PyTorch's own tensor", "import gradlab as torch")
+
+
+def test_straight_through_round_that_never_returns_is_stopped(monkeypatch):
+    def round_ste(x):
+        while True:
+            pass
+    monkeypatch.setattr(exercises.straight_through_round, "time_limit", 0.5)
+    assert_wrong(exercises.straight_through_round, round_ste, "still running after 0.5 seconds")
+
+
+def test_a_backward_that_never_returns_is_stopped_too(monkeypatch):
+    class Stuck(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.round()
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            while True:
+                pass
+
+    monkeypatch.setattr(exercises.straight_through_round, "time_limit", 0.5)
+    assert_wrong(exercises.straight_through_round, Stuck.apply, "still running after 0.5 seconds")
+
+
+def test_a_custom_function_with_an_identity_backward_is_a_straight_through_round():
+    class RoundStraightThrough(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.round()
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    assert verdict(exercises.straight_through_round, RoundStraightThrough.apply).correct
+
+
+@pytest.mark.parametrize("round_ste, says", [
+    (lambda x: torch.tensor(x.detach().round().tolist(), dtype=torch.float64,
+                            requires_grad=True) * 1, "No gradient reaches x"),
+    (lambda x: (x + (x.round() - x).detach()).reshape(-1), "keep the shape"),
+    (lambda x: x.round() + 0 * x, "round's own derivative"),
+])
+def test_straight_through_round_gaming(round_ste, says):
+    assert_wrong(exercises.straight_through_round, round_ste, says)
+
+
+@pytest.mark.parametrize("exercise, answer, says", [
+    (exercises.round_in_a_product, torch.tensor([[0.0, 2.0]]), "shape (1, 2)"),
+    (exercises.round_in_a_product, torch.tensor([0.0, 2.001]), "not precise enough"),
+    (exercises.detached_factor, 8.001, "not precise enough"),
+])
+def test_value_answers_in_the_wrong_shape_or_rounded(exercise, answer, says):
+    assert_wrong(exercise, answer, says)
+
+
+def test_a_result_of_its_own_class_is_refused():
+    class Sneaky(torch.Tensor):
+        pass
+
+    def round_ste(x):
+        result = x + (x.round() - x).detach()
+        result.__class__ = Sneaky
+        return result
+    assert_wrong(exercises.straight_through_round, round_ste, "could not be checked",
+                 "class of your own")

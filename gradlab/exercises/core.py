@@ -24,6 +24,7 @@ code — into a sentence: a student never sees a checker's traceback.
 """
 import inspect
 import math
+import types
 
 import numpy as np
 
@@ -35,8 +36,8 @@ from .student_code import (
 
 __all__ = [
     "TIME_LIMIT", "ByHand", "Exercise", "Feedback", "NotAnswered", "TimeLimitExceeded", "Verdict",
-    "correct", "describe", "expect_backward", "expect_choice", "expect_tensor", "expect_value",
-    "is_pytorch_tensor", "run_by_hand", "run_with_time_limit", "wrong",
+    "code_inside", "correct", "describe", "expect_backward", "expect_choice", "expect_tensor",
+    "expect_value", "is_pytorch_tensor", "run_by_hand", "run_with_time_limit", "wrong",
 ]
 
 CORRECT = "✓ Correct"
@@ -164,6 +165,9 @@ class Exercise:
             return Feedback("not answered", _placeholder_message(self.kind))
         if _holds_pytorch_tensor(answer):
             return Feedback("wrong", PYTORCH_TENSOR, PYTORCH_TENSOR_NUDGE)
+        problem = code_inside(answer)
+        if problem:
+            return Feedback("wrong", f"Your answer could not be checked: {problem}", OWN_CODE_NUDGE)
         try:
             with time_limit(self.time_limit):
                 verdict = self.checker(answer)
@@ -225,6 +229,10 @@ PYTORCH_TENSOR_NUDGE = ("Run the lesson's first cell (import gradlab as torch), 
                         "your answer, and check again.")
 
 
+OWN_CODE_NUDGE = ("Make it with the library's own tools: torch.tensor([...]), x.grad, a number "
+                  "or a str.")
+
+
 def is_pytorch_tensor(value):
     """True for a tensor of the real PyTorch (``torch.Tensor`` or a subclass such as Parameter)."""
     return any(cls.__name__ == "Tensor" and cls.__module__ in ("torch", "torch._tensor")
@@ -239,6 +247,54 @@ def _holds_pytorch_tensor(answer):
     if isinstance(answer, dict):
         return any(is_pytorch_tensor(item) for item in list(answer.values())[:100])
     return False
+
+
+# an answer is read, never run: a value whose own code could run inside a check (and look around
+# the checker with inspect, or hand back what it finds there) is refused before any check
+_PLAIN_BASES = (int, float, complex, str, bytes, list, tuple, dict, set, frozenset, np.ndarray,
+                np.generic)
+
+
+def _made_by_the_library(cls):
+    module = getattr(cls, "__module__", None) or ""
+    return module in ("builtins", "numpy", "gradlab") or module.startswith(("numpy.", "gradlab."))
+
+
+def code_inside(value, _depth=0):
+    """A sentence when ``value`` would run code of the student's while a check reads it, else "".
+
+    That is a student's own subclass of a tensor, number, text or container (its methods run
+    when the check reads it), a tensor carrying methods of its own (``t.detach = ...``) or odd
+    storage, or a container holding one. Checkers call it on what a student's function returns.
+    """
+    Tensor = _tensor_type()
+    cls = type(value)  # type(), not isinstance(): a __class__ property cannot pretend here
+    if issubclass(cls, (Tensor,) + _PLAIN_BASES) and not _made_by_the_library(cls):
+        made_from = next((base.__name__ for base in cls.__mro__[1:] if _made_by_the_library(base)),
+                         "object")
+        return (f"it is an object of a class of your own, {cls.__name__} (made from {made_from}); "
+                "a check only reads plain values, so answer with an ordinary one.")
+    if issubclass(cls, Tensor):
+        data = Tensor.__dict__["_data"].__get__(value, Tensor)
+        if type(data) is not np.ndarray or data.dtype.kind not in "biufc":
+            return "it is a tensor whose storage was replaced; answer with an ordinary tensor."
+        own = [name for name, item in Tensor.__dict__["__dict__"].__get__(value, Tensor).items()
+               if callable(item) and not isinstance(item, Tensor)
+               and isinstance(inspect.getattr_static(Tensor, name, None),
+                              (types.FunctionType, property, staticmethod, classmethod))]
+        if own:
+            return (f"it is a tensor with a method of its own ({own[0]}); answer with an "
+                    "ordinary tensor.")
+        return ""
+    if _depth < 2 and cls in (list, tuple, set, frozenset, dict):
+        items = list(value.values() if cls is dict else value)[:100]
+        if cls is dict:
+            items += list(value)[:100]
+        for item in items:
+            problem = code_inside(item, _depth + 1)
+            if problem:
+                return problem
+    return ""
 
 
 def _capitalised(text):

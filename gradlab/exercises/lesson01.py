@@ -8,8 +8,9 @@
 - ``gradient_of_square``: x.grad after ``(x ** 2).sum().backward()`` (a tensor);
 - ``slope_at_a_point``: f′(2) for f(x) = x³ − 2x (a number);
 - ``gradient_at_the_corner``: x.grad for relu + abs with an entry at the kink (a tensor);
-- ``derivative_of_x_sin_x``: write f′ for f(x) = x·sin(x) (code, run on random inputs
-  and gradchecked).
+- ``derivative_of_x_sin_x``: write f′ for f(x) = x·sin(x) (code, run by hand — autograd off —
+  at the lesson's points and at others, in float64, and compared with autograd within 1e-13,
+  which a finite-difference estimate does not reach).
 """
 import math
 
@@ -17,8 +18,10 @@ import numpy as np
 
 import gradlab as torch
 
-from .core import Exercise, NotAnswered, correct, describe, expect_backward, expect_tensor, \
-    expect_value, wrong
+from .core import (
+    PYTORCH_TENSOR_NUDGE, Exercise, NotAnswered, code_inside, correct, describe, expect_tensor,
+    expect_value, is_pytorch_tensor, run_by_hand, wrong,
+)
 
 
 def _matches(answer, values):
@@ -156,11 +159,21 @@ def _f(x):
     return x * torch.sin(x)
 
 
-def _f_prime(x):
-    return torch.sin(x) + x * torch.cos(x)
-
-
+# Where the derivative is tried: the points messages name first, then seeded ones the lesson does
+# not show (far out, and near 0). All in float64, within 1e-13: the rule computed with torch.sin
+# and torch.cos is exact to the last digit or two, while a finite-difference estimate such as
+# (f(x + h) - f(x - h)) / 2h is off by 1e-10 or more (a five-point one by 1e-12).
 PROBE_POINTS = (-2.5, -1.0, 0.0, 0.5, 1.0, 2.0)
+HIDDEN_POINTS = tuple(float(v) for v in np.round(np.random.default_rng(1).uniform(-12, 12, 8), 4)) \
+    + (1e-3, -7.75)
+TOLERANCE = 1e-13
+
+
+def _autograd_slope(points):
+    """f′ at ``points`` (float64), as autograd computes it: the reference, made after the call."""
+    x = torch.tensor(points, dtype=torch.float64, requires_grad=True)
+    _f(x).sum().backward()
+    return x.grad.numpy()
 
 
 def _check_derivative_of_x_sin_x(derivative):
@@ -168,55 +181,88 @@ def _check_derivative_of_x_sin_x(derivative):
         return wrong(f"Your answer should be the function derivative (def derivative(x): ...), "
                      f"but it is {describe(derivative)}.",
                      "Pass the function itself: exercises.derivative_of_x_sin_x.check(derivative)")
-    x = torch.tensor(PROBE_POINTS, dtype=torch.float64)
-    result = derivative(x.clone())
+    for points in (PROBE_POINTS, HIDDEN_POINTS):
+        x = torch.tensor(points, dtype=torch.float64)
+        # By hand: autograd is off while the student's code runs, so backward() and friends are
+        # refused with a sentence; the expected slopes are computed only after it has returned.
+        result = run_by_hand(derivative, x.clone())
+        verdict = _compare_slopes(result, points)
+        if not verdict:
+            return verdict
+    return correct(f"it matches autograd (within {TOLERANCE:g}) at "
+                   f"{len(PROBE_POINTS) + len(HIDDEN_POINTS)} points, and it ran with autograd "
+                   f"switched off: the product rule, done by you.")
+
+
+def _compare_slopes(result, points):
+    """The verdict on what derivative(x) returned for x = tensor(points).
+
+    What was returned is read into plain NumPy first, and only then is autograd's answer
+    computed: nothing of the student's runs while the checker holds the expected slopes.
+    """
     if result is None or result is ...:
         raise NotAnswered("fill in the return line of derivative(x), then run the cell again.")
+    problem = code_inside(result)
+    if problem:
+        return wrong(f"What derivative(x) returned could not be checked: {problem}",
+                     "Return a tensor made with torch operations, e.g. torch.cos(x) * x.")
+    if is_pytorch_tensor(result):
+        return wrong("derivative(x) returned PyTorch's own tensor (torch.Tensor): in these lessons "
+                     "`torch` is gradlab, and the check reads gradlab's tensors.",
+                     PYTORCH_TENSOR_NUDGE)
     if isinstance(result, np.ndarray):
         return wrong("derivative(x) returned a NumPy array.",
                      "Use torch operations (torch.sin, torch.cos) so the result stays a tensor.")
     if isinstance(result, (int, float)) and not isinstance(result, bool):
-        result = torch.full_like(x, float(result))  # a constant: compared entry by entry below
+        result = torch.full((len(points),), float(result), dtype=torch.float64)  # one slope for all
     if not isinstance(result, torch.Tensor):
         return wrong(f"derivative(x) should return a tensor, but it returned {describe(result)}.",
                      "Build the result from x with torch operations, e.g. torch.cos(x) * x.")
-    if tuple(result.shape) != tuple(x.shape):
+    if tuple(result.shape) != (len(points),):
         return wrong(f"derivative(x) should give one slope per entry of x: for x of shape "
-                     f"({len(PROBE_POINTS)},) it returned shape {tuple(result.shape)}.",
+                     f"({len(points)},) it returned shape {tuple(result.shape)}.",
                      "Do not sum or average: work entry by entry, like torch.sin(x).")
-    got = result.detach().double().numpy()
-    expected = _f_prime(x).numpy()
-    if not np.allclose(got, expected, atol=1e-6, rtol=1e-5):
-        slips = [
-            (_f(x).numpy(), "That is f itself, x·sin(x). Its slope is asked for."),
-            (torch.cos(x).numpy(), "cos(x) is the slope of sin(x) alone; here sin(x) is "
-                                   "multiplied by x, so use the product rule."),
-            ((x * torch.cos(x)).numpy(), "That is one of the two terms of the product rule: "
-                                         "(u·v)′ = u′·v + u·v′."),
-            (torch.sin(x).numpy(), "That is one of the two terms of the product rule: "
-                                   "(u·v)′ = u′·v + u·v′."),
-        ]
-        nudge = next((text for values, text in slips if np.allclose(got, values, atol=1e-6)),
-                     "Use the product rule: (u·v)′ = u′·v + u·v′ with u = x, v = sin(x).")
-        where = int(np.flatnonzero(~np.isclose(got, expected, atol=1e-6, rtol=1e-5))[0])
-        return wrong(f"at x = {PROBE_POINTS[where]:g} your derivative gives {got[where]:.4f}, "
-                     f"but f′({PROBE_POINTS[where]:g}) = {expected[where]:.4f}.", nudge)
-    # Right at the probe points; now gradcheck it on random inputs, as a backward formula.
-    def your_derivative(x, grad_output):  # as a backward formula: grad_input = grad_output · f′(x)
-        return grad_output * derivative(x)
-
-    verdict = expect_backward(your_derivative, lambda: torch.randn(5, dtype=torch.float64) * 3,
-                              reference=_f)
-    if not verdict:
-        return wrong(f"on random inputs {verdict.message}", verdict.nudge)
-    return correct("it matches autograd at the test points, and gradcheck agrees on random "
-                   "inputs.")
+    got = result.detach().numpy().astype(np.float64)
+    dtype = result.dtype
+    expected = _autograd_slope(points)
+    matches = np.isclose(got, expected, atol=TOLERANCE, rtol=TOLERANCE)
+    if matches.all():
+        return correct()
+    where = int(np.flatnonzero(~matches)[0])
+    point = f"{points[where]:g}"
+    if np.allclose(got, expected, atol=1e-5, rtol=1e-5):  # right to a few digits only
+        off = f"at x = {point} your derivative is off by {abs(got[where] - expected[where]):.1e}"
+        if dtype != torch.float64:
+            return wrong(f"derivative(x) returned {dtype} values for a float64 x, so {off}.",
+                         "Keep x's dtype: build the result from x itself (torch.sin(x), "
+                         "torch.cos(x)), not from a new torch.tensor(...).")
+        return wrong(f"{off}: close, but not precise enough (each slope must be within "
+                     f"{TOLERANCE:g} of autograd's, or {TOLERANCE:g} of its size).",
+                     "A finite-difference estimate or rounded numbers are not exact: write the "
+                     "rule itself with torch.sin and torch.cos.")
+    at = f"at x = {point} your derivative gives {got[where]:.4f}, but f′({point}) = " \
+         f"{expected[where]:.4f}"
+    x = torch.tensor(points, dtype=torch.float64)
+    slips = [
+        (_f(x).numpy(), "That is f itself, x·sin(x). Its slope is asked for."),
+        (torch.cos(x).numpy(), "cos(x) is the slope of sin(x) alone; here sin(x) is "
+                               "multiplied by x, so use the product rule."),
+        ((x * torch.cos(x)).numpy(), "That is one of the two terms of the product rule: "
+                                     "(u·v)′ = u′·v + u·v′."),
+        (torch.sin(x).numpy(), "That is one of the two terms of the product rule: "
+                               "(u·v)′ = u′·v + u·v′."),
+    ]
+    nudge = next((text for values, text in slips if np.allclose(got, values, atol=1e-6)),
+                 "Use the product rule: (u·v)′ = u′·v + u·v′ with u = x, v = sin(x).")
+    if points is HIDDEN_POINTS:
+        at = "at points the lesson does not show: " + at
+    return wrong(at + ".", nudge)
 
 
 derivative_of_x_sin_x = Exercise(
     "derivative_of_x_sin_x",
     "f(x) = x * torch.sin(x). Complete def derivative(x) so that it returns f′(x) for every entry "
-    "of the tensor x.",
+    "of the tensor x, from the product rule (the check runs it with autograd switched off).",
     _check_derivative_of_x_sin_x,
     hints=(
         "f is a product of two functions of x: u = x and v = sin(x).",

@@ -35,6 +35,11 @@ def _join(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _short(text, limit=40):
+    """``text`` cut to ``limit`` characters: feedback never echoes a huge answer."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _check_names(answer, expected, why_in, why_out):
     """A set of tensor names compared with ``expected``: a wrong() Verdict, or None when right.
 
@@ -44,7 +49,7 @@ def _check_names(answer, expected, why_in, why_out):
     example = "{'x', 'y'}"
     if isinstance(answer, str):
         return wrong(f"Write a set of names, like {example}, even for a single name; your answer "
-                     f"is the text {answer!r}.")
+                     f"is {describe(answer)}.")
     if isinstance(answer, dict) or not isinstance(answer, (set, frozenset, list, tuple)):
         return wrong(f"Write a set of names, like {example}; your answer is {describe(answer)}.")
     if any(isinstance(item, torch.Tensor) for item in answer):
@@ -54,10 +59,10 @@ def _check_names(answer, expected, why_in, why_out):
     if not_text:
         return wrong(f"Every entry should be a name in quotes, like {example}; "
                      f"{describe(not_text[0])} is not.")
-    given = {item.strip() for item in answer}
+    given = {item.strip() for item in list(answer)[:1000]}
     unknown = sorted(given - set(NAMES))
     if unknown:
-        return wrong(f"{unknown[0]!r} is not one of the tensors of the exercise: "
+        return wrong(f"{_short(unknown[0])!r} is not one of the tensors of the exercise: "
                      f"they are {_join(NAMES)}.")
     missing = [name for name in NAMES if name in expected and name not in given]
     extra = [name for name in NAMES if name in given and name not in expected]

@@ -7,8 +7,8 @@
 
 - ``chain_rule``: x.grad for y = (x² + 1)³ at x = 1 (a number);
 - ``reused_value``: a.grad when a reaches c along two paths (a number);
-- ``manual_backward``: write the backward pass of a small loss by hand (code, run on
-  several inputs and compared with autograd);
+- ``manual_backward``: write the backward pass of a small loss by hand (code, run by hand —
+  autograd off — at several points and compared with autograd in float64 within 1e-12);
 - ``grad_after_calls``: x.grad after three backward calls, one with retain_graph (a number).
 """
 import math
@@ -17,7 +17,10 @@ import numpy as np
 
 import gradlab as torch
 
-from .core import Exercise, NotAnswered, correct, describe, expect_value, wrong
+from .core import (
+    PYTORCH_TENSOR_NUDGE, Exercise, NotAnswered, code_inside, correct, describe, expect_value,
+    is_pytorch_tensor, run_by_hand, wrong,
+)
 
 
 def _number(answer):
@@ -45,7 +48,9 @@ def _check_number(answer, expected, slips, why):
     if verdict:
         return correct(why)
     if isinstance(answer, str) and _parses_as_number(answer):
-        return wrong(verdict.message, f"Write the number without quotes: answer = {answer.strip()}")
+        written = answer.strip()
+        example = f"answer = {written}" if len(written) <= 20 else "e.g. answer = 2.5"
+        return wrong(verdict.message, f"Write the number without quotes: {example}")
     number = _number(answer)
     if number is not None:
         for value, nudge in slips.items():
@@ -122,14 +127,18 @@ def _loss(x, w, b):
 
 
 def _autograd_gradients(x, w, b):
-    w = w.detach().requires_grad_(True)
-    b = b.detach().requires_grad_(True)
-    _loss(x, w, b).backward()
+    """(grad_w, grad_b) from loss.backward() in float64: the reference, made after the call."""
+    w = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    _loss(torch.tensor(x, dtype=torch.float64), w, b).backward()
     return float(w.grad), float(b.grad)
 
 
-# A fixed point first (its numbers appear in messages), then seeded random ones.
+# A fixed point first (its numbers appear in messages), then seeded random ones and one with
+# large values. Checked in float64 within 1e-12: the chain rule is exact to the last digits,
+# while a finite-difference estimate is off by 1e-10 or more.
 FIXED_POINT = (3.0, 0.5, 1.0)
+TOLERANCE = 1e-12
 
 
 def _points():
@@ -137,6 +146,7 @@ def _points():
     yield FIXED_POINT
     for _ in range(4):
         yield tuple(float(v) for v in np.round(generator.uniform(-3, 3, size=3), 3))
+    yield (40.0, -12.5, 300.0)
 
 
 class _BadAnswer(Exception):
@@ -159,6 +169,9 @@ def _slip_nudge(x, w, b, grad_w, grad_b):
     p = w * x + b
     close = lambda a, e: math.isclose(a, e, rel_tol=1e-6, abs_tol=1e-6)
     right_w, right_b = 2 * p * x + 2 * w, 2 * p
+    if (x, w, b) != FIXED_POINT and close(grad_w, 16.0) and close(grad_b, 5.0):
+        return ("16 and 5 are the gradients at the first point (x = 3, w = 0.5, b = 1). Compute "
+                "them from x, w and b: the check tries other points too.")
     if close(grad_w, 2 * p * x) and close(grad_b, right_b):
         return ("grad_w follows only the path through the prediction. w is also used in w ** 2: "
                 "that second path adds its own gradient, 2·w.")
@@ -183,40 +196,75 @@ def _check_manual_backward(manual_backward):
         return wrong(f"Your answer should be the function manual_backward (def manual_backward(x, "
                      f"w, b): ...), but it is {describe(manual_backward)}.",
                      "Pass the function itself: exercises.manual_backward.check(manual_backward)")
-    for x, w, b in _points():
+    points = list(_points())
+    for x, w, b in points:
         inputs = [torch.tensor(v, dtype=torch.float64) for v in (x, w, b)]
-        result = manual_backward(*[t.clone() for t in inputs])
-        if result is ... or result is None:
-            raise NotAnswered("manual_backward should return grad_w, grad_b: fill in the ... "
-                              "and run the cell again.")
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            return wrong(f"manual_backward should return two gradients (grad_w, grad_b), but it "
-                         f"returned {describe(result)}.", "End it with: return grad_w, grad_b")
-        try:
-            grad_w = _as_float(result[0], "grad_w")
-            grad_b = _as_float(result[1], "grad_b")
-        except _BadAnswer as problem:
-            return wrong(str(problem), "Build each gradient from x, w, b and prediction with "
-                                       "+, - and *.")
-        expected_w, expected_b = _autograd_gradients(*inputs)
-        good_w = math.isclose(grad_w, expected_w, rel_tol=1e-6, abs_tol=1e-6)
-        good_b = math.isclose(grad_b, expected_b, rel_tol=1e-6, abs_tol=1e-6)
-        if not (good_w and good_b):
-            parts = []
-            if not good_w:
-                parts.append(f"grad_w is {grad_w:.6g} but autograd gives {expected_w:.6g}")
-            if not good_b:
-                parts.append(f"grad_b is {grad_b:.6g} but autograd gives {expected_b:.6g}")
-            return wrong(f"At x = {x:g}, w = {w:g}, b = {b:g}: " + "; ".join(parts) + ".",
-                         _slip_nudge(x, w, b, grad_w, grad_b))
-    return correct("your chain rule matches loss.backward() at 5 points. The + 2·w in grad_w "
-                   "is the second path: a tensor used twice gets the sum of both gradients.")
+        # By hand: autograd is off while the student's code runs (backward(), requires_grad_()
+        # and torch.autograd are refused with a sentence); autograd's answer is computed after.
+        result = run_by_hand(manual_backward, *inputs)
+        verdict = _compare_gradients(result, x, w, b)
+        if not verdict:
+            return verdict
+    return correct(f"your chain rule matches loss.backward() at {len(points)} points (within "
+                   f"{TOLERANCE:g}), worked out with autograd switched off. The + 2·w in grad_w "
+                   f"is the second path: a tensor used twice gets the sum of both gradients.")
+
+
+def _compare_gradients(result, x, w, b):
+    """The verdict on what manual_backward(x, w, b) returned."""
+    if result is ... or result is None:
+        raise NotAnswered("manual_backward should return grad_w, grad_b: fill in the ... "
+                          "and run the cell again.")
+    problem = code_inside(result)
+    if problem:
+        return wrong(f"What manual_backward returned could not be checked: {problem}",
+                     "Return two plain numbers (or 0-d tensors): return grad_w, grad_b")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        return wrong(f"manual_backward should return two gradients (grad_w, grad_b), but it "
+                     f"returned {describe(result)}.", "End it with: return grad_w, grad_b")
+    if any(is_pytorch_tensor(value) for value in result):
+        return wrong("manual_backward returned PyTorch's own tensor (torch.Tensor): in these "
+                     "lessons `torch` is gradlab, and the check reads gradlab's tensors.",
+                     PYTORCH_TENSOR_NUDGE)
+    try:
+        grad_w = _as_float(result[0], "grad_w")
+        grad_b = _as_float(result[1], "grad_b")
+    except _BadAnswer as problem:
+        return wrong(str(problem), "Build each gradient from x, w, b and prediction with "
+                                   "+, - and *.")
+    expected_w, expected_b = _autograd_gradients(x, w, b)
+    good = [math.isclose(got, want, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+            for got, want in ((grad_w, expected_w), (grad_b, expected_b))]
+    if all(good):
+        return correct()
+    at = f"At x = {x:g}, w = {w:g}, b = {b:g}"
+    if all(math.isclose(got, want, rel_tol=1e-5, abs_tol=1e-5)
+           for got, want in ((grad_w, expected_w), (grad_b, expected_b))):
+        off = max(abs(grad_w - expected_w), abs(grad_b - expected_b))
+        low_precision = [value for value in result
+                         if isinstance(value, torch.Tensor) and value.dtype != torch.float64]
+        if low_precision:
+            return wrong(f"{at}: your gradients are {low_precision[0].dtype}, off by {off:.1e}; "
+                         f"x, w and b are float64.",
+                         "Keep their dtype: compute from x, w and b directly, not from a new "
+                         "torch.tensor(...).")
+        return wrong(f"{at}: your gradients are off by {off:.1e}: close, but not precise enough "
+                     f"(each must be within {TOLERANCE:g} of autograd's, or {TOLERANCE:g} of its "
+                     f"size).", "A finite-difference estimate is not exact: write the chain rule "
+                                "itself, from grad_prediction = 2 · prediction.")
+    parts = []
+    if not good[0]:
+        parts.append(f"grad_w is {grad_w:.6g} but autograd gives {expected_w:.6g}")
+    if not good[1]:
+        parts.append(f"grad_b is {grad_b:.6g} but autograd gives {expected_b:.6g}")
+    return wrong(f"{at}: " + "; ".join(parts) + ".", _slip_nudge(x, w, b, grad_w, grad_b))
 
 
 manual_backward = Exercise(
     "manual_backward",
     "loss = (w * x + b) ** 2 + w ** 2. Complete manual_backward(x, w, b) so that it returns "
-    "(grad_w, grad_b), the gradients of the loss, computed by hand with the chain rule.",
+    "(grad_w, grad_b), the gradients of the loss, computed by hand with the chain rule (the check "
+    "runs it with autograd switched off).",
     _check_manual_backward,
     hints=(
         "Start at the loss. With prediction = w * x + b, the local derivative of "

@@ -17,8 +17,10 @@ import numpy as np
 
 import gradlab as torch
 
-from .core import Exercise, NotAnswered, correct, describe, expect_choice, expect_tensor, \
-    expect_value, wrong
+from .core import (
+    PYTORCH_TENSOR_NUDGE, Exercise, NotAnswered, code_inside, correct, describe, expect_choice,
+    expect_tensor, expect_value, is_pytorch_tensor, run_with_time_limit, wrong,
+)
 
 
 def _same(answer, values):
@@ -169,9 +171,17 @@ def _check_straight_through_round(round_ste):
     generator = np.random.default_rng(6)
     for values in _probe_inputs():
         x = torch.tensor(values, dtype=torch.float64, requires_grad=True)
-        output = round_ste(x)
+        output = run_with_time_limit(round_ste, x)  # autograd stays on: the graph is the answer
         if output is ... or output is None:
             raise NotAnswered("fill in the return line of round_ste(x), then run the cell again.")
+        problem = code_inside(output)
+        if problem:
+            return wrong(f"What round_ste(x) returned could not be checked: {problem}",
+                         "Return a tensor made from x with tensor operations.")
+        if is_pytorch_tensor(output):
+            return wrong("round_ste(x) returned PyTorch's own tensor (torch.Tensor): in these "
+                         "lessons `torch` is gradlab, and the check reads gradlab's tensors.",
+                         PYTORCH_TENSOR_NUDGE)
         if not isinstance(output, torch.Tensor):
             return wrong(f"round_ste(x) should return a tensor, but it returned "
                          f"{describe(output)}.",
@@ -196,7 +206,9 @@ def _check_straight_through_round(round_ste):
                          "Detach only the correction (x.round() - x), not the whole result, "
                          "and keep x itself in the sum.")
         grad_output = torch.tensor(generator.uniform(0.5, 2.0, size=values.shape))
-        (grad_x,) = torch.autograd.grad(output, x, grad_output, allow_unused=True)
+        # backward runs the student's graph (a custom Function's backward too): time-limited
+        (grad_x,) = run_with_time_limit(torch.autograd.grad, output, x, grad_output,
+                                        allow_unused=True)
         if grad_x is None:
             return wrong("No gradient reaches x: the result does not depend on x in the graph.",
                          "Keep x itself in the sum: x + (x.round() - x).detach().")

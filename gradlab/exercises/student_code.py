@@ -199,6 +199,7 @@ def _guard(original, used, violations):
         violations.append(used)
         raise ByHand(used)
 
+    del refused.__wrapped__  # functools.wraps' way back to the original stays closed to the student
     return refused
 
 
@@ -268,6 +269,19 @@ def _refusing(refused, violations, student_globals):
         original_init(self, mode)
 
     patch(grad_mode.set_grad_enabled, "__init__", init)
+
+    # the flag itself: grad_mode._state.enabled = True from the student's code is refused too
+    # (a property on the thread-local class, reading and writing each thread's own value)
+    def get_enabled(state):
+        return state.__dict__.get("enabled", True)
+
+    def set_enabled(state, value):
+        if value and not _called_from_gradlab():
+            violations.append("torch.autograd.grad_mode._state.enabled = True")
+            raise ByHand("torch.autograd.grad_mode._state.enabled = True")
+        state.__dict__["enabled"] = value
+
+    patch(type(grad_mode._state), "enabled", property(get_enabled, set_enabled))
     try:
         yield
     finally:
