@@ -249,3 +249,47 @@ def test_a_students_error_is_still_theirs():
 
     feedback = square_gradient_exercise().evaluate(broken)
     assert feedback.status == "error" and "RuntimeError" in str(feedback)
+
+
+# ---------------------------------------------------------------------------
+# the real PyTorch, inside a by-hand answer or instead of gradlab
+# ---------------------------------------------------------------------------
+
+def test_importing_the_real_pytorch_in_a_by_hand_answer_is_refused():
+    def through_pytorch(x):
+        import torch as real_torch
+
+        leaf = real_torch.tensor(x.tolist(), requires_grad=True)
+        (leaf * leaf).sum().backward()
+        return torch.tensor(leaf.grad.tolist())
+
+    feedback = square_gradient_exercise().evaluate(through_pytorch)
+    assert "asks for the rule itself" in str(feedback) and "the real PyTorch" in str(feedback)
+
+
+def test_pytorchs_own_autograd_is_refused_when_it_is_loaded():
+    real_torch = pytest.importorskip("torch")
+
+    def pytorch_backward(x):
+        leaf = real_torch.tensor(x.tolist(), requires_grad=True)
+        (leaf * leaf).sum().backward()
+        return torch.tensor(leaf.grad.tolist())
+
+    def pytorch_grad(x):
+        leaf = real_torch.tensor(x.tolist(), requires_grad=True)
+        return torch.tensor(real_torch.autograd.grad((leaf * leaf).sum(), leaf)[0].tolist())
+
+    for cheat, used in [(pytorch_backward, "Tensor.backward()"), (pytorch_grad, "torch.autograd.grad()")]:
+        feedback = str(square_gradient_exercise().evaluate(cheat))
+        assert "asks for the rule itself" in feedback and used in feedback, feedback
+    leaf = real_torch.tensor([1.0, 2.0], requires_grad=True)
+    (leaf * leaf).sum().backward()  # put back afterwards
+    assert leaf.grad.tolist() == [2.0, 4.0]
+
+
+def test_code_written_where_torch_is_the_real_pytorch_is_told_so():
+    real_torch = pytest.importorskip("torch")
+    namespace = {"torch": real_torch}
+    exec("def derivative(x):\n    return torch.cos(x)\n", namespace)
+    feedback = str(square_gradient_exercise().evaluate(namespace["derivative"]))
+    assert "uses PyTorch itself" in feedback and "import gradlab as torch" in feedback

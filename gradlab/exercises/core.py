@@ -24,6 +24,7 @@ code — into a sentence: a student never sees a checker's traceback.
 """
 import inspect
 import math
+import sys
 import types
 
 import numpy as np
@@ -164,7 +165,9 @@ class Exercise:
         if answer is ... or (answer is None and not self.none_is_an_answer):
             return Feedback("not answered", _placeholder_message(self.kind))
         if _holds_pytorch_tensor(answer):
-            return Feedback("wrong", PYTORCH_TENSOR, PYTORCH_TENSOR_NUDGE)
+            return Feedback("wrong", _capitalised(PYTORCH_TENSOR), PYTORCH_TENSOR_NUDGE)
+        if _written_with_pytorch(answer):
+            return Feedback("wrong", _capitalised(PYTORCH_CODE), PYTORCH_TENSOR_NUDGE)
         problem = code_inside(answer)
         if problem:
             return Feedback("wrong", f"Your answer could not be checked: {problem}", OWN_CODE_NUDGE)
@@ -223,8 +226,10 @@ class Exercise:
         self.hints_shown = 0
 
 
-PYTORCH_TENSOR = ("this is PyTorch's tensor (torch.Tensor): in these lessons `torch` is gradlab, "
-                  "and the checks read gradlab's tensors.")
+PYTORCH_WHY = "in these lessons `torch` is gradlab, and the checks read gradlab's tensors."
+PYTORCH_TENSOR = f"this is PyTorch's tensor (torch.Tensor): {PYTORCH_WHY}"
+PYTORCH_CODE = (f"your code uses PyTorch itself (`torch` is the real PyTorch where it was written): "
+                f"{PYTORCH_WHY}")
 PYTORCH_TENSOR_NUDGE = ("Run the lesson's first cell (import gradlab as torch), then the cells that make "
                         "your answer, and check again.")
 
@@ -237,6 +242,20 @@ def is_pytorch_tensor(value):
     """True for a tensor of the real PyTorch (``torch.Tensor`` or a subclass such as Parameter)."""
     return any(cls.__name__ == "Tensor" and cls.__module__ in ("torch", "torch._tensor")
                for cls in type(value).__mro__)
+
+
+def _written_with_pytorch(answer):
+    """True for a function or class whose ``torch`` is the real PyTorch (a cell run before
+    ``import gradlab as torch``, or after ``import torch``)."""
+    if not callable(answer):
+        return False
+    if inspect.isclass(answer):
+        module = sys.modules.get(getattr(answer, "__module__", None) or "")
+        namespace = vars(module) if module is not None else {}
+    else:
+        namespace = getattr(answer, "__globals__", None) or {}
+    torch = namespace.get("torch") if isinstance(namespace, dict) else None
+    return getattr(torch, "__name__", None) == "torch" and hasattr(torch, "_C")
 
 
 def _holds_pytorch_tensor(answer):
@@ -424,7 +443,7 @@ def expect_tensor(answer, expected, *, name="your answer", atol=1e-5, rtol=1e-4,
     Tensor = _tensor_type()
     Name = _sentence_start(name)
     if is_pytorch_tensor(answer):
-        return wrong(f"{Name} is {PYTORCH_TENSOR}", PYTORCH_TENSOR_NUDGE)
+        return wrong(f"{Name} is PyTorch's tensor (torch.Tensor): {PYTORCH_WHY}", PYTORCH_TENSOR_NUDGE)
     if not isinstance(answer, Tensor):
         nudge = ("Make it a tensor, e.g. torch.tensor(...)."
                  if isinstance(answer, (int, float, list, tuple, np.ndarray)) else "")

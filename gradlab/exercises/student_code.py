@@ -16,6 +16,7 @@ check runs in the main thread (as a notebook cell does), otherwise
 ``_thread.interrupt_main``; a check run in another thread has no limit.
 """
 import _thread
+import builtins
 import contextlib
 import functools
 import signal
@@ -203,6 +204,30 @@ def _guard(original, used, violations):
     return refused
 
 
+_PYTORCH_AUTOGRAD = {
+    "torch.autograd": ("grad", "backward"),
+    "torch.autograd.functional": ("vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"),
+    "torch.func": ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"),
+}
+
+
+def _pytorch_autograd():
+    """(module, name) of the real PyTorch's autograd entry points, when PyTorch is loaded."""
+    homes = []
+    for module_name, names in _PYTORCH_AUTOGRAD.items():
+        module = sys.modules.get(module_name)
+        if module is not None:
+            homes += [(module, name) for name in names if callable(vars(module).get(name))]
+    tensor_module = sys.modules.get("torch._tensor")
+    if tensor_module is not None and hasattr(tensor_module, "Tensor"):
+        homes.append((tensor_module.Tensor, "backward"))
+    return homes
+
+
+def _patched(patches, owner, name):
+    return any(o is owner and n == name for o, n, _ in patches)
+
+
 @contextlib.contextmanager
 def _refusing(refused, violations, student_globals):
     """Replace each refused function wherever it is bound, and autograd's doors on Tensor."""
@@ -223,6 +248,9 @@ def _refusing(refused, violations, student_globals):
                   if module is not None and (name == "gradlab" or name.startswith("gradlab."))]
     if student_globals is not None and all(student_globals is not n for n in namespaces):
         namespaces.append(student_globals)
+    pytorch_homes = _pytorch_autograd()  # the real PyTorch's autograd, if it is loaded
+    for module, name in pytorch_homes:
+        refused.setdefault(vars(module)[name], f"PyTorch's {module.__name__}.{name}()")
     by_identity = {id(function): used for function, used in refused.items()}
     for namespace in namespaces:
         for name, value in list(namespace.items()):
@@ -230,6 +258,22 @@ def _refusing(refused, violations, student_globals):
             if used is not None and any(value is function for function in refused):
                 patch(namespace, name, _guard(value, used, violations))
 
+    for home, name in pytorch_homes:
+        owner = home if isinstance(home, type) else vars(home)
+        if not _patched(patches, owner, name):
+            original = vars(home)[name]
+            patch(owner, name, _guard(original, refused[original], violations))
+    real_import = builtins.__import__
+
+    def guarded_import(name, *args, **kwargs):
+        # loaded already, PyTorch's autograd is refused above; not loaded, loading it is refused
+        if (name == "torch" or name.startswith("torch.")) and "torch" not in sys.modules \
+                and not _called_from_gradlab():
+            violations.append("the real PyTorch (import torch)")
+            raise ByHand("the real PyTorch (import torch)")
+        return real_import(name, *args, **kwargs)
+
+    patch(vars(builtins), "__import__", guarded_import)
     patch(Tensor, "backward", _guard(Tensor.backward, "x.backward()", violations))
     patch(Tensor, "sum_to_size", _guard(Tensor.sum_to_size, "x.sum_to_size()", violations))
     original_requires_grad_ = Tensor.requires_grad_
