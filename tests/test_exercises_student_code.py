@@ -264,7 +264,7 @@ def test_importing_the_real_pytorch_in_a_by_hand_answer_is_refused():
         return torch.tensor(leaf.grad.tolist())
 
     feedback = square_gradient_exercise().evaluate(through_pytorch)
-    assert "asks for the rule itself" in str(feedback) and "the real PyTorch" in str(feedback)
+    assert "asks for the rule itself" in str(feedback) and "PyTorch" in str(feedback)  # import or autograd
 
 
 def test_pytorchs_own_autograd_is_refused_when_it_is_loaded():
