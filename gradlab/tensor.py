@@ -57,6 +57,7 @@ class Tensor:
     __slots__ = ("_data", "_grad_fn", "_requires_grad", "__dict__", "__weakref__")
     _grad = None  # .grad, filled by backward for leaves
     _changes = 0  # version counter: in-place changes of this memory (views use their base's)
+    _version_cell = None  # the counter again, for saved outputs that outlive this tensor
     _output_nr = 0  # which output of grad_fn this tensor is
     _hooks = None  # leaf hooks, run by AccumulateGrad
     _post_accumulate_grad_hooks = None  # leaf hooks run after .grad changed
@@ -1176,6 +1177,18 @@ def bump_version(tensor):
     """Record an in-place change of the tensor's memory (seen by every view of it)."""
     owner = tensor if tensor._memory_owner is None else tensor._memory_owner
     owner._changes += 1
+    if owner._version_cell is not None:
+        owner._version_cell[0] = owner._changes
+
+
+def version_cell(tensor):
+    """A one-element list that follows the version counter of ``tensor``'s memory, and outlives
+    the tensor: a node that saved its output checks it even when that tensor is gone (PyTorch's
+    saved variables share the counter itself, not the tensor)."""
+    owner = tensor if tensor._memory_owner is None else tensor._memory_owner
+    if owner._version_cell is None:
+        owner._version_cell = [owner._changes]
+    return owner._version_cell
 
 
 def _rebuild_from_array(array, requires_grad):

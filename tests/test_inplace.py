@@ -58,6 +58,18 @@ SCENARIOS = [
     "x = torch.tensor([1., 2., 3.], requires_grad=True); y = x.sqrt(); y.sub_(1); y.sum().backward()",
     "x = torch.tensor([1., 2., 3.], requires_grad=True); y = x.reciprocal(); y.add_(1); y.sum().backward()",
     "x = torch.tensor([1., 2., 3.], requires_grad=True); y = x * 1; y.add_(1); y.sum().backward(); result = (x.grad,)",
+    # ... also when nothing holds the changed output any more (a function's local, a node that
+    # kept it and freed it during this very backward): the node keeps its version counter
+    "x = torch.tensor([1., 2., 3.], requires_grad=True)\ndef f(x):\n    h = x.tanh()\n    h *= 2\n"
+    "    return (h ** 2).mean()\nf(x).backward()",
+    "x = torch.tensor([1., 2., 3.], requires_grad=True)\ndef f(x):\n    h = x.sigmoid()\n    h.mul_(2)\n"
+    "    return h.sum()\nf(x).backward()",
+    "x = torch.tensor([1., 2., 3.], requires_grad=True)\ndef f(x):\n    h = x.exp()\n"
+    "    h.detach().zero_()\n    return h\nf(x).sum().backward()",
+    "x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\ndef f(x):\n    h = x.relu()\n"
+    "    h[0] = 5.\n    return h * 3\nf(x).sum().backward()",
+    "x = torch.tensor([1., 2., 3.], requires_grad=True)\ndef f(x):\n    h = x.exp()\n    h.data.mul_(2)\n"
+    "    return h\nf(x).sum().backward(); result = (x.grad,)",
     # in-place ops in the graph: their own gradients
     SAVED + "a.mul_(x); a.sum().backward(); result = (x.grad,)",
     SAVED + "a.div_(x + 1); a.sum().backward(); result = (x.grad,)",

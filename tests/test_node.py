@@ -117,6 +117,80 @@ def test_single_input_node_call_returns_the_tensor_like_pytorch(torch):
         np.testing.assert_allclose(result.detach().numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
 
 
+# A node called directly returns what its rule returns, as in PyTorch: summing a broadcast
+# input's gradient back and casting its dtype is the engine's work (validate_outputs), except
+# where PyTorch's rule sums itself (expand).
+DIRECT_CALLS = [
+    "a + b", "a - b", "a * b", "a / b", "a ** b", "torch.maximum(a, b)",
+    "torch.where(a > 0, a, b)", "torch.clamp(a, b, b + 1)", "b.expand(2, 3)", "b.expand_as(a)",
+    "a.clone().copy_(b)", "a.sum()", "(a * 2).exp()",
+]
+
+
+@pytest.mark.parametrize("expression", DIRECT_CALLS)
+def test_a_node_called_directly_leaves_broadcast_gradients_to_the_engine(torch, expression):
+    results = []
+    for lib in (gradlab, torch):
+        a = lib.tensor([[1.0, -2.0, 3.0], [0.5, 1.5, -0.5]], requires_grad=True)
+        b = lib.tensor([2.0, 0.5, 1.5], requires_grad=True)
+        out = eval(expression, {"torch": lib, "a": a, "b": b})
+        grads = out.grad_fn(lib.ones_like(out))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        results.append([None if g is None else g.detach().numpy() for g in grads])
+    ours, theirs = results
+    assert [g is None for g in ours] == [g is None for g in theirs]
+    for mine, reference in zip(ours, theirs):
+        if reference is not None:
+            assert mine.shape == reference.shape
+            np.testing.assert_allclose(mine, reference, rtol=1e-6)
+
+
+def test_a_node_called_directly_keeps_the_dtype_of_its_rule(torch):
+    dtypes = []
+    for lib in (gradlab, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        out = x * lib.tensor([3.0, 4.0], dtype=lib.float64)
+        dtypes.append([str(g.dtype) for g in out.grad_fn(lib.ones(2, dtype=lib.float64)) if g is not None])
+        out.sum().backward()
+        dtypes.append(str(x.grad.dtype))  # the engine casts it back
+    assert dtypes[0] == dtypes[2] == ["torch.float64"] and dtypes[1] == dtypes[3] == "torch.float32"
+
+
+def test_a_node_called_with_none_gives_none_for_every_input(torch):
+    for lib in (gradlab, torch):
+        x = lib.tensor([2.0, 3.0], requires_grad=True)
+        assert (x * x).grad_fn(None) == (None, None)
+        assert x.exp().grad_fn(None) is None
+
+
+@pytest.mark.parametrize("gradient", [1.0, [1.0], np.float32(1.0)])
+def test_a_node_is_called_on_tensors_only(torch, gradient):
+    for lib in (gradlab, torch):
+        x = lib.tensor(2.0, requires_grad=True)
+        with pytest.raises(TypeError, match="argument 0 is not a Variable"):
+            (x * x).grad_fn(gradient)
+
+
+@pytest.mark.parametrize("leaf_shape, grad_shapes", [
+    ((2,), [(2,), (2,)]), ((2,), [()]), ((2,), [(1,), (2,)]), ((2, 3), [(3,), (2, 1)]),
+    ((2,), [(3,)]), ((), [(3,)]), ((2,), [(2,), (3,)]), ((2,), [(1, 2)]), ((2, 1), [(2, 3)]),
+])
+def test_accumulate_grad_called_directly_broadcasts_like_pytorch(torch, leaf_shape, grad_shapes):
+    seen = []
+    for lib in (gradlab, torch):
+        leaf = lib.ones(leaf_shape, requires_grad=True)
+        node = (leaf * 1).grad_fn.next_functions[0][0]
+        results = []
+        for shape in grad_shapes:
+            try:
+                node(lib.ones(shape))
+                results.append(leaf.grad.tolist())
+            except RuntimeError as error:
+                results.append(str(error).split(" (AccumulateGrad")[0])
+        seen.append(results)
+    assert seen[0] == seen[1]
+
+
 def test_a_live_node_shows_its_own_numbers_in_its_derivatives():
     x = gradlab.tensor([1.0, 2.0], requires_grad=True)
     assert (x + 5).grad_fn.local_derivatives == ("∂out/∂a = 1", "∂out/∂b = 1")

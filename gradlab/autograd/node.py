@@ -34,7 +34,7 @@ from ..dtypes import from_numpy, get_default_dtype, result_type, tensor_type_nam
 from ..ops.broadcast import sum_to_shape
 from ..ops.strides import grad_copy, lay_out
 from ..tensor import (
-    Tensor, _new_tensor, _wrap, announce, bump_version, observers, tensor_from_data, version_of,
+    Tensor, _new_tensor, _wrap, announce, bump_version, observers, version_cell, version_of,
 )
 from .grad_mode import _state as _grad_state
 
@@ -73,13 +73,16 @@ NO_CONTEXT = _NoContext()
 
 
 class _SavedOutput:
-    """Marks a saved value that is one of the node's own outputs (kept as its array)."""
+    """Marks a saved value that is one of the node's own outputs (kept as its array). The
+    output is held weakly (it holds the node: a strong reference would be a cycle); its
+    version counter is kept (``version``), so a change made before it was dropped is still seen."""
 
-    __slots__ = ("index", "tensor")
+    __slots__ = ("index", "tensor", "version")
 
     def __init__(self, index, tensor):
         self.index = index
         self.tensor = weakref.ref(tensor)
+        self.version = version_cell(tensor)
 
 
 
@@ -283,9 +286,12 @@ class Node:
     def _unpack_output(self, saved, version):
         # A weak reference: the output holds this node, so a strong one would be a cycle.
         output = saved.tensor()
-        if output is not None and version_of(output) != version:
-            raise RuntimeError(_modified_message(self, output, version, producer=self))
+        current = version_of(output) if output is not None else saved.version[0]
         data = self._output_data[saved.index]
+        if current != version:
+            changed = output if output is not None else _wrap(data, self, saved.index)
+            raise RuntimeError(_modified_message(self, changed, version, producer=self,
+                                                 current=current))
         return _wrap(data, self, saved.index)
 
     @property
@@ -319,8 +325,12 @@ class Node:
         return named
 
     # ------------------------------------------------------------ running backward
-    def _run_backward(self, grad_outputs):
-        """Call ``backward`` and bring each gradient to its input's shape and dtype."""
+    def _run_backward(self, grad_outputs, to_input_layout=True):
+        """Call ``backward`` and bring each gradient to its input's shape and dtype.
+
+        The engine does that second part (PyTorch's ``validate_outputs``); a node called
+        directly (``__call__``) skips it, as in PyTorch, with ``to_input_layout=False``.
+        """
         if self._num_outputs > 1 or grad_outputs[0] is None:
             grad_outputs = self._materialize(grad_outputs)
         grads = self.backward(self, *grad_outputs)
@@ -339,6 +349,8 @@ class Node:
                 result.append(None)
             elif grad.__class__ is Tensor and grad._data.shape == expected[0] \
                     and grad._data.dtype == expected[1]:
+                result.append(grad)
+            elif not to_input_layout and isinstance(grad, Tensor):
                 result.append(grad)
             else:
                 result.append(_to_input_layout(self, index, grad, expected))
@@ -362,11 +374,25 @@ class Node:
                 self._output_data = None
 
     def __call__(self, *grad_outputs):
-        """Input gradients for the given output gradients, aligned with next_functions."""
-        grads = [None if g is None else _as_tensor(g) for g in grad_outputs]
-        if len(grads) != self._num_outputs:
+        """Input gradients for the given output gradients, aligned with next_functions.
+
+        As PyTorch's ``Node.__call__``: what ``backward`` returns, before the engine's part —
+        the gradient of a broadcast input keeps the output's shape (and dtype) until the
+        engine sums it back; only None arrived (no gradient) gives None for every input.
+        """
+        for position, grad in enumerate(grad_outputs):
+            if grad is not None and not isinstance(grad, Tensor):
+                raise TypeError(
+                    f"argument {position} is not a Variable: {self.name()} is called on gradient "
+                    f"tensors (or None), e.g. node(torch.ones_like(output)), not on a "
+                    f"{type(grad).__name__}"
+                )
+        if len(grad_outputs) != self._num_outputs:
             raise TypeError(f"{self.name()} expects {self._num_outputs} output gradient(s)")
-        result = self._run_backward(grads)
+        if all(grad is None for grad in grad_outputs):
+            result = (None,) * len(self._next_nodes)
+        else:
+            result = self._run_backward(list(grad_outputs), to_input_layout=False)
         return result[0] if len(result) == 1 else result  # PyTorch returns a lone tensor bare
 
     # ------------------------------------------------------------------ identity
@@ -446,12 +472,33 @@ class AccumulateGrad(Node):
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name() for this C++ node
 
-    def _run_backward(self, grad_outputs):
-        accumulate(self.variable, grad_outputs[0], _grad_state.enabled)
+    def _run_backward(self, grad_outputs, to_input_layout=True):
+        grad = grad_outputs[0]
+        if not to_input_layout and grad._data.shape != self.variable._data.shape:
+            grad = _broadcast_to_leaf(self.variable, grad)  # called directly: any shape may come
+        accumulate(self.variable, grad, _grad_state.enabled)
         return ()
 
     def _release(self):
         pass
+
+
+def _broadcast_to_leaf(tensor, grad):
+    """A gradient given to AccumulateGrad by hand, broadcast to the leaf's shape as PyTorch
+    broadcasts it (``copy_`` / ``+=`` into ``.grad``), or PyTorch's error."""
+    shape, grad_shape = tensor._data.shape, grad._data.shape
+    where = f" (AccumulateGrad: a gradient of shape {list(grad_shape)} for a leaf of shape {list(shape)})"
+    for position in range(1, len(grad_shape) + 1):
+        size = shape[-position] if position <= len(shape) else 1
+        if grad_shape[-position] not in (1, size) and size != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({size}) must match the size of tensor b "
+                f"({grad_shape[-position]}) at non-singleton dimension "
+                f"{max(len(shape), len(grad_shape)) - position}" + where)
+    if len(grad_shape) > len(shape) or np.broadcast_shapes(shape, grad_shape) != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(np.broadcast_shapes(shape, grad_shape))}" + where)
+    return grad.expand(shape)
 
 
 def accumulate(tensor, grad, keep_graph):
@@ -631,7 +678,7 @@ def _explain_forward_error(cls, error, inputs):
         RuntimeError(f"{cls.__name__}: {message}")
 
 
-def _modified_message(node, tensor, version, producer=None):
+def _modified_message(node, tensor, version, producer=None, current=None):
     """PyTorch's message for a saved value changed in place, plus what to do about it."""
     kind = tensor_type_name(tensor._data.dtype)
     shape = ", ".join(str(n) for n in tensor._data.shape)
@@ -644,16 +691,13 @@ def _modified_message(node, tensor, version, producer=None):
         source = f", which is output {tensor._output_nr} of {short},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{kind} [{shape}]]{source} is at version {version_of(tensor)}; expected "
+        f"operation: [{kind} [{shape}]]{source} is at version "
+        f"{version_of(tensor) if current is None else current}; expected "
         f"version {version} instead. {node.name()} saved it for backward. Hint: use an "
         "out-of-place operation (y = y + 1 instead of y += 1) on tensors that backward still "
         "needs, or clone() them first."
     )
 
-
-
-def _as_tensor(value):
-    return value if isinstance(value, Tensor) else tensor_from_data(value)
 
 
 def grad_accumulator(tensor):

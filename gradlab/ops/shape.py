@@ -18,6 +18,7 @@ import numpy as np
 from ..autograd.derivative import Derivatives, Words
 from ..autograd.node import Node
 from ..tensor import Tensor
+from .broadcast import sum_to_shape
 from .copy import clone
 from .numpy_names import accepts_numpy_names
 from .out import into_out
@@ -401,7 +402,9 @@ class ExpandBackward0(Node):
 
     @staticmethod
     def backward(ctx, grad_output):
-        return grad_output  # the engine sums it back to the input's shape
+        # summed back here, as PyTorch's rule does (sum_to): a direct call of the node gives
+        # the input's shape too (the engine sums only what other rules leave broadcast)
+        return sum_to_shape(grad_output, ctx._input_meta[0][0], ctx.name())
 
 
 def expand(input, *sizes):
