@@ -90,3 +90,11 @@ def test_errors_say_what_to_do(code, error, hint):
 def test_cuda_refusal_is_also_the_assertion_error_torch_raises():
     with pytest.raises(AssertionError):
         gradlab.tensor([1.0]).to("cuda")
+
+
+def test_name_of_the_cpp_only_copy_node_is_pytorchs():
+    """``name()`` of nodes that exist only in PyTorch's C++ carries the ``torch::autograd::`` prefix."""
+    a = gradlab.zeros(3) * 1
+    a.copy_(gradlab.ones(3, requires_grad=True))
+    assert type(a.grad_fn).__name__ == "CopyBackwards"
+    assert a.grad_fn.name() == "torch::autograd::CopyBackwards"

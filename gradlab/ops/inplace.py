@@ -299,6 +299,9 @@ class CopyBackwards(Node):
 
     derivatives = Derivatives("a.copy_(source)", a="0", source="1")
 
+    def name(self):
+        return "torch::autograd::CopyBackwards"  # PyTorch's name() for this C++ node
+
     @staticmethod
     def forward(ctx, a, source):
         return np.broadcast_to(source, a.shape).astype(a.dtype)
