@@ -526,3 +526,43 @@ def test_a_huge_answer_is_shortened_in_the_feedback():
                              (Exercise("text", "q", lambda a: expect_value(a, "abc")), "y" * 10_000_000),
                              (Exercise("choice", "q", lambda a: expect_choice(a, ["a", "b"])), "z" * 10**7)]:
         assert len(str(exercise.evaluate(answer))) < 400
+
+
+# ---------------------------------------------------------------------------
+# an answer whose own code would run inside the check is refused (code_inside)
+# ---------------------------------------------------------------------------
+
+class _ReadsTheChecker(torch.Tensor):
+    def detach(self):  # hands back the checker's expected tensor, found in its frames
+        return torch.Tensor.detach(sys._getframe(1).f_locals["expected"])
+
+
+def test_an_answer_of_a_students_own_class_is_refused_before_any_check():
+    from gradlab.exercises.core import code_inside
+    cheat = torch.zeros(())
+    cheat.__class__ = _ReadsTheChecker
+    with_method = torch.zeros(())
+    with_method.detach = lambda: torch.tensor(6.0)
+
+    class Six(float):
+        pass
+
+    for answer, words in [(cheat, "_ReadsTheChecker (made from Tensor)"),
+                          (with_method, "a method of its own (detach)"),
+                          (Six(6.0), "Six (made from float)"), ([1, Six(6.0)], "Six"),
+                          ({"x": cheat}, "_ReadsTheChecker")]:
+        feedback = str(square_gradient_exercise().evaluate(answer))
+        assert feedback.startswith(NOT_YET) and "could not be checked" in feedback, feedback
+        assert words in feedback and code_inside(answer)
+
+
+def test_the_librarys_own_values_are_plain():
+    from gradlab import nn
+    from gradlab.exercises.core import code_inside
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.register_hook(lambda grad: grad)
+    for value in (x, x.grad, x[:1], x.detach(), nn.Linear(2, 2).weight, torch.Size([2]),
+                  torch.max(x, 0), 3, 2.5, True, "B", np.float64(1.0), np.ones(2), [x, 1], {"a": x}):
+        assert code_inside(value) == "", value
+    assert square_gradient_exercise().evaluate(torch.tensor(6.0)).correct

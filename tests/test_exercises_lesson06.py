@@ -1,4 +1,6 @@
 """gradlab.exercises.lesson06: each checker accepts its solution and explains typical slips."""
+import sys
+
 import pytest
 
 import gradlab as torch
@@ -151,3 +153,256 @@ def test_sum_to_shape_matches_gradlabs_own_helper():
     for grad_shape, shape in exercises.CASES:
         grad = torch.randn(grad_shape)
         assert torch.allclose(solution(grad, shape), engine_helper(grad, shape))
+
+
+# ---------------------------------------------------------------- gaming answers are refused
+class FrameReadingTensor(torch.Tensor):
+    """A tensor whose detach() hands back whatever the checker expects (read from its frames)."""
+
+    def detach(self):
+        frame = sys._getframe(1)
+        while frame is not None:
+            expected = frame.f_locals.get("expected")
+            if isinstance(expected, torch.Tensor):
+                return torch.Tensor.detach(expected)
+            frame = frame.f_back
+        return torch.Tensor.detach(self)
+
+
+def frame_reading_tensor():
+    tensor = torch.zeros(3)
+    tensor.__class__ = FrameReadingTensor
+    return tensor
+
+
+def tensor_with_own_detach():
+    tensor = torch.zeros(3)
+    tensor.detach = lambda: torch.tensor([4.0, 1.0, 2.0])
+    return tensor
+
+
+VALUE_EXERCISES = [exercises.bias_gradient, exercises.column_scale_gradient,
+                   exercises.reduction_gradient]
+
+
+@pytest.mark.parametrize("exercise", VALUE_EXERCISES, ids=lambda e: e.name)
+@pytest.mark.parametrize("make, says", [
+    (frame_reading_tensor, "a class of your own, FrameReadingTensor"),
+    (tensor_with_own_detach, "a method of its own (detach)"),
+])
+def test_a_value_answer_that_would_run_its_own_code_is_refused(exercise, make, says):
+    assert_wrong(exercise, make(), "could not be checked", says)
+
+
+@pytest.mark.parametrize("exercise", VALUE_EXERCISES, ids=lambda e: e.name)
+def test_pytorchs_own_tensor_is_recognised(exercise):
+    real_torch = pytest.importorskip("torch")
+    assert_wrong(exercise, real_torch.tensor([4.0, 1.0, 2.0]), "PyTorch's tensor", "first cell")
+
+
+@pytest.mark.parametrize("exercise", VALUE_EXERCISES, ids=lambda e: e.name)
+def test_a_huge_answer_is_shortened(exercise):
+    feedback = verdict(exercise, "4, 1, 2" * 2_000_000)
+    assert feedback.status == "wrong" and len(str(feedback)) < 500, str(feedback)[:300]
+
+
+@pytest.mark.parametrize("exercise, answer", [
+    (exercises.bias_gradient, torch.tensor([[4.], [1.], [2.]])),
+    (exercises.column_scale_gradient, torch.tensor([[[6.], [15.]]])),
+    (exercises.reduction_gradient, plus(WINNERS, 1 / 6).view(3, 2)),
+    (exercises.reduction_gradient, plus(WINNERS, 1 / 6).view(6)),
+])
+def test_right_numbers_in_the_wrong_shape_are_refused(exercise, answer):
+    assert_wrong(exercise, answer, "shape")
+
+
+def test_reduction_gradient_three_decimals_pass_two_are_close_but_not_precise():
+    assert verdict(exercises.reduction_gradient, plus(WINNERS, 0.167)).correct
+    assert verdict(exercises.reduction_gradient, torch.tensor([[0.1667, 1.1667, 0.1667],
+                                                               [1.1667, 0.1667, 0.1667]])).correct
+    assert_wrong(exercises.reduction_gradient, plus(WINNERS, 0.17), "close to the right values",
+                 "within 0.001")
+
+
+def test_reduction_gradient_slips_are_named_with_three_decimals_too():
+    assert_wrong(exercises.reduction_gradient, plus(WINNERS, 0.333), "all 6 entries")
+
+
+# ---- sum_to_shape: the rule by hand, on values and shapes drawn afresh at every check
+def sum_to_size(grad, shape):
+    return grad.sum_to_size(shape)
+
+
+def backward_through_expand(grad, shape):
+    target = torch.zeros(shape, dtype=grad.dtype, requires_grad=True)
+    target.expand(grad.shape).backward(grad)
+    return target.grad
+
+
+def backward_after_requires_grad(grad, shape):
+    target = torch.zeros(shape, dtype=grad.dtype).requires_grad_()
+    target.expand(grad.shape).backward(grad)
+    return target.grad
+
+
+def autograd_grad_through_expand(grad, shape):
+    target = torch.zeros(shape, dtype=grad.dtype, requires_grad=True)
+    return torch.autograd.grad(target.expand(grad.shape), target, grad)[0]
+
+
+def vjp_of_expand(grad, shape):
+    return torch.autograd.functional.vjp(lambda t: t.expand(grad.shape),
+                                         torch.zeros(shape, dtype=grad.dtype), grad)[1]
+
+
+def enable_grad_inside(grad, shape):
+    with torch.enable_grad():
+        return backward_through_expand(grad, shape)
+
+
+def gradlabs_own_helper(grad, shape):
+    from gradlab.ops.broadcast import sum_to_shape
+    return sum_to_shape(grad, shape)
+
+
+def gradlabs_helper_through_the_module(grad, shape):
+    import gradlab.ops.broadcast
+    return gradlab.ops.broadcast.sum_to_shape(grad, shape)
+
+
+def flips_the_grad_mode_flag(grad, shape):
+    from gradlab.autograd import grad_mode
+    grad_mode._state.enabled = True
+    target = torch.zeros(shape, dtype=grad.dtype, requires_grad=True)
+    return target.expand(grad.shape).grad_fn(grad)
+
+
+def unwraps_the_refused_function(grad, shape):
+    target = torch.zeros(shape, dtype=grad.dtype, requires_grad=True)
+    return torch.autograd.grad.__wrapped__(target.expand(grad.shape), target, grad)[0]
+
+
+# a table of ExpandBackward0 nodes made beforehand, outside the check, for the 8 fixed pairs:
+# calling a node is allowed, but the 4 pairs drawn afresh at every check are not in the table
+NODES = {}
+for _grad_shape, _shape in exercises.CASES:
+    _target = torch.zeros(_shape, dtype=torch.float64, requires_grad=True)
+    NODES[(_grad_shape, _shape)] = _target.expand(_grad_shape).grad_fn
+
+
+def table_of_nodes(grad, shape):
+    return NODES[(tuple(grad.shape), tuple(shape))](grad)
+
+
+def returns_a_frame_reading_tensor(grad, shape):
+    result = torch.zeros(shape, dtype=grad.dtype)
+    result.__class__ = FrameReadingTensor
+    return result
+
+
+@pytest.mark.parametrize("cheat, used", [
+    (sum_to_size, "x.sum_to_size()"),
+    (backward_through_expand, "x.backward()"),
+    (backward_after_requires_grad, "x.requires_grad_()"),
+    (autograd_grad_through_expand, "torch.autograd.grad()"),
+    (vjp_of_expand, "torch.autograd.functional.vjp()"),
+    (enable_grad_inside, "torch.enable_grad()"),
+    (gradlabs_own_helper, "gradlab's own sum_to_shape"),
+    (gradlabs_helper_through_the_module, "gradlab's own sum_to_shape"),
+    (flips_the_grad_mode_flag, "_state.enabled = True"),
+])
+def test_sum_to_shape_that_asks_autograd_or_gradlab_is_refused(cheat, used):
+    assert_wrong(exercises.sum_to_shape, cheat, "asks for the rule itself", used)
+    assert torch.is_grad_enabled()
+
+
+def test_sum_to_shape_cannot_unwrap_a_refused_function():
+    feedback = verdict(exercises.sum_to_shape, unwraps_the_refused_function)
+    assert not feedback.correct and "__wrapped__" in str(feedback)
+
+
+def test_sum_to_shape_table_of_nodes_fails_on_the_fresh_shapes():
+    feedback = verdict(exercises.sum_to_shape, table_of_nodes)
+    assert not feedback.correct, str(feedback)
+
+
+def test_sum_to_shape_table_of_answers_fails_on_fresh_values():
+    """Answers computed for one check's values do not fit the next check's."""
+    seen = {}
+    solution = solution_answer(exercises.sum_to_shape)
+
+    def records(grad, shape):
+        seen[(tuple(grad.shape), tuple(shape))] = solution(grad, shape)
+        return seen[(tuple(grad.shape), tuple(shape))]
+
+    def replays(grad, shape):
+        return seen.get((tuple(grad.shape), tuple(shape)), grad)
+
+    assert verdict(exercises.sum_to_shape, records).correct
+    assert_wrong(exercises.sum_to_shape, replays, "values differ from what autograd gives")
+
+
+def test_sum_to_shape_result_that_would_run_its_own_code_is_refused():
+    assert_wrong(exercises.sum_to_shape, returns_a_frame_reading_tensor, "could not be checked",
+                 "FrameReadingTensor")
+
+
+def test_sum_to_shape_endless_loop_is_stopped(monkeypatch):
+    def sum_to_shape(grad, shape):
+        while True:
+            pass
+
+    monkeypatch.setattr(exercises.sum_to_shape, "time_limit", 0.5)
+    assert_wrong(exercises.sum_to_shape, sum_to_shape, "still running after 0.5 seconds")
+
+
+def test_sum_to_shape_by_hand_with_numpy_passes():
+    def sum_to_shape(grad, shape):
+        array = grad.numpy()
+        while array.ndim > len(shape):
+            array = array.sum(axis=0)
+        for dim, size in enumerate(shape):
+            if size == 1:
+                array = array.sum(axis=dim, keepdims=True)
+        return torch.tensor(array)
+
+    assert verdict(exercises.sum_to_shape, sum_to_shape).correct
+
+
+def test_sum_to_shape_checks_fresh_shapes_each_time():
+    import numpy as np
+    generator = np.random.default_rng(0)
+    cases = exercises._random_cases(generator)
+    assert len(cases) == exercises.RANDOM_CASES
+    for grad_shape, shape in cases:
+        assert len(shape) <= len(grad_shape)
+        tail = grad_shape[len(grad_shape) - len(shape):]
+        assert all(size in (1, big) for size, big in zip(shape, tail))
+
+
+def expand_rule_with_a_made_up_ctx(grad, shape):
+    import types
+    from gradlab.ops.shape import ExpandBackward0
+    ctx = types.SimpleNamespace(_input_meta=((tuple(shape), None),), name=lambda: "expand")
+    return ExpandBackward0.backward(ctx, grad)
+
+
+def sum_to_size_through_the_class(grad, shape):
+    return torch.Tensor.sum_to_size(grad, shape)
+
+
+@pytest.mark.parametrize("cheat, used", [
+    (expand_rule_with_a_made_up_ctx, "gradlab's own sum_to_shape"),
+    (sum_to_size_through_the_class, "x.sum_to_size()"),
+])
+def test_sum_to_shape_through_gradlabs_own_code_is_refused(cheat, used):
+    assert_wrong(exercises.sum_to_shape, cheat, "asks for the rule itself", used)
+
+
+def test_gradlabs_helper_is_back_after_the_check():
+    from gradlab.ops import broadcast, shape
+    verdict(exercises.sum_to_shape, expand_rule_with_a_made_up_ctx)
+    assert shape.sum_to_shape is broadcast.sum_to_shape
+    x = torch.ones(3, requires_grad=True)
+    x.expand(2, 3).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]

@@ -1,4 +1,7 @@
 """gradlab.exercises.lesson07: custom Functions checked with gradcheck, never by reading code."""
+import sys
+
+import numpy as np
 import pytest
 
 import gradlab as torch
@@ -225,3 +228,208 @@ def test_broken_softplus_accepts_the_class_itself():
 
 def test_broken_softplus_placeholder():
     assert feedback(lesson07.broken_softplus, ...).startswith(NOT_ANSWERED)
+
+
+# ---------------------------------------------------------------------------
+# gaming: autograd, finite differences or the checker's own numbers instead of the rule
+# ---------------------------------------------------------------------------
+
+def cube_with_forward(forward_body, backward_body):
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return forward_body(ctx, x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return backward_body(ctx, grad_output)
+
+    return Cube
+
+
+def autograd_grad(x, g):
+    with torch.enable_grad():
+        leaf = x.detach().requires_grad_()
+        (derivative,) = torch.autograd.grad((leaf ** 3).sum(), leaf)
+    return g * derivative
+
+
+def backward_call(x, g):
+    leaf = x.detach().requires_grad_()
+    (leaf ** 3).backward(g)
+    return leaf.grad
+
+
+def new_leaf_then_grad(x, g):
+    leaf = torch.tensor(x.tolist(), dtype=torch.float64, requires_grad=True)
+    return torch.autograd.grad(leaf ** 3, leaf, g)[0]
+
+
+def functional_vjp(x, g):
+    return torch.autograd.functional.vjp(lambda t: t ** 3, x, g)[1]
+
+
+def functional_jacobian(x, g):
+    return g @ torch.autograd.functional.jacobian(lambda t: t ** 3, x)
+
+
+def central_difference(x, g):
+    h = 1e-6
+    return g * ((x + h) ** 3 - (x - h) ** 3) / (2 * h)
+
+
+def best_central_difference(x, g):
+    h = 4.8e-6  # the step with the smallest error in float64
+    return g * ((x + h) ** 3 - (x - h) ** 3) / (2 * h)
+
+
+def reads_the_checkers_finite_differences(x, g):
+    """Hands back gradcheck's own numerical Jacobian, found in the checker's frames."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        numerical = frame.f_locals.get("numerical")
+        if numerical is not None:
+            return g * torch.tensor(np.diag(np.asarray(numerical[0][0])).copy())
+        frame = frame.f_back
+    return g * 0
+
+
+def returns_a_frame_reading_tensor(x, g):
+    result = g * 3 * x ** 2
+    result.__class__ = type("Sneaky", (torch.Tensor,), {})
+    return result
+
+
+@pytest.mark.parametrize("body, used", [
+    (autograd_grad, "torch.enable_grad()"),
+    (backward_call, "x.requires_grad_()"),
+    (new_leaf_then_grad, "torch.autograd.grad()"),
+    (functional_vjp, "torch.autograd.functional.vjp()"),
+    (functional_jacobian, "torch.autograd.functional.jacobian()"),
+])
+def test_cube_backward_that_calls_autograd_is_refused(body, used):
+    text = feedback(lesson07.cube_backward, cube_with(body))
+    assert text.startswith(NOT_YET) and "asks for the rule itself" in text and used in text, text
+    assert torch.is_grad_enabled()
+
+
+def test_cube_forward_that_calls_autograd_is_refused():
+    def forward(ctx, x):
+        with torch.enable_grad():
+            leaf = x.detach().requires_grad_()
+            (derivative,) = torch.autograd.grad((leaf ** 3).sum(), leaf)
+        ctx.save_for_backward(derivative)
+        return x ** 3
+
+    def backward(ctx, g):
+        (derivative,) = ctx.saved_tensors
+        return g * derivative
+
+    text = feedback(lesson07.cube_backward, cube_with_forward(forward, backward))
+    assert text.startswith(NOT_YET) and "asks for the rule itself" in text, text
+
+
+@pytest.mark.parametrize("body", [central_difference, best_central_difference,
+                                  reads_the_checkers_finite_differences])
+def test_cube_backward_from_finite_differences_is_refused(body):
+    text = feedback(lesson07.cube_backward, cube_with(body))
+    assert text.startswith(NOT_YET) and "not the exact derivative" in text, text
+    assert "finite-difference estimate" in text
+
+
+def test_cube_backward_returning_its_own_class_is_refused():
+    text = feedback(lesson07.cube_backward, cube_with(returns_a_frame_reading_tensor))
+    assert text.startswith(NOT_YET) and "a class of your own, Sneaky" in text, text
+
+
+def test_cube_backward_endless_loop_is_stopped(monkeypatch):
+    def endless(x, g):
+        while True:
+            pass
+
+    monkeypatch.setattr(lesson07.cube_backward, "time_limit", 0.5)
+    text = feedback(lesson07.cube_backward, cube_with(endless))
+    assert text.startswith(NOT_YET) and "still running after 0.5 seconds" in text, text
+
+
+def test_cube_backward_by_hand_with_a_detached_saved_tensor_still_passes():
+    assert feedback(lesson07.cube_backward,
+                    cube_with(lambda x, g: g * 3 * x.detach() ** 2)).startswith(CORRECT)
+
+
+def test_cube_with_setup_context_is_checked_by_hand_too():
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x ** 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            (x,) = inputs
+            ctx.save_for_backward(x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * 3 * x ** 2
+
+    assert feedback(lesson07.cube_backward, Cube).startswith(CORRECT)
+
+
+def hypot_autograd(x, y, r, g):
+    with torch.enable_grad():
+        a, b = x.detach().requires_grad_(), y.detach().requires_grad_()
+        return torch.autograd.grad(torch.sqrt(a ** 2 + b ** 2), (a, b), g)
+
+
+def hypot_central_difference(x, y, r, g):
+    h = 1e-6
+
+    def f(a, b):
+        return torch.sqrt(a ** 2 + b ** 2)
+
+    return (g * (f(x + h, y) - f(x - h, y)) / (2 * h),
+            g * (f(x, y + h) - f(x, y - h)) / (2 * h))
+
+
+def test_hypot_backward_that_calls_autograd_is_refused():
+    text = feedback(lesson07.hypot_backward, hypot_with(hypot_autograd))
+    assert text.startswith(NOT_YET) and "asks for the rule itself" in text, text
+
+
+def test_hypot_backward_from_finite_differences_is_refused():
+    text = feedback(lesson07.hypot_backward, hypot_with(hypot_central_difference))
+    assert text.startswith(NOT_YET) and "not the exact derivative" in text, text
+
+
+@pytest.mark.parametrize("body", [
+    lambda x, y, r, g: (g * x / torch.sqrt(x * x + y * y), g * y / torch.sqrt(x * x + y * y)),
+    lambda x, y, r, g: (x / r * g, y * g / r),
+])
+def test_hypot_other_exact_formulas_pass(body):
+    assert feedback(lesson07.hypot_backward, hypot_with(body)).startswith(CORRECT)
+
+
+def test_broken_softplus_answer_that_would_run_its_own_code_is_refused():
+    class Letter(str):
+        def strip(self):  # hands back the checker's right choice
+            return sys._getframe(2).f_locals["valid_choices"][0]
+
+    text = feedback(lesson07.broken_softplus, Letter("Z"))
+    assert text.startswith(NOT_YET) and "a class of your own, Letter" in text, text
+
+
+def test_broken_softplus_huge_answer_is_shortened():
+    text = feedback(lesson07.broken_softplus, "B" * 10_000_000)
+    assert text.startswith(NOT_YET) and len(text) < 500
+
+
+def test_broken_softplus_pytorch_tensor_is_recognised():
+    real_torch = pytest.importorskip("torch")
+    text = feedback(lesson07.broken_softplus, real_torch.tensor(1.0))
+    assert text.startswith(NOT_YET) and "PyTorch's tensor" in text
+
+
+def test_cube_backward_that_drops_to_float32_is_told_so():
+    text = feedback(lesson07.cube_backward, cube_with(lambda x, g: (g * 3 * x ** 2).float()))
+    assert text.startswith(NOT_YET) and "torch.float32" in text and "no .float()" in text, text

@@ -1,5 +1,6 @@
 """gradlab.exercises.lesson08: activations, losses and second derivatives."""
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -134,3 +135,101 @@ def test_tanh_second_derivative_wrong(answer, words):
 
 def test_tanh_second_derivative_placeholder():
     assert feedback(lesson08.tanh_second_derivative, ...).startswith(NOT_ANSWERED)
+
+
+# ---------------------------------------------------------------------------
+# three decimals are enough (the lesson says so); gaming answers are refused
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", [-0.727, -0.7269, -0.72694, torch.tensor(-0.727)])
+def test_tanh_second_derivative_three_decimals_are_enough(answer):
+    assert feedback(lesson08.tanh_second_derivative, answer).startswith(CORRECT)
+
+
+def test_tanh_second_derivative_two_decimals_are_close_but_not_precise():
+    text = feedback(lesson08.tanh_second_derivative, -0.73)
+    assert text.startswith(NOT_YET) and "close but not precise enough" in text and "0.001" in text
+
+
+@pytest.mark.parametrize("answer, words", [(0.786, "FIRST derivative"), (0.462, "tanh(0.5) itself")])
+def test_tanh_second_derivative_slips_are_named_with_three_decimals_too(answer, words):
+    text = feedback(lesson08.tanh_second_derivative, answer)
+    assert text.startswith(NOT_YET) and words in text, text
+
+
+def test_cross_entropy_three_decimals_pass_two_are_close_but_not_precise():
+    probabilities, one_hot = pieces()
+    exact = ((probabilities - one_hot) / 2).numpy()
+    assert feedback(lesson08.cross_entropy_gradient,
+                    torch.tensor(np.round(exact, 3))).startswith(CORRECT)
+    text = feedback(lesson08.cross_entropy_gradient, torch.tensor(np.round(exact, 2)))
+    assert text.startswith(NOT_YET) and "not precise enough" in text and "0.001" in text, text
+
+
+def test_cross_entropy_slip_typed_with_three_decimals_is_still_named():
+    probabilities, one_hot = pieces()
+    text = feedback(lesson08.cross_entropy_gradient,
+                    torch.tensor(np.round((probabilities - one_hot).numpy(), 3)))
+    assert text.startswith(NOT_YET) and "divide by N = 2" in text, text
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (6,), (1, 2, 3)])
+def test_cross_entropy_right_numbers_in_the_wrong_shape(shape):
+    probabilities, one_hot = pieces()
+    text = feedback(lesson08.cross_entropy_gradient, ((probabilities - one_hot) / 2).reshape(shape))
+    assert text.startswith(NOT_YET) and "should have shape (2, 3)" in text, text
+
+
+class FrameReadingTensor(torch.Tensor):
+    """Hands back the checker's expected value, found in its frames, whatever is asked of it."""
+
+    def _found(self):
+        frame = sys._getframe(2)
+        while frame is not None:
+            for name in ("expected", "second"):
+                value = frame.f_locals.get(name)
+                if value is not None and not isinstance(value, type(self)):
+                    return value
+            frame = frame.f_back
+        return None
+
+    def detach(self):
+        found = self._found()
+        return torch.Tensor.detach(found if isinstance(found, torch.Tensor) else self)
+
+    def item(self):
+        found = self._found()
+        return found if isinstance(found, float) else 0.0
+
+
+def frame_reading(shape):
+    tensor = torch.zeros(shape)
+    tensor.__class__ = FrameReadingTensor
+    return tensor
+
+
+class FrameReadingNumber(float):
+    def __float__(self):
+        return float(sys._getframe(1).f_locals.get("expected", 0.0))
+
+
+@pytest.mark.parametrize("exercise, answer, words", [
+    (lesson08.cross_entropy_gradient, lambda: frame_reading((2, 3)), "FrameReadingTensor"),
+    (lesson08.sigmoid_max_slope, lambda: frame_reading(()), "FrameReadingTensor"),
+    (lesson08.tanh_second_derivative, lambda: frame_reading(()), "FrameReadingTensor"),
+    (lesson08.sigmoid_max_slope, lambda: FrameReadingNumber(0.0), "FrameReadingNumber"),
+    (lesson08.tanh_second_derivative, lambda: FrameReadingNumber(0.0), "FrameReadingNumber"),
+])
+def test_an_answer_that_would_run_its_own_code_is_refused(exercise, answer, words):
+    text = feedback(exercise, answer())
+    assert text.startswith(NOT_YET) and "a class of your own" in text and words in text, text
+
+
+@pytest.mark.parametrize("exercise", [lesson08.cross_entropy_gradient, lesson08.sigmoid_max_slope,
+                                      lesson08.tanh_second_derivative], ids=lambda e: e.name)
+def test_pytorch_tensor_and_huge_answers(exercise):
+    text = feedback(exercise, "0.25" * 3_000_000)
+    assert text.startswith(NOT_YET) and len(text) < 500
+    real_torch = pytest.importorskip("torch")
+    text = feedback(exercise, real_torch.tensor(0.25))
+    assert text.startswith(NOT_YET) and "PyTorch's tensor" in text

@@ -1,4 +1,6 @@
 """gradlab.exercises.lesson09: parameters, the training step, and max-pool gradients."""
+import sys
+
 import pytest
 
 import gradlab as torch
@@ -67,9 +69,9 @@ def zero_grad_last(model, optimizer, loss_fn, images, labels):
     return loss.item()
 
 
-def functional_loss(model, optimizer, loss_fn, images, labels):
+def model_zero_grad_and_float(model, optimizer, loss_fn, images, labels):
     model.zero_grad()
-    loss = F.cross_entropy(model(images), labels)
+    loss = loss_fn(model(images), labels)
     loss.backward()
     optimizer.step()
     return float(loss)
@@ -80,7 +82,7 @@ def test_train_step_solution():
     assert feedback(lesson09.train_step, step).startswith(CORRECT)
 
 
-@pytest.mark.parametrize("step", [good, zero_grad_last, functional_loss])
+@pytest.mark.parametrize("step", [good, zero_grad_last, model_zero_grad_and_float])
 def test_train_step_equivalent_loops_pass(step):
     assert feedback(lesson09.train_step, step).startswith(CORRECT)
 
@@ -235,3 +237,143 @@ def test_max_pool_typical_mistakes(make, words):
 
 def test_max_pool_placeholder():
     assert feedback(lesson09.max_pool_gradient, ...).startswith(NOT_ANSWERED)
+
+
+# ---- gaming: a step that ignores the optimizer or the loss it is given
+def hard_coded_learning_rate(model, optimizer, loss_fn, images, labels):
+    for p in model.parameters():
+        p.grad = None
+    loss = loss_fn(model(images), labels)
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= 0.5 * p.grad
+    return loss.item()
+
+
+def own_sgd_with_the_optimizers_learning_rate(model, optimizer, loss_fn, images, labels):
+    optimizer.zero_grad()
+    loss = loss_fn(model(images), labels)
+    loss.backward()
+    with torch.no_grad():
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                p -= group["lr"] * p.grad
+    return loss.item()
+
+
+def a_new_optimizer_every_step(model, optimizer, loss_fn, images, labels):
+    own = torch.optim.SGD(model.parameters(), lr=0.5)
+    own.zero_grad()
+    loss = loss_fn(model(images), labels)
+    loss.backward()
+    own.step()
+    return loss.item()
+
+
+def functional_loss(model, optimizer, loss_fn, images, labels):
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+@pytest.mark.parametrize("step, words", [
+    (hard_coded_learning_rate, "momentum=0.9"),
+    (own_sgd_with_the_optimizers_learning_rate, "the optimizer's own, optimizer.step()"),
+    (a_new_optimizer_every_step, "not a learning rate or an update written into train_step"),
+    (functional_loss, "loss_fn(model(images), labels)"),
+])
+def test_train_step_that_ignores_what_it_is_given_is_refused(step, words):
+    text = feedback(lesson09.train_step, step)
+    assert text.startswith(NOT_YET) and "your three steps are right, but with" in text, text
+    assert words in text, text
+
+
+def test_train_step_endless_loop_is_stopped(monkeypatch):
+    def train_step(model, optimizer, loss_fn, images, labels):
+        while True:
+            pass
+
+    monkeypatch.setattr(lesson09.train_step, "time_limit", 0.5)
+    text = feedback(lesson09.train_step, train_step)
+    assert text.startswith(NOT_YET) and "still running after 0.5 seconds" in text, text
+
+
+def test_train_step_returning_its_own_number_class_is_refused():
+    class Loss(float):
+        pass
+
+    def train_step(model, optimizer, loss_fn, images, labels):
+        return Loss(good(model, optimizer, loss_fn, images, labels))
+
+    text = feedback(lesson09.train_step, train_step)
+    assert text.startswith(NOT_YET) and "Loss" in text, text
+
+
+def test_train_step_cannot_change_the_checkers_batches():
+    def train_step(model, optimizer, loss_fn, images, labels):
+        loss = good(model, optimizer, loss_fn, images, labels)
+        images.zero_()  # a copy: the reference run trains on the real batch
+        return loss
+
+    assert feedback(lesson09.train_step, train_step).startswith(CORRECT)
+
+
+# ---- gaming: max_pool_gradient's shape is part of the answer
+BY_HAND = torch.tensor([[0.0, 1.0, 0.0, 0.0],
+                        [0.0, 0.0, 2.0, 0.0],
+                        [0.0, 0.0, 0.0, 0.0],
+                        [3.0, 0.0, 0.0, 4.0]])
+
+
+@pytest.mark.parametrize("shape", [(2, 8), (8, 2), (16,), (4, 4, 1), (1, 16), (2, 2, 4)])
+def test_max_pool_right_numbers_in_the_wrong_shape_are_refused(shape):
+    text = feedback(lesson09.max_pool_gradient, BY_HAND.reshape(shape))
+    assert text.startswith(NOT_YET) and "a gradient has the shape of its tensor" in text, text
+    assert "Sixteen numbers are not enough on their own" in text
+
+
+def test_max_pool_wrong_shape_and_count():
+    text = feedback(lesson09.max_pool_gradient, torch.zeros(3, 3))
+    assert text.startswith(NOT_YET) and "shape (3, 3)" in text and "Sixteen" not in text, text
+
+
+class FrameReadingTensor(torch.Tensor):
+    def detach(self):
+        frame = sys._getframe(1)
+        while frame is not None:
+            expected = frame.f_locals.get("expected")
+            if isinstance(expected, torch.Tensor):
+                return torch.Tensor.detach(expected)
+            frame = frame.f_back
+        return torch.Tensor.detach(self)
+
+
+@pytest.mark.parametrize("exercise, shape", [(lesson09.max_pool_gradient, (4, 4)),
+                                             (lesson09.parameter_count, ())])
+def test_an_answer_that_would_run_its_own_code_is_refused(exercise, shape):
+    answer = torch.zeros(shape)
+    answer.__class__ = FrameReadingTensor
+    text = feedback(exercise, answer)
+    assert text.startswith(NOT_YET) and "a class of your own, FrameReadingTensor" in text, text
+
+
+def test_parameter_count_own_int_class_is_refused():
+    class Count(int):
+        def __float__(self):
+            return 2410.0
+
+    text = feedback(lesson09.parameter_count, Count(7))
+    assert text.startswith(NOT_YET) and "a class of your own, Count" in text, text
+
+
+@pytest.mark.parametrize("exercise", [lesson09.parameter_count, lesson09.max_pool_gradient],
+                         ids=lambda e: e.name)
+def test_pytorch_tensor_and_huge_answers(exercise):
+    text = feedback(exercise, "2410" * 3_000_000)
+    assert text.startswith(NOT_YET) and len(text) < 500
+    real_torch = pytest.importorskip("torch")
+    text = feedback(exercise, real_torch.tensor(2410))
+    assert text.startswith(NOT_YET) and "PyTorch's tensor" in text

@@ -293,3 +293,31 @@ def test_code_written_where_torch_is_the_real_pytorch_is_told_so():
     exec("def derivative(x):\n    return torch.cos(x)\n", namespace)
     feedback = str(square_gradient_exercise().evaluate(namespace["derivative"]))
     assert "uses PyTorch itself" in feedback and "import gradlab as torch" in feedback
+
+
+def flips_the_grad_mode_flag(x):
+    from gradlab.autograd import grad_mode
+    grad_mode._state.enabled = True
+    leaf = torch.tensor(x.tolist(), requires_grad=True)
+    return (leaf * leaf).grad_fn(torch.ones(2))[0]
+
+
+def unwraps_a_refused_function(x):
+    return torch.autograd.grad.__wrapped__
+
+
+def test_the_grad_mode_flag_itself_is_guarded_and_refused_functions_stay_closed():
+    feedback = square_gradient_exercise().evaluate(flips_the_grad_mode_flag)
+    assert "asks for the rule itself" in str(feedback) and "_state.enabled = True" in str(feedback)
+    assert torch.is_grad_enabled()
+    feedback = square_gradient_exercise().evaluate(unwraps_a_refused_function)
+    assert feedback.status == "error" and "__wrapped__" in str(feedback)
+    from gradlab.autograd import grad_mode
+    assert "enabled" not in vars(type(grad_mode._state)) or vars(type(grad_mode._state))["enabled"] is True
+
+    def switches_off_and_reads(x):
+        with torch.no_grad():
+            torch.set_grad_enabled(False)
+        return 2 * x if not torch.is_grad_enabled() else x
+
+    assert square_gradient_exercise().evaluate(switches_off_and_reads).correct

@@ -84,6 +84,37 @@ def test_clip_grad_norm_of_nonfinite_gradients(torch, special):
     _assert_same(our_grads, their_grads)
 
 
+@pytest.mark.parametrize("foreach", [None, True, False])
+def test_clipping_a_models_parameters_generator_with_foreach(torch, foreach):
+    """The training-loop form: model.parameters() (a generator), foreach as a caller passes it."""
+    results = []
+    for lib in (gradlab, torch):
+        model = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            model.weight.copy_(lib.tensor([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]]))
+            model.bias.copy_(lib.tensor([0.1, -0.2]))
+        model(lib.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])).pow(2).sum().backward()
+        total = lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=foreach)
+        norm_after = math.sqrt(sum((p.grad ** 2).sum().item() for p in model.parameters()))
+        assert lib.nn.utils.clip_grad_value_(model.parameters(), 0.3, foreach=foreach) is None
+        results.append((total.item(), norm_after, [p.grad.numpy().copy() for p in model.parameters()]))
+    (ours, our_after, our_grads), (theirs, their_after, their_grads) = results
+    assert ours == pytest.approx(theirs, rel=1e-6) and ours > 1.0
+    assert our_after == pytest.approx(their_after, rel=1e-6) == pytest.approx(1.0, rel=1e-5)
+    _assert_same(our_grads, their_grads)
+    assert max(abs(v) for g in our_grads for v in g.ravel()) <= 0.3
+
+
+def test_clip_grad_value_of_one_tensor(torch):
+    results = []
+    for lib in (gradlab, torch):
+        p = lib.nn.Parameter(lib.zeros(3))
+        p.grad = lib.tensor([-5.0, 0.25, 7.0])
+        lib.nn.utils.clip_grad_value_(p, 1.0)
+        results.append(p.grad.tolist())
+    assert results[0] == results[1] == [-1.0, 0.25, 1.0]
+
+
 def test_clip_grad_norm_deprecated_name(torch):
     for lib in (gradlab, torch):
         with pytest.warns(FutureWarning, match="clip_grad_norm_"):

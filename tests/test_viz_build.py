@@ -114,6 +114,69 @@ def test_in_place_change_draws_the_old_value():
         nodes["q"].details["changed_in_place"].startswith("+=")
 
 
+def test_each_grad_fn_of_a_tensor_changed_in_place_is_labelled_with_its_own_code():
+    with capture() as cap:
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        q = x * 2
+        q.add_(1)
+    nodes = _by_label(graph(cap, names={"x": x, "q": q}))
+    assert nodes["AddBackward0"].details["expression"] == "q.add_(1)"
+    assert nodes["AddBackward0"].details["in_place"] is True
+    assert nodes["MulBackward0"].details["expression"] == "x * 2"
+
+
+def test_a_change_through_a_detached_alias_keeps_the_label_of_the_node_that_made_the_tensor():
+    with capture() as cap:
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = x.exp()
+        y.detach().zero_()  # y's memory changes (and its version), its history does not
+    nodes = _by_label(graph(cap, names={"x": x, "y": y}))
+    assert nodes["ExpBackward0"].details["expression"] == "x.exp()"
+    assert "in_place" not in nodes["ExpBackward0"].details
+    assert "changed in place ×1" in nodes["y"].lines
+
+
+def _write_into_a_view():
+    with capture() as cap:
+        x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = torch.tensor(5.0, requires_grad=True)
+        h = x * 2
+        h[0] = y
+        loss = (h * h).sum()
+    return cap, {"x": x, "y": y, "h": h, "loss": loss}
+
+
+def test_a_write_into_a_view_is_drawn_as_pytorch_records_it():
+    """``h[0] = y``: h's grad_fn is CopySlices(MulBackward0, y), and nothing else. The view
+    setitem writes into and the CopyBackwards node CopySlices wraps are not in the graph (as in
+    PyTorch: no next_functions lead to them), so they are not drawn as loose branches."""
+    cap, namespace = _write_into_a_view()
+    g = graph(cap, names=namespace)
+    assert sorted(node.label for node in g.nodes) == [
+        "", "CopySlices", "MulBackward0", "MulBackward0", "SumBackward0", "h", "loss", "x", "y"]
+    # ("" is the unnamed h * h; no SelectBackward0, CopyBackwards or AsStridedBackward0)
+    assert {("MulBackward0", "CopySlices", "flow"), ("y", "CopySlices", "flow"),
+            ("CopySlices", "h", "flow"), ("h", "MulBackward0", "flow")} <= _edges(g)
+    expressions = {n.details["expression"] for n in g.nodes if n.kind == "grad_fn"}
+    assert expressions == {"h[0] = y", "x * 2", "h * h", "(h * h).sum()"}
+    assert _by_label(g)["CopySlices"].details["expression"] == "h[0] = y"
+    assert "changed in place ×1" in _by_label(g)["h"].lines
+
+
+def test_an_augmented_write_into_a_view_keeps_its_read_back_view():
+    """``h[:, 1] += z`` is three steps in Python: read the view, add in place, write it back;
+    PyTorch's graph has a CopySlices for each write and the view read back between them."""
+    with capture() as cap:
+        x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        z = torch.tensor([10.0, 20.0], requires_grad=True)
+        h = x * 2
+        h[:, 1] += z
+    g = graph(cap, names={"x": x, "z": z, "h": h})
+    kinds = sorted(node.details.get("grad_fn", "") for node in g.nodes if node.kind == "grad_fn")
+    assert kinds == ["AsStridedBackward0", "CopySlices", "CopySlices", "MulBackward0"]
+    assert [n.details["expression"] for n in g.nodes if n.label == "CopySlices"] == ["h[:, 1] += z"] * 2
+
+
 def test_sgd_update_under_no_grad_is_not_a_cut():
     w = torch.tensor([1.0, 2.0], requires_grad=True)
     (w * w).sum().backward()

@@ -313,6 +313,32 @@ def test_a_write_into_a_view_steps_through_copyslices():
     assert w.grad.item() == 9.0
 
 
+def test_a_write_through_an_index_is_stepped_with_the_students_statement():
+    """``h[0] = y`` in a capture (as ``%%autograd --step`` runs it): the CopySlices step quotes
+    the statement, not the expression that first made h."""
+    from gradlab.viz import capture
+
+    with capture() as cap:
+        x = gradlab.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = gradlab.tensor(5.0, requires_grad=True)
+        h = x * 2
+        h[0] = y
+        loss = (h * h).sum()
+    stepper = BackpropStepper(loss, names={"x": x, "y": y, "h": h, "loss": loss}, capture=cap)
+    assert [type(step.node).__name__ for step in stepper.steps] == [
+        "SumBackward0", "MulBackward0", "CopySlices", "AccumulateGrad", "MulBackward0",
+        "AccumulateGrad"]
+    stepper.goto(2)
+    text = stepper.text()
+    assert "in your code: h[0] = y   ∂h/∂" in text
+    assert "grad_base = fn's gradient for the old values in the view's region, 1 elsewhere = " \
+           "[ 0., 8., 12.]" in text
+    stepper.goto(4)
+    assert "in your code: x * 2" in stepper.text()
+    stepper.goto(5)
+    assert x.grad.tolist() == [0.0, 16.0, 24.0] and y.grad.item() == 10.0
+
+
 # ---------------------------------------------------------------- buttons at the ends, fit to width
 
 def _buttons(stepper):

@@ -10,13 +10,19 @@
   keepdim shape);
 - ``reduction_gradient``: x.grad for a row-wise max plus a mean (a tensor);
 - ``sum_to_shape``: write the helper that sums a broadcast gradient back to a shape (code,
-  run on many shapes and compared with what autograd does).
+  run by hand — autograd off, gradlab's own helper and ``sum_to_size`` refused — on fixed and
+  freshly drawn shapes and values, and compared with what autograd does).
 """
+import contextlib
+import sys
+
 import numpy as np
 
 import gradlab as torch
 
-from .core import Exercise, NotAnswered, correct, describe, expect_tensor, wrong
+from .core import (
+    ByHand, Exercise, NotAnswered, code_inside, correct, describe, expect_tensor, run_by_hand, wrong,
+)
 
 
 def _same(answer, values):
@@ -25,7 +31,7 @@ def _same(answer, values):
         return False
     array = answer.detach().numpy().astype(np.float64)
     expected = np.asarray(values, dtype=np.float64)
-    return array.shape == expected.shape and np.allclose(array, expected, atol=1e-4)
+    return array.shape == expected.shape and np.allclose(array, expected, atol=1e-3)
 
 
 def _same_values(answer, values):
@@ -34,7 +40,7 @@ def _same_values(answer, values):
         return False
     array = answer.detach().numpy().astype(np.float64).ravel()
     expected = np.asarray(values, dtype=np.float64).ravel()
-    return array.shape == expected.shape and np.allclose(array, expected, atol=1e-4)
+    return array.shape == expected.shape and np.allclose(array, expected, atol=1e-3)
 
 
 def _with_slips(verdict, answer, slips):
@@ -165,7 +171,8 @@ def _check_reduction_gradient(answer):
 reduction_gradient = Exercise(
     "reduction_gradient",
     "x = torch.tensor([[1., 5., 2.], [7., 0., 3.]], requires_grad=True); "
-    "loss = x.max(dim=1).values.sum() + x.mean(); loss.backward(). What is x.grad?",
+    "loss = x.max(dim=1).values.sum() + x.mean(); loss.backward(). What is x.grad? "
+    "(Fractions such as 1/6 are fine; typed decimals need three places, 0.167.)",
     _check_reduction_gradient,
     hints=(
         "Do the two parts separately and add them: the gradient of a sum is the sum of "
@@ -192,6 +199,18 @@ CASES = (
     ((2, 3), (2, 3)),
     ((3, 1, 2), (1,)),
 )
+RANDOM_CASES = 4  # more pairs of shapes, new at every check: an answer cannot be a table of these
+
+
+def _random_cases(generator):
+    """``RANDOM_CASES`` pairs (broadcast shape, shape), drawn afresh: a shape that broadcasts to the first."""
+    cases = []
+    for _ in range(RANDOM_CASES):
+        grad_shape = tuple(int(n) for n in generator.integers(1, 5, size=int(generator.integers(1, 5))))
+        kept = int(generator.integers(0, len(grad_shape) + 1))
+        shape = tuple(1 if generator.random() < 0.5 else size for size in grad_shape[len(grad_shape) - kept:])
+        cases.append((grad_shape, shape))
+    return cases
 
 
 def _autograd_sum_to_shape(grad, shape):
@@ -229,11 +248,14 @@ def _check_sum_to_shape(sum_to_shape):
         return wrong(f"Your answer should be the function sum_to_shape (def sum_to_shape(grad, "
                      f"shape): ...), but it is {describe(sum_to_shape)}.",
                      "Pass the function itself: exercises.sum_to_shape.check(sum_to_shape)")
-    generator = np.random.default_rng(6)
-    for grad_shape, shape in CASES:
-        values = generator.integers(-4, 5, size=grad_shape).astype(np.float64)
-        grad = torch.tensor(values, dtype=torch.float64)
-        result = sum_to_shape(grad.clone(), shape)
+    generator = np.random.default_rng()  # new values at every check: no table of answers fits
+    cases = list(CASES) + _random_cases(generator)
+    for grad_shape, shape in cases:
+        grad = torch.tensor(generator.normal(size=grad_shape).round(3), dtype=torch.float64)
+        values = grad.numpy().tobytes()  # immutable: the answer is compared with these values
+        # the rule by hand: autograd is off, and gradlab's own helper and sum_to_size are refused
+        with _helper_refused():
+            result = run_by_hand(sum_to_shape, grad.clone(), shape, refuse=_SHORTCUTS)
         if result is ... or result is None:
             raise NotAnswered("fill in the body of sum_to_shape(grad, shape), then run the cell "
                               "again.")
@@ -241,16 +263,20 @@ def _check_sum_to_shape(sum_to_shape):
             return wrong(f"sum_to_shape should return a tensor, but for a gradient of shape "
                          f"{_shape_text(grad_shape)} it returned {describe(result)}.",
                          "Use tensor methods such as grad.sum(dim=..., keepdim=...).")
-        expected = _autograd_sum_to_shape(grad, shape)
+        problem = code_inside(result)
+        if problem:
+            return wrong(f"What sum_to_shape returned could not be checked: {problem}")
         where = (f"For a gradient of shape {_shape_text(grad_shape)} and the shape "
                  f"{_shape_text(shape)}")
         if tuple(result.shape) != tuple(shape):
             return wrong(f"{where}, your function returned shape {_shape_text(result.shape)}.",
                          _shape_nudge(grad_shape, shape, result.shape))
+        original = torch.tensor(np.frombuffer(values).reshape(grad_shape))
+        expected = _autograd_sum_to_shape(original, shape).numpy()
         got = result.detach().numpy().astype(np.float64)
-        if not np.allclose(got, expected.numpy()):
-            counts = values.size // max(int(np.prod(shape)), 1)
-            if counts > 1 and np.allclose(got * counts, expected.numpy()):
+        if not np.allclose(got, expected, rtol=1e-7, atol=1e-9):
+            counts = original.numel() // max(int(np.prod(shape)), 1)
+            if counts > 1 and np.allclose(got * counts, expected, rtol=1e-7, atol=1e-9):
                 nudge = ("Those are averages. Every copy made by broadcasting adds its gradient: "
                          "use sum, not mean.")
             else:
@@ -259,9 +285,44 @@ def _check_sum_to_shape(sum_to_shape):
             return wrong(f"{where}, the values differ from what autograd gives "
                          f"(b.grad after (b + torch.zeros{_shape_text(grad_shape)})"
                          f".backward(grad)).", nudge)
-    return correct(f"it agrees with autograd on {len(CASES)} pairs of shapes. gradlab's own "
-                   "version is sum_to_shape in gradlab/ops/broadcast.py: the engine calls it "
-                   "for every op.")
+    return correct(f"it agrees with autograd on {len(cases)} pairs of shapes, {RANDOM_CASES} of "
+                   "them new at every check. gradlab's own version is sum_to_shape in "
+                   "gradlab/ops/broadcast.py: the engine calls it when a gradient rule hands back "
+                   "a gradient of the broadcast shape, and ExpandBackward0's rule calls it itself.")
+
+
+HELPER = "gradlab's own sum_to_shape (gradlab.ops.broadcast)"
+
+
+def _shortcuts():
+    from ..ops import broadcast
+    return {broadcast.sum_to_shape: HELPER}
+
+
+_SHORTCUTS = _shortcuts()
+
+
+@contextlib.contextmanager
+def _helper_refused():
+    """gradlab's sum_to_shape refused even when gradlab's code calls it for the student's code (as
+    ExpandBackward0's rule does, called with a made-up ctx); nothing else calls it in a forward."""
+    from ..ops import broadcast
+    original = broadcast.sum_to_shape
+
+    def refused(*args, **kwargs):
+        raise ByHand(HELPER)
+
+    bound = [(vars(module), name) for module_name, module in list(sys.modules.items())
+             if module is not None and module_name.startswith("gradlab.")
+             and not module_name.startswith("gradlab.exercises")
+             for name, value in list(vars(module).items()) if value is original]
+    for namespace, name in bound:
+        namespace[name] = refused
+    try:
+        yield
+    finally:
+        for namespace, name in bound:
+            namespace[name] = original
 
 
 sum_to_shape = Exercise(

@@ -6,10 +6,13 @@
     exercises.broken_softplus.check("A")     # which backward does gradcheck reject?
 
 A code answer is checked as the lesson checks a backward: gradcheck on random
-float64 inputs (``expect_backward``), never by reading the code. When the
-check fails, the student's gradients are compared with a few typical slips
-(no ``grad_output``, a factor missing, gradients swapped) to say which one it
-looks like.
+float64 inputs (``expect_backward``), never by reading the code. The student's
+forward and backward run "by hand" (``run_by_hand``: autograd switched off, so
+a backward that calls autograd is refused), and the gradients must equal the
+exact derivative to about 12 significant digits, which a finite-difference
+estimate does not reach. When the check fails, the student's gradients are
+compared with a few typical slips (no ``grad_output``, a factor missing,
+gradients swapped) to say which one it looks like.
 """
 import inspect
 
@@ -17,7 +20,9 @@ import numpy as np
 
 import gradlab as torch
 
-from .core import Exercise, NotAnswered, describe, expect_backward, expect_choice, wrong
+from .core import (
+    Exercise, NotAnswered, code_inside, describe, expect_backward, expect_choice, run_by_hand, wrong,
+)
 
 __all__ = ["cube_backward", "hypot_backward", "broken_softplus"]
 
@@ -41,6 +46,25 @@ def _function_class(answer, expected_name):
                            "A Function is used through the class: Cube.apply(x), never Cube().")
     return None, wrong(f"Your answer should be your {expected_name} class (a subclass of "
                        f"torch.autograd.Function), but it is {describe(answer)}.")
+
+
+def _by_hand(function_class):
+    """``function_class`` whose forward and backward (the student's code) run by hand.
+
+    Autograd is off while they run, as it is in PyTorch's own calls of them, and calling it back
+    (``torch.autograd.grad``, ``backward()``, ``enable_grad()`` …) raises ``ByHand``: the
+    exercise asks for the derivative's rule, not for autograd's answer.
+    """
+    def by_hand(method):
+        def run(*args, **kwargs):
+            return run_by_hand(method, *args, **kwargs)
+        return staticmethod(run)
+
+    methods = {"forward": by_hand(function_class.forward),
+               "backward": by_hand(function_class.backward)}
+    if "setup_context" in vars(function_class):
+        methods["setup_context"] = by_hand(function_class.setup_context)
+    return type(function_class.__name__, (function_class,), methods)
 
 
 def _random_inputs(make_inputs, seed):
@@ -98,10 +122,46 @@ def _looks_like(function_class, inputs, slips):
     return ""
 
 
-def _check_function(answer, expected_name, make_inputs, reference, slips):
+PRECISION = 1e-12  # relative: exact formulas agree to ~1e-15, the best finite difference to ~1e-11
+
+
+def _precise(function_class, make_inputs, exact):
+    """Wrong unless the backward's gradients equal the exact derivative to ``PRECISION``."""
+    inputs = _random_inputs(make_inputs, seed=5)
+    generator = torch.Generator().manual_seed(6)
+    output = function_class.apply(*inputs)
+    grad_output = torch.rand(output.shape, generator=generator, dtype=torch.float64) + 0.5
+    theirs = function_class.backward(output.grad_fn, grad_output)  # the student's backward, by hand
+    theirs = theirs if isinstance(theirs, (tuple, list)) else (theirs,)
+    for value in theirs:
+        problem = code_inside(value)
+        if problem:
+            return wrong(f"What {function_class.__name__}.backward returned could not be checked: "
+                         f"{problem}")
+    expected = exact(*[x.detach() for x in inputs], grad_output)  # made after the student's code ran
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    for position, (value, right) in enumerate(zip(theirs, expected)):
+        if isinstance(value, torch.Tensor) and value.dtype != right.dtype:
+            return wrong(f"Your backward turns float64 gradients into {value.dtype}: gradcheck "
+                         "passes, but the numbers lose their precision.",
+                         "Keep the dtype of grad_output and of the saved tensors (no .float()).")
+        if not (isinstance(value, torch.Tensor) and tuple(value.shape) == tuple(right.shape)
+                and np.allclose(value.detach().double().numpy(), right.numpy(), rtol=PRECISION,
+                                atol=PRECISION * 1e-2)):
+            where = f" for input {position}" if len(expected) > 1 else ""
+            return wrong(f"The gradient from your backward{where} is not the exact derivative: "
+                         f"a formula for it agrees to about 12 significant digits (a relative "
+                         f"difference below {PRECISION:g}), an estimate does not.",
+                         "A finite-difference estimate, (f(x + h) − f(x − h)) / 2h, is only close: "
+                         "write the derivative's formula, times grad_output.")
+    return None
+
+
+def _check_function(answer, expected_name, make_inputs, reference, exact, slips):
     function_class, problem = _function_class(answer, expected_name)
     if problem is not None:
         return problem
+    function_class = _by_hand(function_class)
     inputs = _random_inputs(make_inputs, seed=0)
     if _still_a_placeholder(function_class, inputs):
         raise NotAnswered(f"replace the ... in {function_class.__name__}.backward with your "
@@ -114,7 +174,8 @@ def _check_function(answer, expected_name, make_inputs, reference, slips):
                      "None means \"no gradient\"; return a tensor for every input that needs one.")
     verdict = expect_backward(function_class, lambda: make_inputs(None), reference)
     if verdict:
-        return verdict
+        imprecise = _precise(function_class, make_inputs, exact)
+        return verdict if imprecise is None else imprecise
     nudge = _looks_like(function_class, inputs, slips)
     return wrong(verdict.message, nudge or verdict.nudge)
 
@@ -143,7 +204,8 @@ _CUBE_SLIPS = (
 
 
 def _check_cube(answer):
-    return _check_function(answer, "Cube", _cube_inputs, lambda x: x ** 3, _CUBE_SLIPS)
+    return _check_function(answer, "Cube", _cube_inputs, lambda x: x ** 3,
+                           lambda x, g: g * 3 * x ** 2, _CUBE_SLIPS)
 
 
 cube_backward = Exercise(
@@ -206,7 +268,8 @@ _HYPOT_SLIPS = (
 
 
 def _check_hypot(answer):
-    return _check_function(answer, "Hypot", _hypot_inputs, _hypot, _HYPOT_SLIPS)
+    return _check_function(answer, "Hypot", _hypot_inputs, _hypot,
+                           lambda x, y, g: (g * x / _hypot(x, y), g * y / _hypot(x, y)), _HYPOT_SLIPS)
 
 
 hypot_backward = Exercise(

@@ -7,7 +7,9 @@
 
 Values are compared with the core helpers; a wrong value is compared with the
 usual slips (the batch mean forgotten, the first derivative instead of the
-second, σ instead of σ′) to say which one it looks like.
+second, σ instead of σ′) to say which one it looks like. As the lesson says,
+three decimals are enough for every answer (a tolerance of 0.001); a rounder
+answer is told it is close but not precise enough.
 """
 import math
 
@@ -19,6 +21,8 @@ from gradlab.nn import functional as F
 from .core import Exercise, describe, expect_tensor, expect_value, wrong
 
 __all__ = ["cross_entropy_gradient", "sigmoid_max_slope", "tanh_second_derivative"]
+
+TOLERANCE = 1e-3  # "three decimals are enough": 0.001 off at most (rounding is 0.0005 off)
 
 # ---------------------------------------------------------------------------
 # 1. the gradient of cross-entropy: (softmax − one_hot) / N
@@ -38,7 +42,7 @@ def _cross_entropy_pieces():
 def _close(answer, expected):
     return (tuple(answer.shape) == tuple(expected.shape)
             and np.allclose(answer.detach().double().numpy(), expected.double().numpy(),
-                            rtol=1e-4, atol=1e-5))
+                            rtol=0, atol=TOLERANCE))
 
 
 def _check_cross_entropy_gradient(answer):
@@ -59,13 +63,14 @@ def _check_cross_entropy_gradient(answer):
         for value, nudge in slips:
             if _close(answer, value):
                 return wrong("Your gradient is not right.", nudge)
-    return expect_tensor(answer, expected, name="your gradient", atol=1e-4, rtol=1e-3)
+    return expect_tensor(answer, expected, name="your gradient", atol=TOLERANCE, rtol=TOLERANCE)
 
 
 cross_entropy_gradient = Exercise(
     "cross_entropy_gradient",
     "For logits = torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.0]]) and targets = torch.tensor([0, 2]), "
-    "what is the gradient of F.cross_entropy(logits, targets) with respect to logits?",
+    "what is the gradient of F.cross_entropy(logits, targets) with respect to logits? "
+    "(A (2, 3) tensor; typed numbers need three decimals.)",
     _check_cross_entropy_gradient,
     hints=(
         "Per row the gradient is softmax(row) minus the one-hot vector of the target class.",
@@ -98,7 +103,7 @@ def _check_sigmoid_max_slope(answer):
         if math.isclose(number, 0.0, abs_tol=1e-3):
             return wrong("0 is the slope far out on the flat tails; the question asks for the largest "
                          "slope.")
-    return expect_value(answer, 0.25, tolerance=1e-3)
+    return expect_value(answer, 0.25, tolerance=TOLERANCE)
 
 
 def _one_number(answer):
@@ -151,23 +156,23 @@ def _check_tanh_second_derivative(answer):
             return wrong(f"The answer is one number, but yours is {describe(answer)}.",
                          "Pass the second derivative at x = 0.5 only.")
         return wrong(f"The answer is a number, but yours is {describe(answer)}.")
-    if math.isclose(number, first, abs_tol=1e-4):
+    if math.isclose(number, first, abs_tol=TOLERANCE):
         return wrong(f"{number:.4f} is the FIRST derivative, 1 − tanh²(0.5).",
                      "Differentiate that gradient once more: the first torch.autograd.grad needs "
                      "create_graph=True so its result has a grad_fn.")
-    if math.isclose(number, math.tanh(POINT), abs_tol=1e-4):
+    if math.isclose(number, math.tanh(POINT), abs_tol=TOLERANCE):
         return wrong(f"{number:.4f} is tanh(0.5) itself, not a derivative.")
     if math.isclose(number, 0.0, abs_tol=1e-7):
         return wrong("0 is not right: the slope of tanh changes at x = 0.5.",
                      "A gradient computed without create_graph=True (or detached) has no graph "
                      "behind it, so differentiating it again gives nothing useful.")
-    return expect_value(answer, second, tolerance=1e-4)
+    return expect_value(answer, second, tolerance=TOLERANCE)
 
 
 tanh_second_derivative = Exercise(
     "tanh_second_derivative",
     "What is the second derivative of tanh at x = 0.5? Compute it with torch.autograd.grad "
-    "and create_graph=True.",
+    "and create_graph=True. (A number or a one-element tensor; three decimals are enough.)",
     _check_tanh_second_derivative,
     hints=(
         "First derivative: (dy,) = torch.autograd.grad(torch.tanh(x), x, create_graph=True) "

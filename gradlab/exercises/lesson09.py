@@ -9,6 +9,9 @@
 reference step train two identical small models on the same three batches,
 and the parameters must agree after every step. How they disagree says what
 is missing (no backward, no step, no zero_grad, zero_grad in the wrong place).
+It is run again with an optimizer of another learning rate and momentum, and
+with another loss function: a step that hard-codes its update or its loss, and
+so ignores what it is given, is found out there.
 """
 import inspect
 
@@ -18,7 +21,10 @@ import gradlab as torch
 from gradlab import nn
 from gradlab.nn import functional as F
 
-from .core import Exercise, NotAnswered, correct, describe, expect_tensor, expect_value, wrong
+from .core import (
+    Exercise, NotAnswered, code_inside, correct, describe, expect_tensor, expect_value,
+    run_with_time_limit, wrong,
+)
 
 __all__ = ["parameter_count", "train_step", "max_pool_gradient"]
 
@@ -70,33 +76,53 @@ def _reference_step(model, optimizer, loss_fn, images, labels):
     return loss.item()
 
 
-def _setup():
-    """A small model, its SGD optimizer, the loss and three batches: the same every call."""
+# (what is given, optimizer factory, loss function, what a step that fails it ignored): the first
+# is the main run; the others change only what train_step is given, so only a step that uses its
+# arguments passes them all
+_SETUPS = (
+    ("optimizer = SGD(lr=0.5)", lambda parameters: torch.optim.SGD(parameters, lr=0.5),
+     nn.CrossEntropyLoss, ""),
+    ("optimizer = SGD(lr=0.1, momentum=0.9)",
+     lambda parameters: torch.optim.SGD(parameters, lr=0.1, momentum=0.9), nn.CrossEntropyLoss,
+     "the update must be the optimizer's own, optimizer.step(), not a learning rate or an update "
+     "written into train_step."),
+    ("loss_fn = nn.CrossEntropyLoss(reduction=\"sum\")",
+     lambda parameters: torch.optim.SGD(parameters, lr=0.5),
+     lambda: nn.CrossEntropyLoss(reduction="sum"),
+     "the loss must be the one train_step is given, loss_fn(model(images), labels), not a loss "
+     "function written into it."),
+)
+
+
+def _setup(make_optimizer, make_loss, ignored=""):
+    """A small model, its optimizer, the loss and three batches: the same every call."""
     state = torch.get_rng_state()
     try:
         torch.manual_seed(7)
         model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
     finally:
         torch.set_rng_state(state)  # the student's random numbers do not move
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    optimizer = make_optimizer(model.parameters())
     generator = torch.Generator().manual_seed(8)
     batches = [(torch.randn(4, 6, generator=generator), torch.randint(0, 3, (4,), generator=generator))
                for _ in range(3)]
-    return model, optimizer, nn.CrossEntropyLoss(), batches
+    return model, optimizer, make_loss(), batches
 
 
 class _Run:
     """What happened when a step function trained the small model on the three batches."""
 
-    def __init__(self, step):
-        self.model, optimizer, loss_fn, batches = _setup()
+    def __init__(self, step, setup=_SETUPS[0]):
+        self.model, optimizer, loss_fn, batches = _setup(*setup[1:])
         self.initial = self._parameters()
         self.calls = 0
         hook = self.model.register_forward_hook(self._count_call)
         self.results, self.parameters, self.grads_none = [], [], []
         try:
             for images, labels in batches:
-                self.results.append(step(self.model, optimizer, loss_fn, images, labels))
+                # the student's code with a time limit; copies of the batch, so it cannot change ours
+                self.results.append(run_with_time_limit(step, self.model, optimizer, loss_fn,
+                                                        images.clone(), labels.clone()))
                 self.parameters.append(self._parameters())
                 self.grads_none.append(all(p.grad is None for p in self.model.parameters()))
         finally:
@@ -147,13 +173,25 @@ def _check_train_step(answer):
         return wrong(f"The training is right, but train_step returns {describe(result)}.",
                      "Return loss.item(), a plain number: a tensor would keep the whole graph "
                      "of the step alive.")
+    problem = next((code_inside(r) for r in theirs.results if code_inside(r)), "")
+    if problem:
+        return wrong(f"The training is right, but what train_step returns could not be checked: "
+                     f"{problem}", "Return the loss of the batch: return loss.item().")
     if not isinstance(result, (int, float)) or isinstance(result, bool):
         return wrong(f"The training is right, but train_step returns {describe(result)}.",
                      "Return the loss of the batch: return loss.item().")
     if not all(np.isclose(a, b, rtol=1e-5) for a, b in zip(theirs.results, reference.results)):
         return wrong("The training is right, but the number returned is not the loss of the batch.",
                      "Return loss.item() for the loss computed before optimizer.step().")
-    return correct("three steps on a small model land exactly where the reference loop does.")
+    for setup in _SETUPS[1:]:
+        other, other_reference = _Run(answer, setup), _Run(_reference_step, setup)
+        if not all(_same(a, b) for a, b in zip(other.parameters, other_reference.parameters)):
+            return wrong(f"With {_SETUPS[0][0]} your three steps are right, but with {setup[0]} "
+                         f"they are not: {setup[3]}",
+                         "The checker calls train_step with other optimizers and losses, as a "
+                         "training script would: use the arguments.")
+    return correct("three steps on a small model land exactly where the reference loop does, "
+                   "with plain SGD, with momentum and with another loss function.")
 
 
 train_step = Exercise(
@@ -198,10 +236,23 @@ def _pooling_gradient(pool):
     return x.grad.view(4, 4)
 
 
+_IMAGE_SHAPES = ((4, 4), (1, 4, 4), (1, 1, 4, 4))  # the image, as the lesson's x (1, 4, 4), or batched
+
+
 def _check_max_pool_gradient(answer):
     expected = _pooling_gradient(F.max_pool2d)
-    if isinstance(answer, torch.Tensor) and answer.numel() == 16:
-        answer = answer.reshape(4, 4)  # x.grad of a (1, 1, 4, 4) image counts as well
+    if isinstance(answer, torch.Tensor) and tuple(answer.shape) == (2, 2):
+        return wrong("Your answer has shape (2, 2), the shape of the pooled output.",
+                     "x.grad has the shape of x, 4×4: one gradient per pixel.")
+    if isinstance(answer, torch.Tensor) and tuple(answer.shape) not in _IMAGE_SHAPES:
+        shape = "(" + ", ".join(str(n) for n in answer.shape) + ("," if answer.dim() == 1 else "") + ")"
+        return wrong(f"Your answer has shape {shape}, but a gradient has the shape of its tensor: "
+                     "x is a 4×4 image, so x.grad is (4, 4) — or (1, 4, 4), the shape of the "
+                     "lesson's x.",
+                     "The place of each number is part of the answer: row and column of its pixel."
+                     + (" Sixteen numbers are not enough on their own." if answer.numel() == 16 else ""))
+    if isinstance(answer, torch.Tensor) and tuple(answer.shape) in _IMAGE_SHAPES:
+        answer = answer.reshape(4, 4)  # x.grad of a (1, 4, 4) or (1, 1, 4, 4) image counts as well
         at_max = (expected != 0).float()
         slips = (
             (at_max, "The right places, but each window's max receives the gradient arriving at "
@@ -213,16 +264,13 @@ def _check_max_pool_gradient(answer):
         for value, nudge in slips:
             if np.allclose(answer.detach().double().numpy(), value.double().numpy()):
                 return wrong("Your gradient is not right.", nudge)
-    if isinstance(answer, torch.Tensor) and tuple(answer.shape) == (2, 2):
-        return wrong("Your answer has shape (2, 2), the shape of the pooled output.",
-                     "x.grad has the shape of x, 4×4: one gradient per pixel.")
     return expect_tensor(answer, expected, name="your gradient")
 
 
 max_pool_gradient = Exercise(
     "max_pool_gradient",
     "x is the 4×4 image IMAGE; loss = (F.max_pool2d(x, 2) * w).sum() with w = [[1, 2], [3, 4]]. "
-    "What is x.grad (as a 4×4 tensor)?",
+    "What is x.grad (x.grad of the lesson's (1, 4, 4) x, or the same numbers as a 4×4 tensor)?",
     _check_max_pool_gradient,
     hints=(
         "max_pool2d(x, 2) cuts x into four 2×2 windows and keeps the largest entry of each.",

@@ -99,6 +99,8 @@ class _Builder:
         self.snapshots = {}  # id(old-value tensor) -> (record of changed tensor, op)
         self.saved_state = {}  # id(tensor) -> the grad_fn node that saved it (pooling indices)
         self.call_results = {}  # a record's call number -> index of its last record with a grad_fn
+        self.made_by_node = {}  # id(grad_fn) -> record of the tensor it made (in a capture)
+        self.changed_by_node = {}  # id(grad_fn) -> the in-place Change that made it
         self.notes = []
 
     # ---------------------------------------------------------------- items
@@ -164,10 +166,16 @@ class _Builder:
                 if changed is not None and tensor._grad_fn is changed._grad_fn:
                     self.alias_of[id(tensor)] = changed
                     continue
+                if changed is not None and changed._base is not None:
+                    continue  # a write through a view: its node lives inside the base's CopySlices
                 self.snapshots[id(tensor)] = (record.part_of, record.op)
+            elif record.op == "__setitem__" and record.created and id(tensor) not in name_map:
+                continue  # made inside ``t[i] = v`` (the region written, v as a tensor): t shows it
             live.append((record, tensor))
             if tensor._grad_fn is not None:
                 self.call_results[record.call] = record.index
+            if record.part_of is None and record.created:
+                self._note_nodes(record, tensor)
         self._find_saved_state(live, name_map)
         # a grad_fn output is drawn as one box: named tensors claim it first, then tensors
         # changed in place, then temporaries (the others become aliases of the box)
@@ -188,6 +196,18 @@ class _Builder:
             self.records[index] = record
         self._walk([t._grad_fn for _, t in live if t._grad_fn is not None])
         self._link_records()
+
+    def _note_nodes(self, record, tensor):
+        """Which code made each grad_fn ``tensor`` has had: the expression that made it, then
+        each tracked in-place change (a view's own new grad_fn only re-reads its base)."""
+        node = record.node
+        if node is not None:
+            self.made_by_node.setdefault(id(node), record)
+        if tensor._base is None:
+            for change in record.changes:
+                node = change.node
+                if node is not None:
+                    self.changed_by_node[id(node)] = change
 
     def _find_saved_state(self, live, name_map):
         """Tensors an op made only to keep for backward (max pooling's indices): a tensor without
@@ -378,24 +398,32 @@ class _Builder:
         operands = operand_names(node, lambda target, output_nr: self._operand_name(
             target, output_nr, names))
         output = self._output_of(node)
-        out_name = None
+        out_name = record = None
         user_text = inside = ""
         if output is not None:
             index = self.index_of.get(id(output))
             out_names = names[index] if index is not None else ()
             out_name = out_names[0] if out_names else None
             record = self.records.get(index)
-            if record is not None and record.created and record.part_of is None:
-                if self.call_results.get(record.call) == record.index:
-                    user_text = record.expression
-                else:  # one of several nodes a call made (a layer inside ``model(x)``)
-                    inside = record.expression
+        # a tensor changed in place has had several grad_fns: each is labelled with the code
+        # that made it (``y.add_(1)``, ``h[0] = y``), its first with the expression that made y
+        change = self.changed_by_node.get(id(node))
+        record = self.made_by_node.get(id(node), record)
+        if change is not None:
+            user_text = change.expression
+        elif record is not None and record.created and record.part_of is None:
+            if self.call_results.get(record.call) == record.index:
+                user_text = record.expression
+            else:  # one of several nodes a call made (a layer inside ``model(x)``)
+                inside = record.expression
         expression = user_text or forward_text(node, operands)
         named = named_derivatives(node, out_name, operands)
         saved_state = [("indices", tensor) for tensor in self._saved_state_of(node)]
         box = grad_fn_node(node_id, node, expression, named, saved_state)
         if inside:
             box.details["made_inside"] = inside
+        if change is not None and user_text:
+            box.details["in_place"] = True  # the code is a statement, not ``name = expression``
         return box
 
     def _output_of(self, node):

@@ -67,17 +67,37 @@ def _kind_of(code):
 
 class Change:
     """One in-place change of a recorded tensor (``w -= lr * w.grad``, ``y.add_(1)``):
-    the op, the user's line, the grad mode and the other tensors the op read (``inputs``)."""
+    the op, the user's line, the grad mode, the other tensors the op read (``inputs``) and
+    the grad_fn the tensor had right after it (``node``: the op's node, or CopySlices)."""
 
-    __slots__ = ("op", "filename", "lineno", "grad_enabled", "_input_refs")
+    __slots__ = ("op", "filename", "lineno", "grad_enabled", "_input_refs", "_node_ref", "_code",
+                 "_lasti")
 
-    def __init__(self, op, filename, lineno, grad_enabled, inputs=()):
+    def __init__(self, op, filename, lineno, grad_enabled, inputs=(), node=None, code=None,
+                 lasti=-1):
         self.op, self.filename, self.lineno, self.grad_enabled = op, filename, lineno, grad_enabled
         self._input_refs = tuple(weakref.ref(t) for t in inputs)
+        self._node_ref = weakref.ref(node) if node is not None else None
+        self._code, self._lasti = code, lasti
 
     @property
     def inputs(self):
         return tuple(t for t in (ref() for ref in self._input_refs) if t is not None)
+
+    @property
+    def node(self):
+        """The grad_fn the changed tensor got from this change (None: untracked, or gone)."""
+        return self._node_ref() if self._node_ref is not None else None
+
+    @property
+    def expression(self):
+        """The user's code that made the change: ``y.add_(1)``, ``y += 1``, or the whole
+        statement for a write through an index (``h[0] = y``), as ``Record.expression``."""
+        if self._code is None:
+            return ""
+        if self.op == "__setitem__" and self.filename is not None and self.lineno is not None:
+            return " ".join(linecache.getline(self.filename, self.lineno).split())
+        return source_span(self._code, self._lasti)
 
     def __repr__(self):
         return f"Change(op={self.op!r}, line={self.lineno})"
@@ -102,7 +122,7 @@ class Record:
 
     __slots__ = ("_ref", "op", "_where", "grad_enabled", "_input_refs", "inputs_required_grad",
                  "created", "changes", "index", "shape", "part_of", "_code", "_lasti", "call",
-                 "_dtype")
+                 "_dtype", "_node_ref")
 
     def __init__(self, tensor, op, code, lasti, grad_enabled, inputs, created, index, call=0):
         # kept small and cheap: it runs for every tensor a captured cell makes
@@ -124,6 +144,8 @@ class Record:
         self.shape = data.shape
         self._dtype = data.dtype  # its name is looked up when asked (costly per tensor)
         self.part_of = None  # for the old value / raw result an in-place op makes inside
+        node = tensor._grad_fn  # the node that made it (an in-place change may replace it later)
+        self._node_ref = weakref.ref(node) if node is not None and created else None
 
     @property
     def filename(self):
@@ -144,6 +166,11 @@ class Record:
     @property
     def tensor(self):
         return self._ref()
+
+    @property
+    def node(self):
+        """The grad_fn the tensor was made with (None: a leaf or constant, or gone)."""
+        return self._node_ref() if self._node_ref is not None else None
 
     @property
     def inputs(self):
@@ -320,10 +347,18 @@ class Capture:
     def _note_change(self, record, op, user, inputs, enabled):
         filename = user.f_code.co_filename if user is not None else None
         lineno = user.f_lineno if user is not None else None
-        others = [t for t in inputs if t is not record._ref()]
+        tensor = record._ref()
+        others = [t for t in inputs if t is not tensor]
+        # the grad_fn this change gave the tensor (none when its history did not change: an
+        # untracked change, or a write through a detached alias of its memory)
+        node = tensor._grad_fn if tensor is not None and enabled else None
+        if node is not None and node is (record.changes[-1].node if record.changes else record.node):
+            node = None
         if not record.changes:
             record.changes = []
-        record.changes.append(Change(op, filename, lineno, enabled, others))
+        record.changes.append(Change(op, filename, lineno, enabled, others, node,
+                                     user.f_code if user is not None else None,
+                                     user.f_lasti if user is not None else -1))
         self._mark_parts(record)
 
     def _mark_parts(self, changed):

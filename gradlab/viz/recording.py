@@ -244,7 +244,7 @@ class BackwardRecording:
         expression, named = details.get("expression"), details.get("formula_derivatives")
         if not expression or expression == node.expression or named is None:
             return None
-        output = self.output_name(node)
+        output = None if details.get("in_place") else self.output_name(node)
         text = f"in your code: {output + ' = ' if output else ''}{expression}"
         return f"{text}   {details['derivatives']}"
 
