@@ -478,3 +478,31 @@ def test_docs_derivatives_md_is_current():
                             capture_output=True, text=True, check=True)
     committed = (ROOT / "docs" / "derivatives.md").read_text(encoding="utf-8")
     assert result.stdout == committed, "run: python scripts/render_derivatives.py"
+
+
+# ---------------------------------------------------------------------------
+# the numbers a node saved, put into its formulas (the stepper's lines)
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, numbers, shown", [
+    (lambda x: x ** 2, {"exponent": 2}, "∂out/∂a = 2 · a"),
+    (lambda x: x ** 3, {"exponent": 3}, "∂out/∂a = 3 · a²"),
+    (lambda x: x ** 1, {"exponent": 1}, "∂out/∂a = 1"),
+    (lambda x: x ** -1.0, {"exponent": -1.0}, "∂out/∂a = -a⁻²"),
+    (lambda x: x ** 0.5, {"exponent": 0.5}, "∂out/∂a = 0.5 · a^-0.5"),
+    (lambda x: x + x, {"alpha": 1}, "∂out/∂b = 1"),
+    (lambda x: torch.add(x, x, alpha=2), {"alpha": 2}, "∂out/∂b = 2"),
+    (lambda x: x ** 2, {"exponent": float("nan")}, "∂out/∂a = exponent · a^(exponent-1)"),
+    (lambda x: x ** 2, {"exponent": True}, "∂out/∂a = exponent · a^(exponent-1)"),
+])
+def test_with_numbers_puts_saved_numbers_in_and_works_them_out(make, numbers, shown):
+    x = torch.tensor(3.0, requires_grad=True)
+    formulas = type(make(x).grad_fn).derivatives.formulas
+    assert formulas[-1].with_numbers(numbers).text == shown
+    assert any(name in formulas[-1].text for name in numbers)  # the record itself keeps its names
+
+
+def test_with_numbers_keeps_the_latex_in_step():
+    x = torch.tensor(3.0, requires_grad=True)
+    formula = type((x ** 3).grad_fn).derivatives.formulas[0].with_numbers({"exponent": 3})
+    assert formula.latex == r"\frac{\partial out}{\partial a} = 3 \cdot a^{2}"

@@ -27,9 +27,11 @@ def test_chain_rule_of_sum_relu_add_pow_mul(reused):
     add = record_of(reused, "AddBackward0")
     assert line(add, "grad_a") == "grad_a = grad_out × 1 = [1., 1.] × 1 = [1., 1.]   → y"
     assert line(add, "grad_b") == \
-        "grad_b = grad_out × alpha = [1., 1.] × 1 = [1., 1.]   → PowBackward0"
+        "grad_b = grad_out × 1 = [1., 1.] × 1 = [1., 1.]   → PowBackward0"  # alpha = 1 put in
     assert line(record_of(reused, "PowBackward0"), "grad_a") == \
-        "grad_a = grad_out × exponent · a^(exponent-1) = [1., 1.] × 2 · [1., 2.]^(2-1) = [2., 4.]   → x"
+        "grad_a = grad_out × 2 · a = [1., 1.] × 2 · [1., 2.] = [2., 4.]   → x"  # the exponent put in
+    assert line(record_of(reused, "PowBackward0"), "local derivatives") == \
+        "local derivatives: ∂out/∂a = 2 · a"
     mul = record_of(reused, "MulBackward0")
     assert line(mul, "grad_a") == "grad_a = grad_out × b = [1., 1.] × [3., 4.] = [3., 4.]   → x"
     assert line(mul, "grad_b") == "grad_b = grad_out × a = [1., 1.] × [1., 2.] = [1., 2.]   → w"

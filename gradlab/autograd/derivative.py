@@ -25,7 +25,9 @@ numbers filled in (``Formula.chain``), the graph's labels, ``explain()`` and
 which is how the tests hold every formula to its node's ``backward``.
 """
 import ast
+import copy
 import math
+import operator
 
 import numpy as np
 
@@ -95,6 +97,19 @@ class Formula:
         found = [node.id for node in ast.walk(self._tree)
                  if isinstance(node, ast.Name) and id(node) not in called]
         return tuple(dict.fromkeys(found))
+
+    def with_numbers(self, numbers):
+        """This formula with the plain numbers a node saved put in and worked out:
+        ``exponent · a^(exponent-1)`` with ``exponent=2`` is ``2 · a``; ``alpha`` with 1 is ``1``."""
+        numbers = {name: value for name, value in numbers.items()
+                   if isinstance(value, (int, float)) and not isinstance(value, bool)
+                   and math.isfinite(value) and name in self.names}
+        if self.in_words or not numbers:
+            return self
+        folded = Formula.__new__(Formula)
+        folded.__dict__.update(self.__dict__)
+        folded._tree = _Folder(numbers).visit(copy.deepcopy(self._tree))
+        return folded
 
     # ------------------------------------------------------------------ showing
     @property
@@ -297,6 +312,63 @@ _COMPARE = {ast.Gt: ">", ast.Lt: "<", ast.GtE: "≥", ast.LtE: "≤", ast.Eq: "=
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SYMBOLS = {"sigmoid": "σ", "alpha": "alpha", "normal_cdf": "Φ", "normal_pdf": "φ",
             "normal_pdf_slope": "φ′", "pi": "π"}
+
+
+class _Folder(ast.NodeTransformer):
+    """Put numbers in for names and work out what is then plain arithmetic:
+    ``2 - 1`` → ``1``, ``a ** 1`` → ``a``, ``1 · a`` and ``a · 1`` → ``a``, ``a + 0`` → ``a``."""
+
+    _ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+                   ast.Div: operator.truediv, ast.Pow: operator.pow}
+
+    def __init__(self, numbers):
+        self.numbers = numbers
+
+    def visit_Name(self, node):
+        if node.id in self.numbers:
+            return ast.copy_location(ast.Constant(self.numbers[node.id]), node)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.USub) and _is_number(node.operand):
+            return ast.copy_location(ast.Constant(-node.operand.value), node)
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, type(node.op)
+        if _is_number(left) and _is_number(right) and op in self._ARITHMETIC:
+            try:
+                value = self._ARITHMETIC[op](left.value, right.value)
+            except (ArithmeticError, ValueError):
+                return node
+            if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+                value = int(value)
+            if isinstance(value, (int, float)):
+                return ast.copy_location(ast.Constant(value), node)
+        if op is ast.Pow and _is_number(right, 1):
+            return left
+        if op is ast.Pow and _is_number(right, 0):
+            return ast.copy_location(ast.Constant(1), node)
+        if op is ast.Mult and _is_number(left, -1):
+            return ast.copy_location(ast.UnaryOp(ast.USub(), right), node)
+        if op is ast.Mult and _is_number(left, 1):
+            return right
+        if op in (ast.Mult, ast.Div) and _is_number(right, 1):
+            return left
+        if op in (ast.Add, ast.Sub) and _is_number(right, 0):
+            return left
+        if op is ast.Add and _is_number(left, 0):
+            return right
+        return node
+
+
+def _is_number(node, value=None):
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)):
+        return False
+    return value is None or node.value == value
 
 
 class _Text:

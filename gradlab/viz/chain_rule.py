@@ -115,7 +115,7 @@ def explain_step(recording, record):
         return lines
     lines.extend(_arriving_lines(recording, record, "grad_out"))
     if node.derivatives is not None:
-        lines.append(_local_derivatives_line(node))
+        lines.append(_local_derivatives_line(node, recording.saved.get(node, {})))
     lines.append(Line("chain rule (arriving gradient × local derivative):"))
     lines.extend(_chain_lines(recording, record, symbols))
     for row, _, after in record.changed:  # retain_grad() tensors filled at this node
@@ -172,11 +172,14 @@ def _accumulate_lines(record, grad_outputs):
     return lines
 
 
-def _local_derivatives_line(node):
-    """``local derivatives: ∂out/∂a = b;  ∂out/∂b = a``, from the node's ``derivatives`` record."""
+def _local_derivatives_line(node, saved):
+    """``local derivatives: ∂out/∂a = b;  ∂out/∂b = a``, from the node's ``derivatives`` record,
+    with the numbers the node saved put in (``x ** 2``: ``∂out/∂a = 2 · a``, not ``exponent · …``)."""
     record = node.derivatives
-    label = "local derivatives" if not any(f.is_gradient for f in record.formulas) else "derivatives"
-    return Line(f"{label}: " + ";  ".join(record.texts), r",\quad ".join(record.latex))
+    formulas = [formula.with_numbers(saved) for formula in record.formulas]
+    label = "local derivatives" if not any(f.is_gradient for f in formulas) else "derivatives"
+    return Line(f"{label}: " + ";  ".join(f.text for f in formulas),
+                r",\quad ".join(f.latex for f in formulas))
 
 
 def _chain_lines(recording, record, symbols):
@@ -195,6 +198,8 @@ def _chain_lines(recording, record, symbols):
             lines.append(Line(f"  grad_{symbol} = None (backward sent nothing)   → {target}"))
             continue
         formula = node.derivatives.formula(position) if node.derivatives is not None else None
+        if formula is not None:
+            formula = formula.with_numbers(saved)
         if formula is None:
             rule = f"grad_out · ∂out/∂{symbol}"
         elif formula.in_words:
