@@ -236,7 +236,8 @@ class BackwardRecording:
 
     def code_words(self, node):
         """``in your code: y = x ** 2   ∂y/∂x = 2 · x``: the node as the picture labels it (the
-        student's expression and the derivatives in their names), or None when unknown."""
+        student's expression and the derivatives in their names; ``as code:`` when the text was
+        made from the graph, not read from the cell), or None when unknown."""
         node_id = self.graph.node_id(node)
         if node_id is None:
             return None
@@ -245,7 +246,10 @@ class BackwardRecording:
         if not expression or expression == node.expression or named is None:
             return None
         output = None if details.get("in_place") else self.output_name(node)
-        text = f"in your code: {output + ' = ' if output else ''}{expression}"
+        # "in your code" only for text read from the student's cell (a capture); a text made from
+        # the graph may describe a node the engine made (the backward of create_graph=True)
+        where = "in your code" if details.get("from_code") else "as code"
+        text = f"{where}: {output + ' = ' if output else ''}{expression}"
         return f"{text}   {details['derivatives']}"
 
     def output_name(self, node, index=0):
