@@ -4,55 +4,21 @@ import pytest
 
 import gradlab as torch
 from gradlab.exercises import lesson01 as exercises
-from gradlab.exercises.core import CORRECT, NOT_ANSWERED, NOT_YET
+from gradlab.exercises.core import NOT_ANSWERED, NOT_YET
+from lesson_exercise_checks import generic_tests, verdict
 
+SOLUTION_NAMES = {"derivative_of_x_sin_x": "derivative"}
 
-def solution_namespace(exercise):
-    """Run the exercise's written solution, as a student pasting it would."""
-    namespace = {"torch": torch}
-    exec(exercise.solution_text, namespace)
-    return namespace
-
-
-def verdict(exercise, answer):
-    exercise.reset()
-    return exercise.evaluate(answer)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_the_written_solution_is_correct(exercise):
-    namespace = solution_namespace(exercise)
-    answer = {"derivative_of_x_sin_x": namespace.get("derivative")}.get(exercise.name,
-                                                                       namespace.get("answer"))
-    feedback = verdict(exercise, answer)
-    assert feedback.correct, str(feedback)
-    assert str(feedback).startswith(CORRECT)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_placeholder_is_not_answered_yet(exercise):
-    assert str(verdict(exercise, ...)).startswith(NOT_ANSWERED)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-@pytest.mark.parametrize("odd_answer", ["six", {"x": 1}, object()])
-def test_a_wrong_type_gets_a_plain_sentence(exercise, odd_answer):
-    feedback = verdict(exercise, odd_answer)
-    assert feedback.status == "wrong", str(feedback)
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_hints_come_one_at_a_time_then_the_solution(exercise, capsys):
-    exercise.reset()
-    for number in range(1, len(exercise.hints) + 1):
-        exercise.hint()
-        assert capsys.readouterr().out.startswith(f"Hint {number} of {len(exercise.hints)}:")
-    exercise.hint()
-    assert "No more hints" in capsys.readouterr().out
-    exercise.solution()
-    assert capsys.readouterr().out.startswith("Solution:\n")
-    exercise.reset()
+(
+    test_the_written_solution_is_correct,
+    test_placeholder_is_not_answered_yet,
+    test_a_wrong_type_gets_a_plain_sentence,
+    test_hints_come_one_at_a_time_then_the_solution,
+    test_a_huge_answer_is_shortened,
+    test_pytorchs_own_tensor_is_recognised,
+    test_an_endless_loop_is_stopped,
+) = generic_tests(exercises.EXERCISES, SOLUTION_NAMES, odd_answers=["six", {"x": 1}, object()],
+                  huge_answer="1" * 10_000_000)
 
 
 def test_the_stated_answers_are_what_autograd_computes():
@@ -264,15 +230,6 @@ def test_derivative_returning_pytorchs_tensor_is_recognised():
     assert "import gradlab as torch" in str(feedback)
 
 
-def test_derivative_that_never_returns_is_stopped(monkeypatch):
-    def endless(x):
-        while True:
-            pass
-    monkeypatch.setattr(exercises.derivative_of_x_sin_x, "time_limit", 0.5)
-    feedback = verdict(exercises.derivative_of_x_sin_x, endless)
-    assert str(feedback).startswith(NOT_YET) and "still running after 0.5 seconds" in str(feedback)
-
-
 def test_the_check_leaves_autograd_and_the_students_tensor_as_they_were():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     assert verdict(exercises.derivative_of_x_sin_x, right).correct
@@ -282,23 +239,6 @@ def test_the_check_leaves_autograd_and_the_students_tensor_as_they_were():
 
 
 # ---------------------------------------------------------------- gaming the value answers
-HUGE = "1" * 10_000_000
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_a_huge_answer_is_not_echoed(exercise):
-    feedback = verdict(exercise, HUGE)
-    assert feedback.status == "wrong" and len(str(feedback)) < 400
-
-
-@pytest.mark.parametrize("exercise", [exercises.gradient_of_square, exercises.slope_at_a_point,
-                                      exercises.gradient_at_the_corner], ids=lambda e: e.name)
-def test_pytorchs_own_tensor_is_recognised(exercise):
-    real_torch = pytest.importorskip("torch")
-    feedback = verdict(exercise, real_torch.tensor([-2.0, 1.0, 8.0]))
-    assert str(feedback).startswith(NOT_YET) and "PyTorch's tensor" in str(feedback)
-
-
 @pytest.mark.parametrize("answer, says", [
     (torch.tensor([[-2.0, 1.0, 8.0]]), "shape (1, 3)"),
     (torch.tensor([[-2.0], [1.0], [8.0]]), "shape (3, 1)"),

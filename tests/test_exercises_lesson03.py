@@ -3,19 +3,21 @@ import pytest
 
 import gradlab as torch
 from gradlab.exercises import lesson03 as exercises
-from gradlab.exercises.core import CORRECT, NOT_ANSWERED, NOT_YET
-from lesson_exercise_checks import assert_wrong
+from gradlab.exercises.core import NOT_ANSWERED, NOT_YET
+from lesson_exercise_checks import assert_stopped, assert_wrong, generic_tests, verdict
 
+SOLUTION_NAMES = {"find_the_leaves": "leaves_of", "gradient_by_hand": "paths_to_p"}
 
-def solution_namespace(exercise):
-    namespace = {"torch": torch}
-    exec(exercise.solution_text, namespace)
-    return namespace
-
-
-def verdict(exercise, answer):
-    exercise.reset()
-    return exercise.evaluate(answer)
+(
+    test_the_written_solution_is_correct,
+    test_placeholder_is_not_answered_yet,
+    test_a_wrong_type_gets_a_plain_sentence,
+    test_hints_come_one_at_a_time_then_the_solution,
+    test_a_huge_answer_is_shortened,
+    test_pytorchs_own_tensor_is_recognised,
+    test_an_endless_loop_is_stopped,
+) = generic_tests(exercises.EXERCISES, SOLUTION_NAMES,
+                  odd_answers=[3.5, "seven", [1, 2], object()], huge_answer="p" * 10_000_000)
 
 
 def lesson_tensors():
@@ -25,42 +27,6 @@ def lesson_tensors():
     s = r + p
     t = s ** 2
     return dict(p=p, q=q, r=r, s=s, t=t)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_the_written_solution_is_correct(exercise):
-    namespace = solution_namespace(exercise)
-    answer = {"find_the_leaves": namespace.get("leaves_of"),
-              "gradient_by_hand": namespace.get("paths_to_p")}.get(exercise.name,
-                                                                  namespace.get("answer"))
-    feedback = verdict(exercise, answer)
-    assert feedback.correct and str(feedback).startswith(CORRECT), str(feedback)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_placeholder_is_not_answered_yet(exercise):
-    assert str(verdict(exercise, ...)).startswith(NOT_ANSWERED)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-@pytest.mark.parametrize("odd_answer", [3.5, "seven", [1, 2], object()])
-def test_a_wrong_type_gets_a_plain_sentence(exercise, odd_answer):
-    feedback = verdict(exercise, odd_answer)
-    assert feedback.status == "wrong", str(feedback)
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_hints_come_one_at_a_time_then_the_solution(exercise, capsys):
-    exercise.reset()
-    for number in range(1, len(exercise.hints) + 1):
-        exercise.hint()
-        assert capsys.readouterr().out.startswith(f"Hint {number} of {len(exercise.hints)}:")
-    exercise.hint()
-    assert "No more hints" in capsys.readouterr().out
-    exercise.solution()
-    assert capsys.readouterr().out.startswith("Solution:\n")
-    exercise.reset()
 
 
 def test_the_answers_are_what_the_engine_says():
@@ -327,34 +293,18 @@ def test_the_checkers_frames_hold_no_leaf_dict():
     assert not feedback.correct and "missed" in str(feedback), str(feedback)
 
 
-def test_leaves_of_that_never_returns_is_stopped(monkeypatch):
+def test_leaves_of_whose_list_only_grows_is_stopped(monkeypatch):
     def leaves_of(tensor):
         to_visit = [tensor.grad_fn]
         while to_visit:  # never pops: the list only grows
             to_visit.extend(n for n, _ in to_visit[-1].next_functions if n is not None)
             to_visit.append(to_visit[0])
         return []
-    monkeypatch.setattr(exercises.find_the_leaves, "time_limit", 0.5)
-    assert_wrong(exercises.find_the_leaves, leaves_of, "still running after 0.5 seconds")
+    assert_stopped(exercises.find_the_leaves, leaves_of, monkeypatch)
 
 
 def test_leaves_of_returning_a_huge_list_gets_a_sentence():
     assert_wrong(exercises.find_the_leaves, lambda t: [1] * 10_000_000, "should return tensors")
-
-
-HUGE = "p" * 10_000_000
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_a_huge_answer_is_not_echoed(exercise):
-    feedback = verdict(exercise, HUGE)
-    assert feedback.status == "wrong" and len(str(feedback)) < 400
-
-
-@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.name)
-def test_pytorchs_own_tensor_is_recognised(exercise):
-    real_torch = pytest.importorskip("torch")
-    assert_wrong(exercise, real_torch.tensor(3.0), "PyTorch's tensor")
 
 
 def test_a_list_of_its_own_class_cannot_read_the_right_leaves():

@@ -13,8 +13,8 @@ import pytest
 
 import gradlab as torch
 from gradlab.exercises import lesson10 as exercises
-from gradlab.exercises.core import CORRECT, NOT_ANSWERED
-from lesson_exercise_checks import assert_wrong, generic_tests, verdict
+from gradlab.exercises.core import NOT_ANSWERED
+from lesson_exercise_checks import assert_correct, assert_wrong, generic_tests, verdict
 from lesson_exercise_checks import solution_answer as shared_solution_answer
 
 SOLUTION_NAMES = {"vjp_of_matmul": "vjp_of_matmul", "jacobian_of_normalize": "jacobian_of_normalize"}
@@ -24,25 +24,16 @@ SOLUTION_NAMES = {"vjp_of_matmul": "vjp_of_matmul", "jacobian_of_normalize": "ja
     test_placeholder_is_not_answered_yet,
     test_a_wrong_type_gets_a_plain_sentence,
     test_hints_come_one_at_a_time_then_the_solution,
-) = generic_tests(exercises, SOLUTION_NAMES, odd_answers=[{"x": 1}, object(), [1.0, 2.0], "text"])
+    test_a_huge_answer_is_shortened,
+    test_pytorchs_own_tensor_is_recognised,
+    test_an_endless_loop_is_stopped,
+) = generic_tests(exercises.EXERCISES, SOLUTION_NAMES, odd_answers=[{"x": 1}, object(), [1.0, 2.0], "text"])
 
 BY_HAND = "asks for the rule itself"
 
 
 def solution_answer(exercise):
     return shared_solution_answer(exercise, SOLUTION_NAMES)
-
-
-def assert_correct(exercise, answer):
-    feedback = verdict(exercise, answer)
-    assert feedback.correct, str(feedback)
-    assert str(feedback).startswith(CORRECT)
-
-
-@pytest.fixture
-def short_time_limit(monkeypatch):
-    for exercise in exercises.EXERCISES:
-        monkeypatch.setattr(exercise, "time_limit", 1.0)
 
 
 # ====================================================================== 1. choose_v
@@ -95,12 +86,6 @@ def test_choose_v_typical_mistakes(answer, phrase):
 def test_choose_v_wrong_types(answer, phrase):
     assert_wrong(exercises.choose_v, answer, phrase)
     assert len(str(verdict(exercises.choose_v, answer))) < 600
-
-
-def test_choose_v_refuses_pytorchs_own_tensor():
-    real_torch = pytest.importorskip("torch")
-    answer = real_torch.tensor([[0.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]])
-    assert_wrong(exercises.choose_v, answer, "PyTorch's tensor")
 
 
 # ====================================================================== 2. vjp_of_matmul
@@ -280,23 +265,15 @@ def test_vjp_of_matmul_changing_the_inputs_in_place_does_not_help():
     assert_wrong(exercises.vjp_of_matmul, zero_everything, "all zeros")
 
 
-def test_vjp_of_matmul_refuses_pytorchs_tensor():
+def test_vjp_of_matmul_returning_pytorchs_tensor_is_refused():
     real_torch = pytest.importorskip("torch")
     assert_wrong(exercises.vjp_of_matmul, lambda W, v: real_torch.tensor((W.T @ v).numpy()),
                  "PyTorch's tensor")
 
 
-def test_vjp_of_matmul_huge_string_is_shortened():
+def test_vjp_of_matmul_returning_a_huge_string_is_shortened():
     feedback = str(verdict(exercises.vjp_of_matmul, lambda W, v: "x" * 10_000_000))
     assert "should return a tensor" in feedback and len(feedback) < 600
-
-
-def test_vjp_of_matmul_endless_loop_is_stopped(short_time_limit):
-    def endless(W, v):
-        while True:
-            pass
-
-    assert_wrong(exercises.vjp_of_matmul, endless, "still running after 1 seconds")
 
 
 # ====================================================================== 3. backward_passes
@@ -481,12 +458,7 @@ def test_jacobian_of_normalize_refuses_gaming(function, phrase):
     assert_wrong(exercises.jacobian_of_normalize, function, phrase)
 
 
-def test_jacobian_of_normalize_refuses_pytorchs_tensor_and_stops_endless_loops(short_time_limit):
-    def endless(x):
-        while True:
-            pass
-
-    assert_wrong(exercises.jacobian_of_normalize, endless, "still running")
+def test_jacobian_of_normalize_returning_pytorchs_tensor_is_refused():
     real_torch = pytest.importorskip("torch")
     assert_wrong(exercises.jacobian_of_normalize,
                  lambda x: real_torch.tensor(quotient_rule(x).numpy()), "PyTorch's tensor")

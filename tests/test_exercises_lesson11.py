@@ -13,7 +13,7 @@ from gradlab.exercises import core
 from gradlab.exercises import lesson11 as exercises
 from gradlab.nn import functional as F
 from gradlab.nn.utils import clip_grad_norm_ as imported_directly
-from lesson_exercise_checks import assert_wrong, generic_tests, verdict
+from lesson_exercise_checks import assert_correct, assert_wrong, generic_tests, verdict
 
 SOLUTION_NAMES = {"fix_inplace": "loss_fn", "clip_by_hand": "clip_by_hand", "train_step": "train_step"}
 
@@ -22,19 +22,11 @@ SOLUTION_NAMES = {"fix_inplace": "loss_fn", "clip_by_hand": "clip_by_hand", "tra
     test_placeholder_is_not_answered_yet,
     test_a_wrong_type_gets_a_plain_sentence,
     test_hints_come_one_at_a_time_then_the_solution,
-) = generic_tests(exercises, SOLUTION_NAMES, odd_answers=[{"x": 1}, object(), "def f(): pass", [1.0, 2.0],
-                                                          3.5, torch.ones(2)])
-
-
-@pytest.fixture
-def short_time_limit(monkeypatch):
-    for exercise in exercises.EXERCISES:
-        monkeypatch.setattr(exercise, "time_limit", 1.0)
-
-
-def assert_correct(exercise, answer):
-    feedback = verdict(exercise, answer)
-    assert feedback.correct, str(feedback)
+    test_a_huge_answer_is_shortened,
+    test_pytorchs_own_tensor_is_recognised,
+    test_an_endless_loop_is_stopped,
+) = generic_tests(exercises.EXERCISES, SOLUTION_NAMES,
+                  odd_answers=[{"x": 1}, object(), "def f(): pass", [1.0, 2.0], 3.5, torch.ones(2)])
 
 
 def assert_not_answered(exercise, answer, *phrases):
@@ -191,14 +183,6 @@ def test_fix_inplace_reading_the_checkers_frame_finds_no_answer():
     assert_wrong(exercises.fix_inplace, peek)
 
 
-def test_fix_inplace_endless_loop_is_stopped(short_time_limit):
-    def endless(x, w):
-        while True:
-            pass
-    feedback = verdict(exercises.fix_inplace, endless)
-    assert feedback.status == "wrong" and "still running after 1 seconds" in str(feedback)
-
-
 def test_fix_inplace_changing_x_after_the_matmul_is_caught_as_in_pytorch():
     def changes_x(x, w):
         result = fixed(x, w)
@@ -208,7 +192,7 @@ def test_fix_inplace_changing_x_after_the_matmul_is_caught_as_in_pytorch():
                  "[torch.DoubleTensor [4, 3]] is at version 1", "x @ w keeps x and w")
 
 
-def test_fix_inplace_pytorch_loss_is_named(monkeypatch):
+def test_fix_inplace_returning_pytorchs_tensor_is_named():
     torch_module = pytest.importorskip("torch")
 
     def pytorch_loss(x, w):
@@ -401,11 +385,7 @@ def test_clip_by_hand_hard_coded_first_example_is_refused():
     assert_wrong(exercises.clip_by_hand, hard_coded)
 
 
-def test_clip_by_hand_endless_loop_and_pytorch_tensors(short_time_limit):
-    def endless(grads, max_norm):
-        while True:
-            pass
-    assert "still running" in str(verdict(exercises.clip_by_hand, endless))
+def test_clip_by_hand_returning_pytorchs_tensors_is_named():
     torch_module = pytest.importorskip("torch")
 
     def pytorch_tensors(grads, max_norm):
@@ -580,14 +560,6 @@ def test_train_step_skeleton_is_not_answered_yet():
             ...
         ...
     assert_not_answered(exercises.train_step, skeleton, "fill in the ... lines")
-
-
-def test_train_step_endless_loop_is_stopped(short_time_limit):
-    def endless(model, optimizer, micro_batches):
-        while True:
-            pass
-    feedback = verdict(exercises.train_step, endless)
-    assert feedback.status == "wrong" and "still running" in str(feedback)
 
 
 def test_train_step_reading_the_checkers_frame_does_not_help():

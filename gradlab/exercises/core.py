@@ -377,7 +377,7 @@ def describe(value):
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f"the number {_format_number(value)}"
     if isinstance(value, str):
-        return f"the text {_shortened(value, 40)!r}"
+        return f"the text {shortened(value, 40)!r}"
     if is_pytorch_tensor(value):
         return f"PyTorch's tensor (torch.Tensor) of shape {_shape_text(tuple(value.shape))}"
     if isinstance(value, np.ndarray):
@@ -415,7 +415,8 @@ def _precision_needed(atol, rtol):
     return f"each entry must be within {atol:g} of the right value (or {rtol:g} of its size)"
 
 
-def _shortened(text, limit=80):
+def shortened(text, limit=80):
+    """``text`` cut to ``limit`` characters with "...", to quote a student's answer in feedback."""
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
@@ -526,7 +527,7 @@ def expect_value(answer, expected, *, tolerance=1e-6):
             return wrong(f"The answer is a piece of text (a str), but yours is {describe(answer)}.")
         if answer.strip().lower() == expected.strip().lower():
             return correct()
-        return wrong(f"Your answer {_shortened(answer)!r} is not right.")
+        return wrong(f"Your answer {shortened(answer)!r} is not right.")
     number = _as_number(answer)
     if number is None:
         Tensor = _tensor_type()

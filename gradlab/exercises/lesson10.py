@@ -22,7 +22,7 @@ import gradlab as torch
 
 from .core import (
     Exercise, NotAnswered, correct, describe, expect_tensor, expect_value, is_pytorch_tensor,
-    run_by_hand, wrong,
+    run_by_hand, shortened, wrong,
 )
 
 __all__ = ["choose_v", "vjp_of_matmul", "backward_passes", "jacobian_of_normalize", "EXERCISES"]
@@ -259,7 +259,7 @@ def _check_backward_passes(answer):
         except ValueError:
             return wrong(f"The answer is a number, but yours is {describe(answer)}.")
         return wrong("The answer is a number, but yours is a piece of text.",
-                     f"Write the number without quotes: answer = {answer.strip()}")
+                     f"Write the number without quotes: answer = {shortened(answer.strip(), 40)}")
     number = answer.item() if isinstance(answer, torch.Tensor) and answer.numel() == 1 else answer
     if isinstance(number, (int, float)) and not isinstance(number, bool):
         slips = {
