@@ -121,7 +121,7 @@ def test_each_grad_fn_of_a_tensor_changed_in_place_is_labelled_with_its_own_code
         q.add_(1)
     nodes = _by_label(graph(cap, names={"x": x, "q": q}))
     assert nodes["AddBackward0"].details["expression"] == "q.add_(1)"
-    assert nodes["AddBackward0"].details["in_place"] is True
+    assert nodes["AddBackward0"].details["_in_place"] is True
     assert nodes["MulBackward0"].details["expression"] == "x * 2"
 
 
@@ -132,7 +132,7 @@ def test_a_change_through_a_detached_alias_keeps_the_label_of_the_node_that_made
         y.detach().zero_()  # y's memory changes (and its version), its history does not
     nodes = _by_label(graph(cap, names={"x": x, "y": y}))
     assert nodes["ExpBackward0"].details["expression"] == "x.exp()"
-    assert "in_place" not in nodes["ExpBackward0"].details
+    assert "_in_place" not in nodes["ExpBackward0"].details
     assert "changed in place ×1" in nodes["y"].lines
 
 

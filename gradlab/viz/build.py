@@ -420,11 +420,11 @@ class _Builder:
         named = named_derivatives(node, out_name, operands)
         saved_state = [("indices", tensor) for tensor in self._saved_state_of(node)]
         box = grad_fn_node(node_id, node, expression, named, saved_state)
-        box.details["from_code"] = bool(user_text)  # the student's own text, or made from the graph
+        box.details["_from_code"] = bool(user_text)  # the student's own text, or made from the graph
         if inside:
             box.details["made_inside"] = inside
         if change is not None and user_text:
-            box.details["in_place"] = True  # the code is a statement, not ``name = expression``
+            box.details["_in_place"] = True  # the code is a statement, not ``name = expression``
         return box
 
     def _output_of(self, node):

@@ -34,7 +34,8 @@ class GraphNode:
     ``names`` (variable names of a tensor, sorted), ``badge`` (the kind in
     words: "leaf", "non-leaf", "no grad"), ``lines`` (what the box shows below
     its label), ``details`` (the hover text, as a dict: value, grad, shape,
-    dtype, requires_grad, is_leaf, grad_fn, ...), ``cut`` (the reason no
+    dtype, requires_grad, is_leaf, grad_fn, ...; keys starting with ``_`` are
+    gradlab's own notes, never shown), ``cut`` (the reason no
     gradient flows back into this tensor, or None), ``count`` (nodes a summary
     stands for).
     """

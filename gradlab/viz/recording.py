@@ -245,10 +245,10 @@ class BackwardRecording:
         expression, named = details.get("expression"), details.get("formula_derivatives")
         if not expression or expression == node.expression or named is None:
             return None
-        output = None if details.get("in_place") else self.output_name(node)
+        output = None if details.get("_in_place") else self.output_name(node)
         # "in your code" only for text read from the student's cell (a capture); a text made from
         # the graph may describe a node the engine made (the backward of create_graph=True)
-        where = "in your code" if details.get("from_code") else "as code"
+        where = "in your code" if details.get("_from_code") else "as code"
         text = f"{where}: {output + ' = ' if output else ''}{expression}"
         return f"{text}   {details['derivatives']}"
 

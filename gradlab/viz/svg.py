@@ -83,7 +83,7 @@ def hover_text(node):
         lines.append(node.label)
         order = tuple(node.details)
     for key in order:
-        if key not in node.details:
+        if key not in node.details or key.startswith("_"):  # "_…": for gradlab, not the reader
             continue
         value = node.details[key]
         if key == "value" or key == "grad":

@@ -295,7 +295,7 @@ def _detail_rows(node):
     """(key, text) pairs: value, grad, shape, dtype, requires_grad, is_leaf, grad_fn first."""
     details = node.details
     keys = [key for key in DETAIL_ORDER if key in details] + \
-        [key for key in details if key not in DETAIL_ORDER]
+        [key for key in details if key not in DETAIL_ORDER and not key.startswith("_")]
     rows = []
     for key in keys:
         value = details[key]
