@@ -719,7 +719,10 @@ def test_await_and_refusals_in_a_real_kernel():
     try:
         def execute(code):
             msg_id = client.execute(code)
-            reply = client.get_shell_msg(timeout=60)
+            while True:  # a stale reply (an extra kernel_info from wait_for_ready) is not ours
+                reply = client.get_shell_msg(timeout=60)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
             outputs = []
             while True:
                 message = client.get_iopub_msg(timeout=30)
