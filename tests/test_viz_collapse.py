@@ -1,7 +1,12 @@
 """gradlab.viz.collapse: large graphs become at most max_nodes boxes (repeated blocks, long chains)."""
 import gradlab as torch
 from gradlab.viz import capture, graph
-from gradlab.viz.collapse import _UnionFind, collapse
+import random
+
+import numpy as np
+
+from gradlab.viz.collapse import capped_depths, collapse, connected_parts
+from gradlab.viz.layout import longest_paths
 
 
 def _by_label(g):
@@ -78,10 +83,52 @@ def test_nothing_is_collapsed_below_max_nodes():
     assert result.order == [0, 1, 2] and result.edges == edges[:2] and result.notes == []
 
 
-def test_union_find_names_each_set_by_its_smallest_member_whatever_the_union_order():
-    for unions in ([(5, 3), (3, 9), (7, 1)], [(9, 3), (1, 7), (3, 5)]):
-        sets = _UnionFind([9, 7, 5, 3, 1, 0])
-        for first, second in unions:
-            sets.union(first, second)
-        assert sets.sets() == {3: [9, 5, 3], 1: [7, 1], 0: [0]}
-        assert sets.find(9) == 3 and 5 in sets and 4 not in sets
+def test_connected_parts_are_named_by_their_smallest_member_whatever_the_edge_order():
+    edges = [(5, 3), (3, 9), (7, 1)]
+    for order in (edges, edges[::-1], [(t, s) for s, t in edges]):
+        sources, targets = (np.array(ends) for ends in zip(*order))
+        parts = connected_parts(10, sources, targets)
+        assert parts.tolist() == [0, 1, 2, 3, 4, 3, 6, 1, 8, 3]
+    chain = np.random.default_rng(0).permutation(1000)  # one long path, numbered at random
+    assert set(connected_parts(1000, chain[:-1], chain[1:]).tolist()) == {0}
+
+
+def _random_dag(rng, count, edges):
+    rank = list(range(count))
+    rng.shuffle(rank)
+    pairs = [sorted(rng.sample(range(count), 2), key=rank.__getitem__) for _ in range(edges)]
+    return np.array(rank), np.array([s for s, _ in pairs]), np.array([t for _, t in pairs])
+
+
+def test_capped_depths_are_the_longest_paths_from_the_nearer_end_capped():
+    rng = random.Random(1)
+    for _ in range(20):
+        rank, sources, targets = _random_dag(rng, 60, rng.randint(0, 150))
+        successors, predecessors = {i: [] for i in range(60)}, {i: [] for i in range(60)}
+        for s, t in zip(sources.tolist(), targets.tolist()):
+            successors[s].append(t)
+            predecessors[t].append(s)
+        forward, backward = longest_paths(range(60), successors), longest_paths(range(60), predecessors)
+        depth = capped_depths(60, sources, targets, 4, rank)
+        assert depth.tolist() == [min(forward[i], backward[i], 4) for i in range(60)]
+    # no order, or an edge against it (a cycle may hide there): the caller walks item by item
+    assert capped_depths(3, np.array([0, 1]), np.array([1, 0]), 4, np.array([0, 1, 2])) is None
+    assert capped_depths(3, np.array([0]), np.array([1]), 4) is None
+
+
+def test_a_known_order_collapses_exactly_as_the_walk_item_by_item():
+    rng = random.Random(2)
+    for _ in range(10):
+        rank, sources, targets = _random_dag(rng, 400, 520)
+        edges = [(s, t, "flow", None) for s, t in zip(sources.tolist(), targets.tolist())]
+        labels = [rng.choice(["tensor", "MulBackward0"]) for _ in range(400)]
+        names = [["v"] if rng.random() < 0.05 else [] for _ in range(400)]
+        for max_nodes in (30, 120):
+            walked = collapse(400, [True] * 400, edges, labels, names, max_nodes)
+            ranked = collapse(400, [True] * 400, edges, labels, names, max_nodes, order=rank)
+            assert [getattr(item, "first", item) for item in walked.order] == \
+                [getattr(item, "first", item) for item in ranked.order]
+            assert [(getattr(s, "first", s), getattr(t, "first", t), k, label)
+                    for s, t, k, label in walked.edges] == \
+                [(getattr(s, "first", s), getattr(t, "first", t), k, label) for s, t, k, label in ranked.edges]
+            assert walked.notes == ranked.notes

@@ -532,7 +532,8 @@ class AutogradMagics(Magics):
     def _show(self, captured, options, failed=False, step_output=None):
         """Display the cell's graph (after a failure: what it built before the error)."""
         try:
-            view = self._view(captured, options, step_output, failed) if captured.tensors else None
+            view = self._view(captured, options, step_output, failed) if captured.has_tensors \
+                else None
         except RuntimeError as error:
             # the cell ran; only its picture cannot be made (e.g. reading the grad_fn of a split
             # output whose base changed in place raises, in PyTorch too): say why, keep going

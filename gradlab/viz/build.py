@@ -12,6 +12,8 @@ import collections
 import gc
 import weakref
 
+import numpy as np
+
 from ..autograd.node import AccumulateGrad
 from ..printing import printoptions
 from ..tensor import Tensor
@@ -21,6 +23,8 @@ from .collapse import Summary, collapse
 from .cuts import cut_reason, op_text
 from .labels import forward_text, named_derivatives, operand_names
 from .model import Cut, Edge, Graph
+
+_TENSOR_KINDS = ("leaf", "nonleaf", "constant")
 
 
 def graph(target, *, names=None, values=True, grads=True, accumulate_grad=False, max_nodes=300):
@@ -90,7 +94,8 @@ class _Builder:
         self.objects = []  # item index -> tensor or autograd node
         self.kinds = []
         self.index_of = {}  # id(object) -> item index
-        self.records = {}  # item index -> Record
+        self.store = None  # a capture's Records
+        self.rows = {}  # item index -> its row in the store
         self.edges = []  # (source index, target index, kind, label)
         self.edge_seen = set()
         self.cuts = {}  # item index -> (reason, short, record)
@@ -99,8 +104,9 @@ class _Builder:
         self.snapshots = {}  # id(old-value tensor) -> (record of changed tensor, op)
         self.saved_state = {}  # id(tensor) -> the grad_fn node that saved it (pooling indices)
         self.call_results = {}  # a record's call number -> index of its last record with a grad_fn
-        self.made_by_node = {}  # id(grad_fn) -> record of the tensor it made (in a capture)
+        self.made_by_node = {}  # id(grad_fn) -> the row of the tensor it made (in a capture)
         self.changed_by_node = {}  # id(grad_fn) -> the in-place Change that made it
+        self.nodes_after = {}  # row of a tensor made without a node -> next node's sequence number
         self.notes = []
 
     # ---------------------------------------------------------------- items
@@ -154,85 +160,128 @@ class _Builder:
         self._walk([t._grad_fn for t in tensors if t._grad_fn is not None])
 
     def add_capture(self, cap, namespace_tensors, name_map):
-        live = []
-        for record in cap.records:
-            tensor = record.tensor
+        # a 50,000-op cell has 50,000 rows: read the store's columns, make Records only for
+        # the rows that are drawn (``record_at``)
+        store = self.store = cap.store
+        calls, part_of, ops, nodes = store.calls, store.part_of, store.ops, store.nodes
+        not_created, changes, made_by_node = store.not_created, store.changes, self.made_by_node
+        live_rows, live = [], []  # the rows whose tensor is drawn, and those tensors
+        call_results, waiting, nodes_after = self.call_results, [], self.nodes_after
+        for row, ref in enumerate(store.refs):
+            tensor = ref() if ref.__class__ is weakref.ref else ref  # (``store.tensor``, written out)
             if tensor is None:
                 continue
-            changed = record.part_of.tensor if record.part_of is not None else None
-            if record.part_of is not None:
-                if tensor._grad_fn is None:
-                    continue  # the raw result of an untracked in-place op: written back, gone
-                if changed is not None and tensor._grad_fn is changed._grad_fn:
-                    self.alias_of[id(tensor)] = changed
+            if part_of and row in part_of:
+                if not self._is_snapshot(store, row, tensor):
                     continue
-                if changed is not None and changed._base is not None:
-                    continue  # a write through a view: its node lives inside the base's CopySlices
-                self.snapshots[id(tensor)] = (record.part_of, record.op)
-            elif record.op == "__setitem__" and record.created and id(tensor) not in name_map:
+            elif ops[row] == "__setitem__" and row not in not_created and id(tensor) not in name_map:
                 continue  # made inside ``t[i] = v`` (the region written, v as a tensor): t shows it
-            live.append((record, tensor))
-            if tensor._grad_fn is not None:
-                self.call_results[record.call] = record.index
-            if record.part_of is None and record.created:
-                self._note_nodes(record, tensor)
-        self._find_saved_state(live, name_map)
+            live_rows.append(row)
+            live.append(tensor)
+            node = tensor._grad_fn
+            if node is not None:
+                call_results[calls[row]] = row
+                if waiting:  # the rows made without a node just before this node (see ranks)
+                    for early in waiting:
+                        nodes_after[early] = node._sequence_nr
+                    waiting = []
+            else:
+                waiting.append(row)
+            if row not in not_created and (not part_of or row not in part_of):
+                # which code made each grad_fn the tensor has had (see ``_grad_fn_box``)
+                made = nodes[row]
+                made = made() if made.__class__ is weakref.ref else made
+                if made is not None:
+                    made_by_node.setdefault(id(made), row)
+                if changes and row in changes and tensor._base is None:
+                    for change in changes[row]:  # (a view's new grad_fn only re-reads its base)
+                        if change.node is not None:
+                            self.changed_by_node[id(change.node)] = change
+        self._find_saved_state(store, live_rows, live, name_map)
         # a grad_fn output is drawn as one box: named tensors claim it first, then tensors
         # changed in place, then temporaries (the others become aliases of the box)
-        for _, tensor in live:
+        for tensor in live:
             if id(tensor) in name_map:
                 self._claim(tensor)
         for tensor in namespace_tensors:
             self._claim(tensor)
-        for record, tensor in live:
-            if record.changes:
-                self._claim(tensor)
-        for _, tensor in live:
-            self._claim(tensor)
-        for record, tensor in live:
-            if id(tensor) in self.alias_of:
+        if store.changes:
+            for row, tensor in zip(live_rows, live):
+                if row in store.changes:
+                    self._claim(tensor)
+        owner, alias_of = self.owner, self.alias_of
+        rows, index_of, objects, kinds = self.rows, self.index_of, self.objects, self.kinds
+        roots = []
+        for row, tensor in zip(live_rows, live):
+            node = tensor._grad_fn
+            if node is not None:
+                roots.append(node)
+                current = owner.setdefault((id(node), tensor._output_nr), tensor)  # (``_claim``)
+                if current is not tensor:
+                    alias_of[id(tensor)] = current
+                    continue
+            elif id(tensor) in alias_of:
                 continue
-            index = self._add_tensor(tensor)
-            self.records[index] = record
-        self._walk([t._grad_fn for _, t in live if t._grad_fn is not None])
-        self._link_records()
-
-    def _note_nodes(self, record, tensor):
-        """Which code made each grad_fn ``tensor`` has had: the expression that made it, then
-        each tracked in-place change (a view's own new grad_fn only re-reads its base)."""
-        node = record.node
-        if node is not None:
-            self.made_by_node.setdefault(id(node), record)
-        if tensor._base is None:
-            for change in record.changes:
-                node = change.node
+            index = index_of.get(id(tensor))
+            if index is None:  # (``_add_tensor``, written out: it runs for every row)
+                index = index_of[id(tensor)] = len(objects)
+                objects.append(tensor)
                 if node is not None:
-                    self.changed_by_node[id(node)] = change
+                    kinds.append("nonleaf")
+                else:
+                    kinds.append("leaf" if tensor._requires_grad else "constant")
+            rows[index] = row
+        self._walk(roots)
+        self._link_records(store)
 
-    def _find_saved_state(self, live, name_map):
+    def _is_snapshot(self, store, row, tensor):
+        """A tensor an in-place op made inside (``part_of``): drawn when it is the changed
+        tensor's old value, kept for backward; an alias of the changed tensor when it shares its
+        grad_fn; left out when it is the raw result of an untracked op (written back, gone)."""
+        if tensor._grad_fn is None:
+            return False
+        changed_row = store.part_of[row]
+        changed = store.tensor(changed_row)
+        if changed is not None and tensor._grad_fn is changed._grad_fn:
+            self.alias_of[id(tensor)] = changed
+            return False
+        if changed is not None and changed._base is not None:
+            return False  # a write through a view: its node lives inside the base's CopySlices
+        self.snapshots[id(tensor)] = (store.record(changed_row), store.ops[row])
+        return True
+
+    def record_at(self, index):
+        """The capture's Record of the item at ``index``, or None."""
+        row = self.rows.get(index)
+        return self.store.record(row) if row is not None else None
+
+    def _find_saved_state(self, store, live_rows, live, name_map):
         """Tensors an op made only to keep for backward (max pooling's indices): a tensor without
         a grad_fn, made by the same call as a node's output, saved by that node and not named
         by the student (``values, indices = x.max(1)`` asked for the indices: they stay a box)."""
+        calls, shapes = store.calls, store.shapes
         by_call = {}
-        previous = None
-        for record, tensor in live:
-            if tensor._grad_fn is not None and tensor._grad_fn._num_outputs > 1:
-                by_call.setdefault(record.call, []).append(tensor._grad_fn)
-            elif previous is not None and previous[0].call == record.call \
-                    and tensor._grad_fn is None and not tensor._requires_grad \
+        previous_row = previous = None
+        for row, tensor in zip(live_rows, live):
+            node = tensor._grad_fn
+            if node is not None:
+                if node._num_outputs > 1:
+                    by_call.setdefault(calls[row], []).append(node)
+            elif previous is not None and calls[previous_row] == calls[row] \
+                    and not tensor._requires_grad \
                     and id(tensor) not in name_map and tensor._data.dtype.kind in "iu" \
-                    and previous[1]._data.dtype.kind == "f" and record.shape == previous[0].shape:
+                    and previous._data.dtype.kind == "f" and shapes[row] == shapes[previous_row]:
                 # indices made right after their values by the same call (their node's saved
                 # values may be freed by backward already; under no_grad there is no node)
-                self.saved_state[id(tensor)] = previous[1]._grad_fn
-            previous = (record, tensor)
+                self.saved_state[id(tensor)] = previous._grad_fn
+            previous_row, previous = row, tensor
         if not by_call:
             return
-        for record, tensor in live:
-            if tensor._grad_fn is not None or tensor._requires_grad or record.call not in by_call \
+        for row, tensor in zip(live_rows, live):
+            if tensor._grad_fn is not None or tensor._requires_grad or calls[row] not in by_call \
                     or id(tensor) in name_map:
                 continue
-            for node in by_call[record.call]:
+            for node in by_call[calls[row]]:
                 if any(saved is tensor or getattr(saved, "tensor", None).__class__ is weakref.ref
                        and saved.tensor() is tensor for saved in node._saved):
                     self.saved_state[id(tensor)] = node
@@ -240,95 +289,120 @@ class _Builder:
 
     # ---------------------------------------------------------------- the walk
     def _walk(self, roots):
-        """Every grad_fn node reachable from ``roots`` (iterative DFS), with its edges."""
+        """Every grad_fn node reachable from ``roots`` (iterative DFS), with its edges.
+
+        Items are numbered in the order of the walk; the edges of the graph are its own
+        (``next_functions``), each met once, so they are appended without ``_edge``'s check.
+        """
+        # nodes and their output tensors are numbered in the order the walk first meets them
         order = []
         seen = set()
-        stack = list(reversed(roots))
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            order.append(node)
-            if node.__class__ is AccumulateGrad:
-                continue
-            for next_node in reversed(node._next_nodes):
-                if next_node is not None and id(next_node) not in seen:
-                    stack.append(next_node)
-        owner = self.owner
+        owner, index_of, edges = self.owner, self.index_of, self.edges
+        objects, kinds = self.objects, self.kinds
         accumulate_grad = self.accumulate_grad
-        for node in order:
-            if node.__class__ is AccumulateGrad:
-                self._add_tensor(node.variable)
-                if accumulate_grad:
-                    self._add(node, "accumulate_grad")
+        for root in roots:  # (the same walk as one stack holding every root, first on top)
+            if id(root) in seen:
                 continue
-            index = self._add(node, "grad_fn")
-            for output_nr in range(node._num_outputs):
-                tensor = owner.get((id(node), output_nr))
-                if tensor is not None:
-                    self._edge(index, self._add_tensor(tensor))
-        for node in order:
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                order.append(node)
+                if node.__class__ is AccumulateGrad:
+                    self._add_tensor(node.variable)
+                    if accumulate_grad:
+                        self._add(node, "accumulate_grad")
+                    continue
+                index = index_of.get(id(node))
+                if index is None:
+                    index = index_of[id(node)] = len(objects)
+                    objects.append(node)
+                    kinds.append("grad_fn")
+                for output_nr in range(node._num_outputs) if node._num_outputs > 1 else (0,):
+                    tensor = owner.get((id(node), output_nr))  # (an owner is never an alias)
+                    if tensor is not None:
+                        output = index_of.get(id(tensor))
+                        if output is None:
+                            output = self._add_tensor(tensor)
+                        edges.append((index, output, "flow", None))
+                for next_node in reversed(node._next_nodes):
+                    if next_node is not None and id(next_node) not in seen:
+                        stack.append(next_node)
+        for node in order:  # the inputs of each node, now that every item has its number
             if node.__class__ is AccumulateGrad:
                 if accumulate_grad:
-                    self._edge(self.index_of[id(node.variable)], self.index_of[id(node)])
+                    edges.append((index_of[id(node.variable)], index_of[id(node)], "flow", None))
                 continue
-            index = self.index_of[id(node)]
+            index = index_of[id(node)]
             indices = node._next_indices
-            for position, next_node in enumerate(node._next_nodes):
+            position = -1
+            for next_node in node._next_nodes:
+                position += 1
                 if next_node is None:
                     continue
-                output_nr = indices[position] if indices else 0
                 if next_node.__class__ is AccumulateGrad:
                     source = next_node if accumulate_grad else next_node.variable
-                    self._edge(self.index_of[id(source)], index, use=position)
+                    edges.append((index_of[id(source)], index, "flow", None))
                     continue
+                output_nr = indices[position] if indices else 0
                 tensor = owner.get((id(next_node), output_nr))
                 if tensor is not None:
-                    self._edge(self.index_of[id(tensor)], index, use=position)
+                    edges.append((index_of[id(tensor)], index, "flow", None))
                 else:
                     label = f"output {output_nr}" if next_node._num_outputs > 1 else None
-                    self._edge(self.index_of[id(next_node)], index, label=label, use=position)
+                    edges.append((index_of[id(next_node)], index, "flow", label))
 
-    def _link_records(self):
-        """Edges the grad_fn graph does not have: constant inputs, cuts, untracked ops."""
-        for index, record in list(self.records.items()):
+    def _link_records(self, store):
+        """Edges the grad_fn graph does not have: constant inputs, cuts, untracked ops.
+
+        Only rows changed in place and rows with an input outside the grad_fn graph (no
+        node, or an input that did not require grad) can add one: found from the columns.
+        """
+        ends, required = store.input_ends, store.input_required
+        changes, index_of = store.changes, self.index_of
+        for index, row in list(self.rows.items()):
+            start, end = (ends[row - 1] if row else 0), ends[row]
             tensor = self.objects[index]
-            for change in record.changes:
-                # an untracked in-place change (the SGD step under no_grad): drawn, not recorded
-                if not change.grad_enabled or not tensor._requires_grad:
-                    for source in change.inputs:
-                        self._edge(self._add_tensor(source), index, "untracked", op_text(change.op))
-            if not record._input_refs:
+            if row in changes:
+                for change in changes[row]:
+                    # an untracked in-place change (the SGD step under no_grad): drawn, not recorded
+                    if not change.grad_enabled or not tensor._requires_grad:
+                        for source in change.inputs:
+                            self._edge(self._add_tensor(source), index, "untracked",
+                                       op_text(change.op))
+            if start == end:
                 continue
             node = tensor._grad_fn
-            if node is not None and all(record.inputs_required_grad):
+            if node is not None and all(required[start:end]):
                 continue  # every input is in the grad_fn graph already: nothing to add
             if id(tensor) in self.saved_state:
                 continue  # pooling indices: drawn inside the node that saved them
+            record = store.record(row)
             inputs = [t for t in record.inputs if t is not tensor]
             if not inputs:
                 continue
-            required = dict(zip((id(t) for t in record.inputs), record.inputs_required_grad))
+            required_of = dict(zip((id(t) for t in record.inputs), record.inputs_required_grad))
             if node is None and tensor._requires_grad:
                 continue  # a new leaf (zeros_like(x, requires_grad=True)): not cut from anything
             if node is not None:
                 if record.part_of is not None or self.kinds[index] != "nonleaf":
                     continue
                 free_slots = sum(1 for n in node._next_nodes if n is None)
-                target = self.index_of.get(id(node))
+                target = index_of.get(id(node))
                 for source in inputs:
                     if free_slots <= 0 or target is None:
                         break
-                    if not required.get(id(source), False) and source.grad_fn is None:
+                    if not required_of.get(id(source), False) and source.grad_fn is None:
                         self._edge(self._add_tensor(source), target, "constant")
                         free_slots -= 1
             elif record.created and record.part_of is None:
-                if any(required.get(id(t), False) for t in inputs):
+                if any(required_of.get(id(t), False) for t in inputs):
                     reason, short = cut_reason(record, tensor)
                     self.cuts[index] = (reason, short, record)
                     for source in inputs:
-                        if required.get(id(source), False):
+                        if required_of.get(id(source), False):
                             self._edge(self._add_tensor(source), index, "cut", short)
                 else:
                     for source in inputs:
@@ -341,13 +415,13 @@ class _Builder:
         for alias_id, owner in self.alias_of.items():
             self.aliases[id(owner)].append(alias_id)
         names = self._all_names(name_map)
-        degree = [0] * count
+        linked = set()  # items at an end of some edge
         for source, target, _, _ in self.edges:
-            degree[source] += 1
-            degree[target] += 1
+            linked.add(source)
+            linked.add(target)
         kinds, saved_state, objects = self.kinds, self.saved_state, self.objects
         dropped = [i for i in range(count)
-                   if kinds[i] == "constant" and not names[i] and not degree[i]]
+                   if kinds[i] == "constant" and not names[i] and i not in linked]
         notes = list(self.notes)
         shown_elsewhere = sum(1 for i in dropped if id(objects[i]) in saved_state)
         if len(dropped) > shown_elsewhere:
@@ -357,10 +431,43 @@ class _Builder:
         keep = [True] * count
         for i in dropped:
             keep[i] = False
-        labels = [self._signature(i) for i in range(count)]
-        collapsed = collapse(count, keep, self.edges, labels, names, max_nodes)
+        labels = ["tensor" if kind in _TENSOR_KINDS else type(obj).__name__
+                  for obj, kind in zip(objects, kinds)]  # what repeated blocks are compared by
+        order = self._creation_ranks() if count > max_nodes else None
+        collapsed = collapse(count, keep, self.edges, labels, names, max_nodes, order)
         notes.extend(collapsed.notes)
         return self._materialize(collapsed, names, values, grads, notes, max_nodes)
+
+    def _creation_ranks(self):
+        """Each item's place in the order things were made, for ``collapse``: a grad_fn node by
+        its sequence number, a tensor right after its node, a tensor made without a node just
+        before the next node made after it, tensors from before the capture first. Edges run
+        from lower to higher ranks, except around an in-place change or a cycle (``collapse``
+        checks, and walks the graph item by item then)."""
+        store, rows, nodes_after = self.store, self.rows, self.nodes_after
+        not_created = store.not_created if store is not None else ()
+        within = 2 * (len(store) + 2) if store is not None else 2  # room for a second key
+        ranks = []
+        last = 0
+        for obj, kind in zip(self.objects, self.kinds):
+            if kind == "grad_fn":
+                last = max(last, obj._sequence_nr)
+                ranks.append((4 * obj._sequence_nr + 4) * within)
+            elif kind != "accumulate_grad" and obj._grad_fn is not None:
+                ranks.append((4 * obj._grad_fn._sequence_nr + 5) * within)
+            else:
+                ranks.append(None)  # below, once the last sequence number is known
+        for index, rank in enumerate(ranks):
+            if rank is None and self.kinds[index] != "accumulate_grad":
+                row = rows.get(index)
+                if row is None or row in not_created:
+                    ranks[index] = 0
+                else:
+                    ranks[index] = (4 * nodes_after.get(row, last + 1) + 3) * within + 2 * (row + 1)
+        for index, rank in enumerate(ranks):
+            if rank is None:  # an AccumulateGrad node: right after its leaf
+                ranks[index] = ranks[self.index_of[id(self.objects[index].variable)]] + 1
+        return np.array(ranks, dtype=np.int64)
 
     def _all_names(self, name_map):
         """The names of every item (``_names_of``), looked up only for the items that have any."""
@@ -404,11 +511,12 @@ class _Builder:
             index = self.index_of.get(id(output))
             out_names = names[index] if index is not None else ()
             out_name = out_names[0] if out_names else None
-            record = self.records.get(index)
+            record = self.record_at(index)
         # a tensor changed in place has had several grad_fns: each is labelled with the code
         # that made it (``y.add_(1)``, ``h[0] = y``), its first with the expression that made y
         change = self.changed_by_node.get(id(node))
-        record = self.made_by_node.get(id(node), record)
+        made = self.made_by_node.get(id(node))
+        record = self.store.record(made) if made is not None else record
         if change is not None:
             user_text = change.expression
         elif record is not None and record.created and record.part_of is None:
@@ -443,7 +551,7 @@ class _Builder:
             index = self.index_of.get(id(target))
             if index is not None and names[index]:
                 return names[index][0]
-            record = self.records.get(index) if index is not None else None
+            record = self.record_at(index) if index is not None else None
             if record is not None and record.created \
                     and self.call_results.get(record.call) == record.index:
                 text = record.expression
@@ -471,13 +579,6 @@ class _Builder:
             return []
         return [self.objects[self.index_of[key]] for key, owner in self.saved_state.items()
                 if owner is node and key in self.index_of]
-
-    def _signature(self, index):
-        obj = self.objects[index]
-        kind = self.kinds[index]
-        if kind in ("grad_fn", "accumulate_grad"):
-            return type(obj).__name__
-        return "tensor"
 
     def _materialize(self, collapsed, names, values, grads, notes, max_nodes):
         counters = collections.Counter()
@@ -509,7 +610,7 @@ class _Builder:
                     nodes.append(accumulate_grad_node(node_id, obj, leaf_names))
                 else:
                     cut = self.cuts.get(item)
-                    record = self.records.get(item)
+                    record = self.record_at(item)
                     node = tensor_node(node_id, kind, obj, names[item], record, cut, values, grads)
                     nodes.append(node)
                     if cut is not None:
