@@ -1,18 +1,24 @@
-"""One convolution block, forward and backward: gradlab against PyTorch CPU.
+"""One convolution block, forward and backward: gradlab against PyTorch CPU and NumPy by hand.
 
 The block: conv2d 3→16, 3×3, padding 1 on a batch of 32 RGB images of
 32×32 (the input needs no gradient, as for a network's first layer), ReLU,
-max_pool2d 2, sum, backward (gradients for the weight and the bias). Both
-libraries see the same data and weights. Times are the best of several
-repeats in this process; ``python benchmarks/nn_conv.py`` prints them.
+max_pool2d 2, sum, backward (gradients for the weight and the bias). All three
+see the same data and weights. The NumPy version is the floor: the same
+arithmetic written out by hand (the windows copied into columns, one matrix
+product per image, the pool's winners found by comparing its four corners), with no graph
+and no bookkeeping. Times are the best of several blocks, in this process, the
+libraries taking turns (``timing.py``). ``python benchmarks/nn_conv.py`` prints
+the table; ``--json`` prints the figures instead.
 """
-import gc
-import time
+import json
+import sys
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from timing import CLOCK_NAME, best_ms
 
 BATCH, CHANNELS, SIZE, FILTERS, KERNEL = 32, 3, 32, 16, 3
-REPEATS = 30
 
 
 def _problem(seed=0):
@@ -38,48 +44,75 @@ def _step_function(lib, functional, images, weight, bias):
     return step
 
 
-def _best_ms(step, repeats=REPEATS):
-    step()  # warm up (first calls allocate)
-    gc.collect()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
+def numpy_step_function(images, weight, bias):
+    """The block in plain NumPy; returns ``step() -> grad of the weight``."""
+    n, c, height, width = images.shape
+    out_channels, k = weight.shape[0], weight.shape[2]
+    padded = np.zeros((n, c, height + 2, width + 2), images.dtype)
+    kernels = weight.reshape(out_channels, -1)
+
+    def step():
+        # forward: every 3×3 window copied into a column, one product per image
+        padded[:, :, 1:-1, 1:-1] = images
+        windows = sliding_window_view(padded, (k, k), axis=(2, 3))  # (n, c, h, w, k, k)
+        columns = np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3)).reshape(
+            n, c * k * k, height * width)
+        out = np.matmul(kernels, columns)
+        out += bias[:, None]
+        activated = np.maximum(out, 0).reshape(n, out_channels, height, width)
+        corners = [activated[:, :, i::2, j::2] for i in (0, 1) for j in (0, 1)]
+        pooled = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
+        # backward of sum(pooled): 1 at each window's max, where ReLU let the value through
+        # (the only ties, ReLU's zeros, get no gradient either way)
+        grad_out = np.empty_like(activated)
+        for (i, j), corner in zip([(0, 0), (0, 1), (1, 0), (1, 1)], corners):
+            grad_out[:, :, i::2, j::2] = (corner == pooled) & (corner > 0)
+        grad_out = grad_out.reshape(n, out_channels, height * width)
+        grad_weight = np.matmul(grad_out, columns.transpose(0, 2, 1)).sum(0)
+        grad_bias = grad_out.sum(axis=(0, 2))
+        return grad_weight.reshape(weight.shape), grad_bias
+
+    return step
 
 
-def conv_block_table(repeats=REPEATS):
-    """``{"gradlab_ms": ..., "torch_ms": ... or None}``: best time of one forward + backward."""
+def conv_block_table(rounds=30, calls=3):
+    """``{"gradlab": ms, "numpy": ms, "torch": ms (when installed)}``: the best time of one
+    forward + backward of each."""
     import gradlab
     import gradlab.nn.functional as gradlab_functional
 
     images, weight, bias = _problem()
-    result = {"gradlab_ms": _best_ms(_step_function(gradlab, gradlab_functional, images, weight,
-                                                    bias), repeats),
-              "torch_ms": None}
+    steps = {"numpy": numpy_step_function(images, weight, bias),
+             "gradlab": _step_function(gradlab, gradlab_functional, images, weight, bias)}
     try:
         import torch
         import torch.nn.functional as torch_functional
     except ImportError:
-        return result
-    result["torch_ms"] = _best_ms(_step_function(torch, torch_functional, images, weight, bias),
-                                  repeats)
-    return result
+        torch = None
+    if torch is not None:
+        steps["torch"] = _step_function(torch, torch_functional, images, weight, bias)
+    return best_ms(steps, rounds, calls)
 
 
-def main():
+TITLE = (f"Conv block: conv2d {CHANNELS}→{FILTERS} {KERNEL}×{KERNEL} pad 1 on "
+         f"{BATCH}×{CHANNELS}×{SIZE}×{SIZE}, relu, max_pool2d 2, sum, backward")
+
+
+def main(argv=None):
     table = conv_block_table()
-    print("Conv block: conv2d 3→16 3×3 pad 1 on 32×3×32×32, relu, max_pool2d 2, sum, backward "
-          f"(best of {REPEATS}; target ≤ 2× PyTorch)")
+    if "--json" in (sys.argv[1:] if argv is None else argv):
+        print(json.dumps(table))
+        return
+    print(f"{TITLE}, best {CLOCK_NAME}")
     print()
-    print("| library | ms per step | vs PyTorch |")
-    print("|---|---:|---:|")
-    torch_ms = table["torch_ms"]
-    ratio = f"{table['gradlab_ms'] / torch_ms:.2f}×" if torch_ms else "–"
-    print(f"| gradlab | {table['gradlab_ms']:.2f} | {ratio} |")
-    if torch_ms:
-        print(f"| PyTorch CPU | {torch_ms:.2f} | 1.00× |")
+    print("| library | ms per step | vs PyTorch | vs NumPy |")
+    print("|---|---:|---:|---:|")
+    names = {"gradlab": "gradlab", "torch": "PyTorch CPU", "numpy": "NumPy by hand (floor)"}
+    for name in ("gradlab", "torch", "numpy"):
+        if name in table:
+            versus_torch = f"{table[name] / table['torch']:.2f}×" if "torch" in table else "–"
+            print(f"| {names[name]} | {table[name]:.2f} | {versus_torch} | "
+                  f"{table[name] / table['numpy']:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -6,12 +6,15 @@ start from the same weights and see the same data. The NumPy version is the
 floor: the same arithmetic written out by hand (stable log-softmax, the
 closed-form gradient of softmax + cross-entropy, no input gradient), with no
 graph and no bookkeeping. Times are the best of several blocks of steps, in
-this process. ``python benchmarks/nn_mlp.py`` prints the table.
+this process, the libraries taking turns (``timing.py``). ``python benchmarks/nn_mlp.py``
+prints the table; ``--json`` prints the figures instead.
 """
-import gc
-import time
+import json
+import sys
 
 import numpy as np
+
+from timing import CLOCK_NAME, best_ms
 
 BATCH, INPUTS, HIDDEN, CLASSES = 128, 784, 256, 10
 LEARNING_RATE = 0.1
@@ -92,19 +95,10 @@ def library_step_function(lib, x, y, weights, lr=LEARNING_RATE):
     return step
 
 
-def _block_ms(step, steps):
-    gc.collect()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return (time.perf_counter() - start) / steps * 1e3
+def mlp_step_table(rounds=40, steps_per_round=10):
+    """ms per training step for each library (best of ``rounds`` blocks, libraries in turn).
 
-
-def mlp_step_table(repeats=7, steps_per_repeat=20):
-    """ms per training step for each library (best of ``repeats`` blocks) and the ratios.
-
-    Returns ``{"gradlab": ms, "numpy": ms, "torch": ms (when installed),
-    "gradlab_vs_numpy": ratio, "torch_vs_numpy": ratio, "first_losses": {...}}``.
+    Returns ``{"gradlab": ms, "numpy": ms, "torch": ms (when installed), "first_losses": {...}}``.
     The first losses agree across libraries: the same network computes the same thing.
     """
     import gradlab
@@ -119,36 +113,31 @@ def mlp_step_table(repeats=7, steps_per_repeat=20):
     if torch is not None:
         steps["torch"] = library_step_function(torch, x, y, weights)
     first_losses = {name: step() for name, step in steps.items()}
-    for step in steps.values():  # warm up: caches, allocator, BLAS threads
-        _block_ms(step, 3)
-    # Rounds take the libraries in turn, so a burst of load from elsewhere on the
-    # machine does not fall on one library only; each keeps its best block. The
-    # short pause lets the previous library's worker threads (OpenBLAS, OpenMP)
-    # stop spinning before the next one is timed.
-    table = {name: float("inf") for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            time.sleep(0.05)
-            table[name] = min(table[name], _block_ms(step, steps_per_repeat))
-    table["gradlab_vs_numpy"] = table["gradlab"] / table["numpy"]
-    if "torch" in table:
-        table["torch_vs_numpy"] = table["torch"] / table["numpy"]
+    table = best_ms(steps, rounds, steps_per_round)
     table["first_losses"] = first_losses
     return table
 
 
-def main():
+TITLE = (f"MLP training step (batch {BATCH}, {INPUTS}→{HIDDEN}→{CLASSES}, ReLU, cross-entropy, "
+         f"SGD lr {LEARNING_RATE})")
+
+
+def main(argv=None):
     table = mlp_step_table()
-    print(f"MLP training step (batch {BATCH}, {INPUTS}→{HIDDEN}→{CLASSES}, ReLU, cross-entropy, "
-          f"SGD lr {LEARNING_RATE})")
+    if "--json" in (sys.argv[1:] if argv is None else argv):
+        print(json.dumps(table))
+        return
+    print(f"{TITLE}, best {CLOCK_NAME}")
     print()
-    print("| library | ms/step | vs NumPy |")
-    print("|---|---:|---:|")
+    print("| library | ms/step | vs PyTorch | vs NumPy |")
+    print("|---|---:|---:|---:|")
     names = {"gradlab": "gradlab (nn + optim)", "torch": "PyTorch CPU",
              "numpy": "NumPy by hand (floor)"}
     for name in ("gradlab", "torch", "numpy"):
         if name in table:
-            print(f"| {names[name]} | {table[name]:.3f} | {table[name] / table['numpy']:.2f}× |")
+            versus_torch = f"{table[name] / table['torch']:.2f}×" if "torch" in table else "–"
+            print(f"| {names[name]} | {table[name]:.3f} | {versus_torch} | "
+                  f"{table[name] / table['numpy']:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import pytest
 import gradlab
 import gradlab.ops
 from gradlab.autograd.derivative import Derivatives
-from gradlab.autograd.node import AccumulateGrad, Node
+from gradlab.autograd.node import AccumulateGrad, Node, grad_accumulator
+from gradlab.tensor import _wrap
 
 
 def _op_classes():
@@ -198,3 +199,87 @@ def test_a_live_node_shows_its_own_numbers_in_its_derivatives():
     assert (x ** 3).grad_fn.local_derivatives == ("∂out/∂a = 3 · a^(3-1)",)
     # the class states the rule with the names
     assert type((x ** 3).grad_fn).derivatives.texts == ("∂out/∂a = exponent · a^(exponent-1)",)
+
+
+# ------------------------------------------- AccumulateGrad taking the gradient's memory
+def _accumulate(leaf, grads, take=True):
+    """What the engine does at a leaf (grad mode off: no create_graph), handing over ``grads``,
+    the one list that holds the gradient."""
+    with gradlab.no_grad():
+        grad_accumulator(leaf)._run_backward(grads, take=take)
+
+
+def _fresh(shape, order="C"):
+    """([a gradient tensor whose memory nothing else holds], where that memory starts)."""
+    array = np.ones(shape, np.float32, order=order)
+    return [_wrap(array)], array.ctypes.data
+
+
+def test_a_gradient_nothing_else_holds_becomes_grad_without_a_copy():
+    leaf = gradlab.zeros(3, 4, requires_grad=True)
+    grads, address = _fresh((3, 4))
+    _accumulate(leaf, grads)
+    assert leaf.grad._data.ctypes.data == address  # taken, as PyTorch's AccumulateGrad takes it
+    first = leaf.grad
+    _accumulate(leaf, _fresh((3, 4))[0])  # then added in place: .grad stays the same object
+    assert leaf.grad is first and leaf.grad.tolist() == [[2.0] * 4] * 3
+
+
+def test_a_gradient_held_elsewhere_is_copied():
+    leaf = gradlab.zeros(3, 4, requires_grad=True)
+    grads, address = _fresh((3, 4))
+    kept = grads[0]  # a hook or the caller still holds it
+    _accumulate(leaf, grads)
+    assert leaf.grad._data.ctypes.data != address and kept._data.ctypes.data == address
+    leaf.grad = None
+    array = np.ones((3, 4), np.float32)
+    _accumulate(leaf, [_wrap(array)])  # its array is held elsewhere
+    assert not np.shares_memory(leaf.grad._data, array)
+    leaf.grad = None
+    bigger = np.ones((3, 8), np.float32)
+    _accumulate(leaf, [_wrap(bigger[:, :4])])  # part of a bigger array
+    assert not np.shares_memory(leaf.grad._data, bigger)
+    leaf.grad = None
+    view = np.ones((3, 4), np.float32).T.T  # a view, wrapped by two tensors
+    other = _wrap(view)
+    _accumulate(leaf, [_wrap(view)])
+    assert not np.shares_memory(leaf.grad._data, other._data)
+
+
+def test_a_gradient_is_taken_only_in_the_leafs_layout_and_without_create_graph():
+    leaf = gradlab.zeros(3, 4, requires_grad=True)
+    grads, address = _fresh((3, 4), order="F")  # column-major, for a row-major leaf
+    _accumulate(leaf, grads)
+    assert leaf.grad._data.ctypes.data != address and leaf.grad.stride() == (4, 1)
+    leaf.grad = None
+    grads, address = _fresh((3, 4))
+    with gradlab.enable_grad():  # create_graph: .grad must be a new tensor (CopyBackwards)
+        grad_accumulator(leaf)._run_backward(grads, take=True)
+    assert leaf.grad._data.ctypes.data != address
+    leaf.grad = None
+    grads, address = _fresh((3, 4))
+    _accumulate(leaf, grads, take=False)  # the engine's step records keep it: copied
+    assert leaf.grad._data.ctypes.data != address
+
+
+def test_a_view_of_memory_only_the_view_reaches_is_taken():
+    leaf = gradlab.zeros(3, 4, requires_grad=True)
+    with gradlab.no_grad():
+        product = _wrap(np.ones((3, 4), np.float32))
+        address = product._data.ctypes.data
+        grads = [product.t().t()]  # a linear layer's W.grad comes so: (gradᵀ x)ᵀ, then TBackward0
+    del product
+    _accumulate(leaf, grads)
+    assert leaf.grad._data.ctypes.data == address and leaf.grad.stride() == (4, 1)
+
+
+def test_backward_results_are_the_same_whether_taken_or_copied():
+    x = gradlab.tensor([[1.0, -2.0], [3.0, 4.0]])
+    w = gradlab.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    (x @ w.t()).relu().sum().backward()
+    copied = w.grad.clone()
+    w.grad = None
+    loss = (x @ w.t()).relu().sum()
+    for _ in gradlab.autograd.iter_backward(loss):  # the engine's records keep the gradient
+        pass
+    assert w.grad.tolist() == copied.tolist()

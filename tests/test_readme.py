@@ -1,4 +1,5 @@
 """The README's promises: its test command is the one CI runs, its example prints what it says."""
+import importlib.util
 import json
 import pathlib
 import re
@@ -72,3 +73,50 @@ def test_tour_runs():
     result = subprocess.run([sys.executable, "-m", "gradlab"], capture_output=True, text=True, check=True)
     assert "tensor([4., 6.])" in result.stdout
     assert "AccumulateGrad" in result.stdout
+
+
+# ------------------------------------------------------------------ benchmarks
+def _benchmark_runner():
+    """benchmarks/run.py as a module (it measures nothing when imported)."""
+    spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _stored_figures():
+    return json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+
+
+def test_benchmark_tables_are_what_run_py_renders_from_its_stored_figures():
+    run = _benchmark_runner()
+    assert run.readme_section(README) == run.render(_stored_figures()), (
+        "the README's benchmark tables differ from run.py's rendering of benchmarks/results.json: "
+        "regenerate them with `python benchmarks/run.py --update-readme`")
+
+
+def test_every_comparison_is_shown_against_pytorch_and_numpy_of_the_same_run():
+    run = _benchmark_runner()
+    figures = _stored_figures()
+    rendered = run.render(figures)
+    for part in run.COMPARISONS:
+        assert set(figures[part]) >= {"gradlab", "torch", "numpy"}, part
+        title, table = run._TABLES[part](figures[part])
+        assert title in rendered and table in rendered
+        header, _, *rows = table.splitlines()
+        assert header.endswith("| vs PyTorch | vs NumPy |")
+        cells = {row[0]: row[-2:] for row in
+                 ([cell.strip() for cell in line.strip("|").split("|")] for line in rows)}
+        assert list(cells) == ["gradlab", "PyTorch CPU", "NumPy"]
+        assert cells["PyTorch CPU"][0] == cells["NumPy"][1] == "1.00×"
+
+
+def test_update_readme_rewrites_only_the_marked_section(tmp_path):
+    run = _benchmark_runner()
+    readme, stored = tmp_path / "README.md", tmp_path / "results.json"
+    readme.write_text(f"before\n{run.BEGIN}\nold tables\n{run.END}\nafter\n", encoding="utf-8")
+    figures = _stored_figures()
+    run.update_readme(figures, readme=readme, stored=stored)
+    text = readme.read_text(encoding="utf-8")
+    assert text == f"before\n{run.BEGIN}\n{run.render(figures)}\n{run.END}\nafter\n"
+    assert json.loads(stored.read_text(encoding="utf-8")) == figures

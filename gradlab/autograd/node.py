@@ -26,13 +26,14 @@ turns the arrays that forward saved back into tensors when backward asks.
 """
 import itertools
 import re
+import sys
 import weakref
 
 import numpy as np
 
 from ..dtypes import from_numpy, get_default_dtype, result_type, tensor_type_name
 from ..ops.broadcast import sum_to_shape
-from ..ops.strides import grad_copy, lay_out
+from ..ops.strides import element_strides, grad_copy, is_plain_row_major, lay_out, layout_like
 from ..tensor import (
     Tensor, _new_tensor, _wrap, announce, bump_version, observers, version_cell, version_of,
 )
@@ -472,11 +473,15 @@ class AccumulateGrad(Node):
     def name(self):
         return "torch::autograd::AccumulateGrad"  # PyTorch's name() for this C++ node
 
-    def _run_backward(self, grad_outputs, to_input_layout=True):
+    def _run_backward(self, grad_outputs, to_input_layout=True, take=False):
+        """``take``: the caller hands ``grad_outputs`` over and keeps no record of it (an engine
+        that yields no step records): a gradient nothing else holds may then become ``.grad``."""
         grad = grad_outputs[0]
         if not to_input_layout and grad._data.shape != self.variable._data.shape:
             grad = _broadcast_to_leaf(self.variable, grad)  # called directly: any shape may come
-        accumulate(self.variable, grad, _grad_state.enabled)
+        # held by the caller's list, ``grad`` and getrefcount's argument, and nothing else
+        take = take and sys.getrefcount(grad) <= 3
+        accumulate(self.variable, grad, _grad_state.enabled, take)
         return ()
 
     def _release(self):
@@ -501,12 +506,15 @@ def _broadcast_to_leaf(tensor, grad):
     return grad.expand(shape)
 
 
-def accumulate(tensor, grad, keep_graph):
+def accumulate(tensor, grad, keep_graph, take=False):
     """``tensor.grad += grad``: in place into the same ``.grad`` object, or
     out of place when the backward pass is being recorded (``create_graph``).
 
     The first gradient is copied, as PyTorch copies it: with ``copy_`` into a new
     tensor when recording, so a gradient that has a graph gets ``CopyBackwards``.
+    With ``take`` (no one else holds the tensor ``grad``), its memory becomes ``.grad``
+    instead when nothing else sees that memory either and it is laid out as the
+    leaf's gradient must be: PyTorch's AccumulateGrad "steals" such a gradient.
     (The leaf's hooks have run already: they are AccumulateGrad's tensor hooks.)
     """
     tensor._grad_accumulations += 1
@@ -514,6 +522,8 @@ def accumulate(tensor, grad, keep_graph):
         tensor._grad_accumulations = 1
         if keep_graph and grad._requires_grad:
             tensor._grad = _wrap(np.empty_like(tensor._data)).copy_(grad)
+        elif take and not keep_graph and _can_take(grad, tensor):
+            tensor._grad = _wrap(grad._data)
         else:
             tensor._grad = _wrap(grad_copy(grad._data, tensor._data))
     elif keep_graph or tensor._grad._requires_grad:
@@ -522,6 +532,44 @@ def accumulate(tensor, grad, keep_graph):
         existing = tensor._grad
         np.add(existing._data, grad._data, out=existing._data, casting="unsafe")
         bump_version(existing)
+
+
+def _can_take(grad, variable):
+    """May the gradient tensor ``grad`` give its memory to ``variable.grad`` as it is? Only if
+    no other array or tensor shares that memory and it keeps PyTorch's gradient layout
+    contract (``grad_copy``): the variable's strides when its elements fill their memory,
+    else row-major."""
+    if not _memory_is_unshared(grad):
+        return False
+    array, leaf = grad._data, variable._data
+    if array.dtype != leaf.dtype or array.shape != leaf.shape or not array.flags.writeable:
+        return False
+    if is_plain_row_major(leaf):
+        return array.flags.c_contiguous
+    strides = layout_like(leaf)[1]
+    if strides is None:
+        return array.flags.c_contiguous
+    return all(stride == wanted if size != 1 else stride != 0
+               for size, stride, wanted in zip(array.shape, element_strides(array), strides))
+
+
+def _memory_is_unshared(grad):
+    """Is ``grad._data`` the only way to its memory? (References counted: the holders named
+    in the comments, this function's own names and getrefcount's argument.)"""
+    if sys.getrefcount(grad._data) > 2:  # held by grad._data and by something else
+        return False
+    owner, source = grad._data.base, grad._memory_owner  # source: the tensor a view of it reads
+    if owner is None:
+        return source is None
+    if (owner.__class__ is not np.ndarray or owner.base is not None
+            or owner.size != grad._data.size):
+        return False  # part of a bigger array, or memory NumPy did not allocate
+    if source is None:
+        return sys.getrefcount(owner) <= 3  # grad._data.base, owner
+    # a view of a tensor that nothing but the view holds (grad._memory_owner, grad._base)
+    held_by_grad = 2 if grad._base is source else 1
+    return (source._data is owner and sys.getrefcount(source) <= held_by_grad + 2  # + source
+            and sys.getrefcount(owner) <= 4)  # grad._data.base, source._data, owner
 
 
 def retain_output(node, output_nr, tensor):

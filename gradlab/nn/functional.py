@@ -107,6 +107,8 @@ def linear(input, weight, bias=None):
     """x @ Wᵀ + b, with PyTorch's graph: a 2-d input with a bias is one AddmmBackward0 node
     (inputs: bias, x, TBackward0(W)); other inputs are flattened to 2-d around it, and
     without a bias it is a plain matmul."""
+    if _is_batch_of_rows(input, weight, bias):  # a layer's usual call: one node, few checks
+        return AddmmBackward0.apply(bias, input, weight.t())
     for name, value, position in (("input", input, 1), ("weight", weight, 2)):
         if not isinstance(value, Tensor):
             raise TypeError(f"linear(): argument '{name}' (position {position}) must be Tensor, "
@@ -134,6 +136,15 @@ def linear(input, weight, bias=None):
         out = AddmmBackward0.apply(bias, flat, weight.t())
         return out.view(*input.shape[:-1], weight.shape[0])
     return matmul(input, weight.t()).add_(bias)  # in place, as PyTorch: AddBackward0
+
+
+def _is_batch_of_rows(input, weight, bias):
+    """(N, in) input, (out, in) weight and (out,) bias of one dtype: addmm needs no other check."""
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
+        return False
+    x, w, b = input._data, weight._data, bias._data
+    return (x.ndim == 2 and w.ndim == 2 and b.ndim == 1 and x.shape[1] == w.shape[1]
+            and b.shape[0] == w.shape[0] and x.dtype == w.dtype == b.dtype)
 
 
 def _check_linear_shapes(input, weight):

@@ -615,7 +615,10 @@ def _one_dim(array):
 def _gather_positions(index, dim):
     """out[i][j][k] = a[i][index[i][j][k]][k] (dim=1) as a NumPy index into ``a`` (``index``
     and ``a`` at least 1-d)."""
-    grid = list(np.ix_(*(np.arange(n) for n in index.shape)))
+    ndim = index.ndim
+    # np.ix_'s open grid, built directly (np.ix_ checks its arguments: slow for a small index)
+    grid = [np.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1))
+            for d, n in enumerate(index.shape)]
     grid[dim] = index
     return tuple(grid)
 

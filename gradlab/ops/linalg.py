@@ -213,16 +213,17 @@ def mm(input, mat2, *, out=None):
     if out is not None:
         return into_out("mm", out, mm, input, mat2, exact_dtype=True)
     _check_tensors("mm", input, mat2)
-    if input.dim() != 2:
-        raise RuntimeError(f"self must be a matrix (mm takes 2-D tensors, got {input.dim()}-D; "
+    a, b = input._data, mat2._data  # (read once: backward rules call mm a few times per step)
+    if a.ndim != 2:
+        raise RuntimeError(f"self must be a matrix (mm takes 2-D tensors, got {a.ndim}-D; "
                            "use matmul or @ for other shapes)")
-    if mat2.dim() != 2:
-        raise RuntimeError(f"mat2 must be a matrix (mm takes 2-D tensors, got {mat2.dim()}-D; "
+    if b.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix (mm takes 2-D tensors, got {b.ndim}-D; "
                            "use matmul or @ for other shapes)")
-    if input.shape[1] != mat2.shape[0]:
+    if a.shape[1] != b.shape[0]:
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
-            f"{mat2.shape[0]}x{mat2.shape[1]})"
+            f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+            f"{b.shape[0]}x{b.shape[1]})"
         )
     _check_same_dtype(input, mat2, "expected m1 and m2 to have the same dtype, but got: {a_cpp} != {b_cpp}")
     _check_not_bool("addmm_impl_cpu_", input)

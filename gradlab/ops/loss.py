@@ -28,7 +28,7 @@ from .arguments import refuse_integers, require_tensor
 from .arithmetic import AddBackward1, DivBackward1, MulBackward1, div_number
 from .indexing import ScatterAddBackward0
 from .pointwise import clamp_max
-from .reduction import log_softmax
+from .reduction import LogSoftmaxBackward0, log_softmax
 
 
 # ================================================================ reduction
@@ -111,9 +111,12 @@ class MseLossBackward0(Node):
 
 # ======================================================================= nll
 def _picked_classes(target, ignore_index):
-    """(classes with ignored ones replaced by 0, mask of the entries that count)."""
+    """(the class indices with ignored ones replaced by 0, the mask of the entries that count
+    — None when every entry counts)."""
     classes = target.astype(np.intp)
     keep = classes != ignore_index
+    if keep.all():
+        return classes, None
     return np.where(keep, classes, 0), keep
 
 
@@ -133,39 +136,52 @@ class NllLossBackward0(Node):
         ctx.reduction, ctx.ignore_index, ctx.input_shape = reduction, ignore_index, input.shape
         ctx.save_for_backward(target, weight)
         classes, keep = _picked_classes(target._data, ignore_index)
-        class_dim = 0 if input.ndim == 1 else 1
-        picked = np.take_along_axis(input, np.expand_dims(classes, class_dim), class_dim)
-        picked = picked.squeeze(class_dim)
-        weights = _class_weights(weight, classes, keep, input.dtype)
-        losses = np.where(keep, -(picked * weights), 0).astype(input.dtype, copy=False)
+        picked = _pick(input, classes, 0 if input.ndim == 1 else 1)
+        if weight is None and keep is None:  # every sample counts once (training's usual case)
+            weights, losses = None, -picked
+            total_weight = input.dtype.type(classes.size)
+        else:
+            weights = _class_weights(weight, classes, keep, input.dtype)
+            losses = -(picked * weights)
+            if keep is not None:
+                losses = np.where(keep, losses, 0).astype(input.dtype, copy=False)
+            total_weight = weights.sum()
+        if ctx.needs_input_grad:  # what backward needs, worked out once, here
+            ctx._index = classes.reshape(1) if input.ndim == 1 else classes[:, None]
+            ctx._keep = keep
+            ctx._coefficient = _nll_coefficient(weights, keep, total_weight, reduction,
+                                                classes.shape, input.dtype)
         if reduction == "none":
             return losses
         total = np.asarray(losses.sum(), input.dtype)
         if reduction == "sum":
             return total
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / weights.sum(), input.dtype)  # 0 / 0 = nan when all ignored
+            return np.asarray(total / total_weight, input.dtype)  # 0 / 0 = nan when all ignored
 
     @staticmethod
     def backward(ctx, grad_output):
-        target, weight = ctx.saved_tensors
-        dtype = grad_output._data.dtype
-        classes, keep = _picked_classes(target._data, ctx.ignore_index)
-        weights = _class_weights(weight, classes, keep, dtype)
-        coefficient = -weights
-        if ctx.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                coefficient = coefficient / weights.sum()
-        coefficient = np.where(keep, coefficient, 0).astype(dtype, copy=False)
+        target, weight = ctx.saved_tensors  # (read: fails, as in PyTorch, if either was changed in place)
         class_dim = 0 if len(ctx.input_shape) == 1 else 1
         # -w[t]·grad goes to each sample's target class; every other entry stays exactly 0
-        picked = _wrap(coefficient) * grad_output
-        if not keep.all():  # an ignored sample gives exactly 0, even for a NaN or inf gradient
-            picked = picked.masked_fill(_wrap(~keep), 0)
+        picked = _wrap(ctx._coefficient) * grad_output
+        if ctx._keep is not None:  # an ignored sample gives exactly 0, even for a NaN or inf gradient
+            picked = picked.masked_fill(_wrap(~ctx._keep), 0)
         picked = picked.unsqueeze(class_dim)
-        zeros = _wrap(np.zeros(ctx.input_shape, dtype))
-        return ScatterAddBackward0.apply(zeros, picked, dim=class_dim,
-                                         index=np.expand_dims(classes, class_dim))
+        zeros = _wrap(np.zeros(ctx.input_shape, grad_output._data.dtype))
+        return ScatterAddBackward0.apply(zeros, picked, dim=class_dim, index=ctx._index)
+
+
+def _nll_coefficient(weights, keep, total_weight, reduction, shape, dtype):
+    """∂loss/∂x[n, t_n] for each sample: -w[t_n], divided by Σ w for the mean, 0 if ignored."""
+    if weights is None:
+        one = dtype.type(-1)
+        return np.full(shape, one / total_weight if reduction == "mean" else one, dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coefficient = -weights / total_weight if reduction == "mean" else -weights
+    if keep is not None:
+        coefficient = np.where(keep, coefficient, 0)
+    return coefficient.astype(dtype, copy=False)
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -175,11 +191,21 @@ class NllLoss2DBackward0(NllLossBackward0):
     derivatives = Derivatives("nll_loss2d(x, target)", x=_NLL_RULE)
 
 
+def _pick(input, classes, class_dim):
+    """input[n, classes[n]] (input[classes] for a single sample; along dim 1 for images)."""
+    if input.ndim == 2:
+        return input[np.arange(len(classes)), classes]
+    if input.ndim == 1:
+        return input[classes]
+    return np.take_along_axis(input, np.expand_dims(classes, class_dim), class_dim).squeeze(class_dim)
+
+
 def _class_weights(weight, classes, keep, dtype):
     """w[t_n] for every entry, 0 for ignored ones (1 for all classes without a weight)."""
     if weight is None:
         return keep.astype(dtype)
-    return (weight._data[classes] * keep).astype(dtype, copy=False)
+    weights = weight._data[classes]
+    return (weights if keep is None else weights * keep).astype(dtype, copy=False)
 
 
 # ======================================================= binary cross-entropy
@@ -456,6 +482,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduction="mean", label_smoothing=0.0):
     """The cross-entropy between logits ``input`` (N, C) and class indices (N,) — or class
     probabilities with the input's shape — computed as nll_loss(log_softmax(input))."""
+    if (weight is None and label_smoothing == 0.0 and size_average is None and reduce is None
+            and _is_batch_of_classes(input, target)):
+        return _cross_entropy_batch(input, target, reduction, ignore_index)
     require_tensor("cross_entropy", "input", input, 1)
     require_tensor("cross_entropy", "target", target, 2)
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -477,6 +506,26 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     class_dim = 0 if input.dim() == 1 else 1
     refuse_integers("log_softmax_lastdim_kernel_impl", input.dtype, _FLOAT_PREDICTIONS)
     return _nll_loss_nd(log_softmax(input, class_dim), target, weight, reduction, ignore_index)
+
+
+def _is_batch_of_classes(input, target):
+    """Logits (N, C) of floating point and N class indices (int64), each in [0, C): a training
+    loop's cross_entropy, which ``_cross_entropy_batch`` computes with fewer checks."""
+    if input.__class__ is not Tensor or target.__class__ is not Tensor:
+        return False
+    logits, classes = input._data, target._data
+    return (logits.ndim == 2 and classes.ndim == 1 and logits.dtype.kind == "f"
+            and classes.dtype == np.int64 and logits.shape[0] == classes.shape[0] != 0
+            and classes.min() >= 0 and classes.max() < logits.shape[1])
+
+
+def _cross_entropy_batch(input, target, reduction, ignore_index):
+    """nll_loss(log_softmax(input, 1), target): the general path's two nodes, without the
+    checks that ``_is_batch_of_classes`` has made (a wrong reduction still raises)."""
+    if reduction not in ("mean", "sum", "none"):
+        reduction = _reduction(reduction)
+    return NllLossBackward0.apply(LogSoftmaxBackward0.apply(input, dim=1), target=target,
+                                  weight=None, reduction=reduction, ignore_index=int(ignore_index))
 
 
 def _class_weight_view(weight, log_probabilities, class_dim):

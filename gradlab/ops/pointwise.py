@@ -45,6 +45,9 @@ def _masked(keep, grad_output):
     return where(keep, grad_output, grad_output.new_zeros(()))
 
 
+_SAME_SIZE_INTEGER = {size: np.dtype(f"i{size}") for size in (1, 2, 4, 8)}
+
+
 def _zero_where(dropped, values, out=None):
     """``np.where(dropped, 0, values)`` (a NaN or inf value that is dropped gives 0).
 
@@ -52,8 +55,10 @@ def _zero_where(dropped, values, out=None):
     (dropped): no branch per element, so several times faster than ``np.where`` on the
     random masks of big activations, and never NaN · 0.
     """
-    bits = np.dtype(f"i{values.dtype.itemsize}")
-    keep_bits = np.subtract(dropped, bits.type(1), dtype=bits)  # True → 0, False → -1 (all ones)
+    bits = _SAME_SIZE_INTEGER[values.dtype.itemsize]
+    # True → 0, False → -1 (all ones), one byte each: the AND widens it to the value's size
+    # (a mask as wide as the values would cost a pass over memory of their size)
+    keep_bits = np.subtract(dropped.view(np.int8), np.int8(1))
     out = np.empty_like(values) if out is None else out
     np.bitwise_and(values.view(bits), keep_bits, out=out.view(bits))
     return out

@@ -110,7 +110,7 @@ def view_strides(shape, strides, new_shape):
 
 def reshaped(array, shape):
     """``array``'s memory read with ``shape`` and PyTorch's strides (a view must exist)."""
-    if array.flags.c_contiguous and 1 not in array.shape and 1 not in shape:
+    if array.flags.c_contiguous and 1 not in shape and 0 not in shape:
         return array.reshape(shape)  # row-major in and out: NumPy's strides are PyTorch's
     return as_view(array, shape, view_strides(array.shape, element_strides(array), shape))
 
@@ -263,10 +263,18 @@ def laid_out(array, order, strides=None):
 def grad_copy(grad, variable):
     """A copy of ``grad`` to become ``variable.grad``, laid out by PyTorch's "gradient
     layout contract": like the variable when its elements fill their memory, else row-major."""
+    if is_plain_row_major(variable):  # the usual leaf (a parameter): a row-major copy
+        return np.array(grad, order="C")
     order, strides = layout_like(variable)
     if strides is None:
         return grad.copy(order="C")
     return laid_out(copy_in_order(grad, order), order, strides)
+
+
+def is_plain_row_major(array):
+    """Is ``array`` laid out row-major with the strides NumPy gives a new array of its shape
+    (no size-1 or empty dimension, whose stride could be anything)?"""
+    return array.flags.c_contiguous and 1 not in array.shape and 0 not in array.shape
 
 
 def _is_dense(shape, strides):
