@@ -213,8 +213,7 @@ def named_derivatives(node, output, operands, positions=None):
                 values[other] = operand if _is_atom(operand) else f"({operand})"
         values["out"] = out
         values[GRAD] = f"grad_{out}"
-        tree = _Simplify(numbers).visit(_copy(formula._tree))
-        body = _Text(values).show(tree)
+        body = _Text(values).show(formula.with_numbers(numbers)._tree)
         if formula.is_gradient:
             lines.append(f"grad_{shown} = {body}")
         else:
@@ -233,53 +232,3 @@ def _is_atom(text):
     if isinstance(tree, ast.Constant):
         return not str(text).startswith("-")
     return isinstance(tree, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
-
-
-def _copy(tree):
-    return ast.parse(ast.unparse(tree), mode="eval").body
-
-
-class _Simplify(ast.NodeTransformer):
-    """Numbers put in for their names, then ``2 - 1`` → ``1``, ``x ** 1`` → ``x``, ``1 · x`` → ``x``."""
-
-    def __init__(self, numbers):
-        self.numbers = numbers
-
-    def visit_Name(self, node):
-        value = self.numbers.get(node.id)
-        return ast.Constant(value) if value is not None else node
-
-    def visit_Call(self, node):
-        node.args = [self.visit(argument) for argument in node.args]
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.op, ast.USub) and _is_number(node.operand):
-            return ast.Constant(-node.operand.value)
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right, op = node.left, node.right, node.op
-        if _is_number(left) and _is_number(right) and isinstance(op, (ast.Add, ast.Sub, ast.Mult)):
-            value = {ast.Add: left.value + right.value, ast.Sub: left.value - right.value,
-                     ast.Mult: left.value * right.value}[type(op)]
-            return ast.Constant(value)
-        if isinstance(op, ast.Pow) and _is_number(right):
-            if right.value == 1:
-                return left
-            if right.value == 0:
-                return ast.Constant(1)
-        if isinstance(op, ast.Mult):
-            if _is_number(left) and left.value == 1:
-                return right
-            if _is_number(right) and right.value == 1:
-                return left
-        if isinstance(op, ast.Div) and _is_number(right) and right.value == 1:
-            return left
-        return node
-
-
-def _is_number(node):
-    return isinstance(node, ast.Constant) and node.value.__class__ in (int, float)
