@@ -19,6 +19,8 @@ import json
 import subprocess
 import sys
 
+from timing import IPYTHON_SHELL
+
 OPS = 50_000
 REPEATS = 3
 TARGET_RATIO = 2.0
@@ -41,18 +43,7 @@ for i in range({ops}):
         y = y * 0.5
 """
 
-_MEASURE = r'''
-import gc, json, time
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
-from traitlets.config import Config
-
-config = Config()
-config.HistoryManager.hist_file = ":memory:"
-shell = InteractiveShell.instance(config=config)
-shell.run_line_magic("load_ext", "gradlab")
-shell.run_cell("import gradlab as torch")
-CELL, REPEATS = {cell!r}, {repeats}
+_MEASURE = IPYTHON_SHELL + r'''
 
 def best_s(cell):
     times = []

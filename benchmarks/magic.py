@@ -11,6 +11,8 @@ import json
 import subprocess
 import sys
 
+from timing import IPYTHON_SHELL
+
 REPEATS = 30
 TARGET_MS = 20.0
 
@@ -20,19 +22,7 @@ y = x ** 2
 y.sum().backward()
 """
 
-_MEASURE = r'''
-import gc, json, time
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.utils.capture import capture_output
-
-from traitlets.config import Config
-
-config = Config()
-config.HistoryManager.hist_file = ":memory:"
-shell = InteractiveShell.instance(config=config)
-shell.run_line_magic("load_ext", "gradlab")
-shell.run_cell("import gradlab as torch")
-CELL, REPEATS = {cell!r}, {repeats}
+_MEASURE = IPYTHON_SHELL + r'''
 
 def best_ms(cell):
     times = []

@@ -38,3 +38,20 @@ def best_ms(steps, rounds, calls):
             time.sleep(0.02)
             best[name] = min(best[name], _block_ms(step, calls))
     return best
+
+
+# the start of a measuring subprocess's source: a fresh IPython shell with gradlab loaded, the cell
+# to time and the repeats (fill in with .format(cell=..., repeats=...))
+IPYTHON_SHELL = r'''
+import gc, json, time
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from traitlets.config import Config
+
+config = Config()
+config.HistoryManager.hist_file = ":memory:"
+shell = InteractiveShell.instance(config=config)
+shell.run_line_magic("load_ext", "gradlab")
+shell.run_cell("import gradlab as torch")
+CELL, REPEATS = {cell!r}, {repeats}
+'''
