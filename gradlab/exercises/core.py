@@ -37,8 +37,8 @@ from .student_code import (
 
 __all__ = [
     "TIME_LIMIT", "ByHand", "Exercise", "Feedback", "NotAnswered", "TimeLimitExceeded", "Verdict",
-    "code_inside", "correct", "describe", "expect_backward", "expect_choice", "expect_tensor",
-    "expect_value", "is_pytorch_tensor", "run_by_hand", "run_with_time_limit", "wrong",
+    "code_inside", "correct", "describe", "expect_backward", "expect_choice", "expect_function",
+    "expect_tensor", "expect_value", "is_pytorch_tensor", "run_by_hand", "run_with_time_limit", "wrong",
 ]
 
 CORRECT = "✓ Correct"
@@ -587,8 +587,18 @@ _NO_CHOICE = object()
 
 
 # ---------------------------------------------------------------------------
-# code answers: a custom autograd.Function or a backward formula
+# code answers: a function, a custom autograd.Function or a backward formula
 # ---------------------------------------------------------------------------
+
+def expect_function(answer, name, parameters=None, exercise=None):
+    """None when ``answer`` is a function a checker can call, else the verdict that says it is not:
+    "Your answer should be the function NAME (def NAME(PARAMETERS): ...), but it is …"."""
+    if callable(answer) and not inspect.isclass(answer):
+        return None
+    shown = f" (def {name}({parameters}): ...)" if parameters is not None else ""
+    return wrong(f"Your answer should be the function {name}{shown}, but it is {describe(answer)}.",
+                 f"Pass the function itself: exercises.{exercise or name}.check({name})")
+
 
 def expect_backward(function_class_or_callable, make_inputs, reference=None, *, trials=3,
                     atol=1e-5, rtol=1e-3):

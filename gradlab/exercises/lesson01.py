@@ -19,8 +19,8 @@ import numpy as np
 import gradlab as torch
 
 from .core import (
-    PYTORCH_TENSOR_NUDGE, Exercise, NotAnswered, code_inside, correct, describe, expect_tensor,
-    expect_value, is_pytorch_tensor, run_by_hand, wrong,
+    Exercise, NotAnswered, PYTORCH_TENSOR_NUDGE, code_inside, correct, describe, expect_function,
+    expect_tensor, expect_value, is_pytorch_tensor, run_by_hand, wrong,
 )
 
 
@@ -177,10 +177,9 @@ def _autograd_slope(points):
 
 
 def _check_derivative_of_x_sin_x(derivative):
-    if not callable(derivative):
-        return wrong(f"Your answer should be the function derivative (def derivative(x): ...), "
-                     f"but it is {describe(derivative)}.",
-                     "Pass the function itself: exercises.derivative_of_x_sin_x.check(derivative)")
+    verdict = expect_function(derivative, "derivative", "x", exercise="derivative_of_x_sin_x")
+    if verdict is not None:
+        return verdict
     for points in (PROBE_POINTS, HIDDEN_POINTS):
         x = torch.tensor(points, dtype=torch.float64)
         # By hand: autograd is off while the student's code runs, so backward() and friends are

@@ -24,7 +24,8 @@ import numpy as np
 import gradlab as torch
 
 from .core import (
-    Exercise, NotAnswered, code_inside, correct, describe, expect_choice, run_by_hand, wrong,
+    Exercise, NotAnswered, code_inside, correct, describe, expect_choice, expect_function,
+    run_by_hand, wrong,
 )
 
 NAMES = ("p", "q", "r", "s", "t")
@@ -126,10 +127,9 @@ def _path_slip(p, q, direct, through_r):
 
 
 def _check_gradient_by_hand(paths_to_p):
-    if not callable(paths_to_p):
-        return wrong(f"Your answer should be the function paths_to_p (def paths_to_p(p, q): ...), "
-                     f"but it is {describe(paths_to_p)}.",
-                     "Pass the function itself: exercises.gradient_by_hand.check(paths_to_p)")
+    verdict = expect_function(paths_to_p, "paths_to_p", "p, q", exercise="gradient_by_hand")
+    if verdict is not None:
+        return verdict
     for p, q in PATH_POINTS:
         # Autograd is off while the student's code runs: the chain rule must be theirs.
         result = run_by_hand(paths_to_p, torch.tensor(p, dtype=torch.float64),
@@ -272,10 +272,9 @@ def _reference_leaves(output):
 
 
 def _check_leaves_of(leaves_of):
-    if not callable(leaves_of):
-        return wrong(f"Your answer should be the function leaves_of, but it is "
-                     f"{describe(leaves_of)}.",
-                     "Pass the function itself: exercises.find_the_leaves.check(leaves_of)")
+    verdict = expect_function(leaves_of, "leaves_of", exercise="find_the_leaves")
+    if verdict is not None:
+        return verdict
     # A leaf that requires grad, alive during the call but in none of the graphs: what a search of
     # the checker's frames or of all live tensors finds, instead of walking the graph.
     unrelated = torch.tensor([0.0], requires_grad=True)  # noqa: F841 (kept alive on purpose)

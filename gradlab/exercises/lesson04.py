@@ -18,8 +18,8 @@ import numpy as np
 import gradlab as torch
 
 from .core import (
-    PYTORCH_TENSOR_NUDGE, Exercise, NotAnswered, code_inside, correct, describe, expect_value,
-    is_pytorch_tensor, run_by_hand, wrong,
+    Exercise, NotAnswered, PYTORCH_TENSOR_NUDGE, code_inside, correct, describe, expect_function,
+    expect_value, is_pytorch_tensor, run_by_hand, wrong,
 )
 
 
@@ -192,10 +192,9 @@ def _slip_nudge(x, w, b, grad_w, grad_b):
 
 
 def _check_manual_backward(manual_backward):
-    if not callable(manual_backward):
-        return wrong(f"Your answer should be the function manual_backward (def manual_backward(x, "
-                     f"w, b): ...), but it is {describe(manual_backward)}.",
-                     "Pass the function itself: exercises.manual_backward.check(manual_backward)")
+    verdict = expect_function(manual_backward, "manual_backward", "x, w, b")
+    if verdict is not None:
+        return verdict
     points = list(_points())
     for x, w, b in points:
         inputs = [torch.tensor(v, dtype=torch.float64) for v in (x, w, b)]

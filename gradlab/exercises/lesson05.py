@@ -18,8 +18,8 @@ import numpy as np
 import gradlab as torch
 
 from .core import (
-    PYTORCH_TENSOR_NUDGE, Exercise, NotAnswered, code_inside, correct, describe, expect_choice,
-    expect_tensor, expect_value, is_pytorch_tensor, run_with_time_limit, wrong,
+    Exercise, NotAnswered, PYTORCH_TENSOR_NUDGE, code_inside, correct, describe, expect_choice,
+    expect_function, expect_tensor, expect_value, is_pytorch_tensor, run_with_time_limit, wrong,
 )
 
 
@@ -164,10 +164,9 @@ def _probe_inputs():
 
 
 def _check_straight_through_round(round_ste):
-    if not callable(round_ste):
-        return wrong(f"Your answer should be the function round_ste (def round_ste(x): ...), but "
-                     f"it is {describe(round_ste)}.",
-                     "Pass the function itself: exercises.straight_through_round.check(round_ste)")
+    verdict = expect_function(round_ste, "round_ste", "x", exercise="straight_through_round")
+    if verdict is not None:
+        return verdict
     generator = np.random.default_rng(6)
     for values in _probe_inputs():
         x = torch.tensor(values, dtype=torch.float64, requires_grad=True)

@@ -21,7 +21,8 @@ import numpy as np
 import gradlab as torch
 
 from .core import (
-    ByHand, Exercise, NotAnswered, code_inside, correct, describe, expect_tensor, run_by_hand, wrong,
+    ByHand, Exercise, NotAnswered, code_inside, correct, describe, expect_function, expect_tensor,
+    run_by_hand, wrong,
 )
 
 
@@ -244,10 +245,9 @@ def _shape_nudge(grad_shape, shape, result_shape):
 
 
 def _check_sum_to_shape(sum_to_shape):
-    if not callable(sum_to_shape):
-        return wrong(f"Your answer should be the function sum_to_shape (def sum_to_shape(grad, "
-                     f"shape): ...), but it is {describe(sum_to_shape)}.",
-                     "Pass the function itself: exercises.sum_to_shape.check(sum_to_shape)")
+    verdict = expect_function(sum_to_shape, "sum_to_shape", "grad, shape")
+    if verdict is not None:
+        return verdict
     generator = np.random.default_rng()  # new values at every check: no table of answers fits
     cases = list(CASES) + _random_cases(generator)
     for grad_shape, shape in cases:

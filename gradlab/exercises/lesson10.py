@@ -21,8 +21,8 @@ import numpy as np
 import gradlab as torch
 
 from .core import (
-    Exercise, NotAnswered, correct, describe, expect_tensor, expect_value, is_pytorch_tensor,
-    run_by_hand, shortened, wrong,
+    Exercise, NotAnswered, correct, describe, expect_function, expect_tensor, expect_value,
+    is_pytorch_tensor, run_by_hand, shortened, wrong,
 )
 
 __all__ = ["choose_v", "vjp_of_matmul", "backward_passes", "jacobian_of_normalize", "EXERCISES"]
@@ -153,11 +153,6 @@ def _type_verdict(result, name):
     return None
 
 
-def _not_a_function(answer, name, signature):
-    return wrong(f"Your answer should be the function {name} (def {name}{signature}: ...), but it "
-                 f"is {describe(answer)}.",
-                 f"Pass the function itself: exercises.{name}.check({name})")
-
 
 # ====================================================================== 2. the vjp of a matrix product
 MATMUL_SHAPES = ((3, 3), (2, 3), (4, 2), (1, 5), (5, 1))
@@ -203,8 +198,9 @@ def _matmul_slip(result, W, v):
 
 
 def _check_vjp_of_matmul(function):
-    if not callable(function):
-        return _not_a_function(function, "vjp_of_matmul", "(W, v)")
+    verdict = expect_function(function, "vjp_of_matmul", "W, v")
+    if verdict is not None:
+        return verdict
     for W_values, v_values in _matmul_trials():
         m, n = W_values.shape
         shapes_text = f"W of shape ({m}, {n}) and v of shape ({m},)"
@@ -355,8 +351,9 @@ def _normalize_slip(result, x):
 
 
 def _check_jacobian_of_normalize(function):
-    if not callable(function):
-        return _not_a_function(function, "jacobian_of_normalize", "(x)")
+    verdict = expect_function(function, "jacobian_of_normalize", "x")
+    if verdict is not None:
+        return verdict
     for x_values in _normalize_trials():
         n = len(x_values)
         shapes_text = f"x of shape ({n},)"

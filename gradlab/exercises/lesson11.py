@@ -29,8 +29,8 @@ from gradlab.nn import functional as F
 from gradlab.nn.utils import clip_grad as _clip_grad
 
 from .core import (
-    ByHand, Exercise, NotAnswered, correct, describe, is_pytorch_tensor, run_by_hand,
-    run_with_time_limit, wrong,
+    ByHand, Exercise, NotAnswered, correct, describe, expect_function, is_pytorch_tensor,
+    run_by_hand, run_with_time_limit, wrong,
 )
 
 __all__ = ["fix_inplace", "clip_by_hand", "train_step", "EXERCISES"]
@@ -39,10 +39,6 @@ __all__ = ["fix_inplace", "clip_by_hand", "train_step", "EXERCISES"]
 def _shape_text(shape):
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
-
-def _not_a_function(exercise, name, signature, answer):
-    return wrong(f"Your answer should be the function {name} (def {name}({signature}): ...), but it "
-                 f"is {describe(answer)}.", f"Pass the function itself: exercises.{exercise}.check({name})")
 
 
 def _close(values, expected, rtol=1e-9, atol=1e-12):
@@ -99,8 +95,9 @@ def _fix_inplace_trials():
 
 
 def _check_fix_inplace(loss_fn):
-    if not callable(loss_fn):
-        return _not_a_function("fix_inplace", "loss_fn", "x, w", loss_fn)
+    verdict = expect_function(loss_fn, "loss_fn", "x, w", exercise="fix_inplace")
+    if verdict is not None:
+        return verdict
     for x, w in _fix_inplace_trials():
         given = w.clone().requires_grad_(True)
         loss = run_with_time_limit(loss_fn, x.clone(), given)
@@ -264,8 +261,9 @@ _REFUSED_CLIPPING = {
 
 
 def _check_clip_by_hand(clip_by_hand):
-    if not callable(clip_by_hand):
-        return _not_a_function("clip_by_hand", "clip_by_hand", "grads, max_norm", clip_by_hand)
+    verdict = expect_function(clip_by_hand, "clip_by_hand", "grads, max_norm")
+    if verdict is not None:
+        return verdict
     for arrays, max_norm in _clip_trials():
         arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
         given = [torch.tensor(a) for a in arrays]
@@ -455,8 +453,9 @@ def _accumulation_slip(grads, expected, count, stale, last):
 
 
 def _check_train_step(train_step):
-    if not callable(train_step):
-        return _not_a_function("train_step", "train_step", "model, optimizer, micro_batches", train_step)
+    verdict = expect_function(train_step, "train_step", "model, optimizer, micro_batches")
+    if verdict is not None:
+        return verdict
     for count, learning_rate, seed in _accumulation_trials():
         model = _fresh_model(seed)
         for parameter in model.parameters():

@@ -31,7 +31,10 @@ import gradlab as torch
 
 from ..autograd import engine
 from ..autograd.node import AccumulateGrad, Node
-from .core import PYTORCH_TENSOR_NUDGE, Exercise, NotAnswered, code_inside, correct, describe, wrong
+from .core import (
+    Exercise, NotAnswered, PYTORCH_TENSOR_NUDGE, code_inside, correct, describe, expect_function,
+    wrong,
+)
 from .student_code import ByHand, StudentCodeStopped, run_by_hand
 
 __all__ = ["count_dependencies", "topological_order", "run_backward"]
@@ -291,9 +294,7 @@ def _not_a_function(answer, name, signature):
                          "these lessons `torch` is gradlab, and the graphs checked are gradlab's.",
                          PYTORCH_TENSOR_NUDGE)
         return None
-    return wrong(f"Your answer should be the function {name} (def {name}({signature}): ...), but "
-                 f"it is {describe(answer)}.",
-                 f"Pass the function itself: exercises.{name}.check({name})")
+    return expect_function(answer, name, signature)
 
 
 def _where(graph):

@@ -22,7 +22,6 @@ Each trial runs in a function of its own and computes autograd's answer only
 after the student's function has returned, so nothing the student's code can
 reach on the stack holds the answer.
 """
-import inspect
 
 import numpy as np
 
@@ -30,8 +29,8 @@ import gradlab as torch
 from gradlab.nn import functional as F
 
 from .core import (
-    Exercise, NotAnswered, code_inside, correct, describe, expect_tensor, is_pytorch_tensor,
-    run_by_hand, wrong,
+    Exercise, NotAnswered, code_inside, correct, describe, expect_function, expect_tensor,
+    is_pytorch_tensor, run_by_hand, wrong,
 )
 
 __all__ = ["batchnorm_backward", "cross_entropy_backward", "embedding_backward", "linear_backward"]
@@ -59,13 +58,6 @@ def _close(answer, value):
             and np.allclose(answer.detach().numpy().astype(np.float64),
                             value.detach().numpy().astype(np.float64), rtol=1e-8, atol=1e-10))
 
-
-def _expect_function(answer, name, signature):
-    """None when ``answer`` is a function, else the verdict that says it is not."""
-    if callable(answer) and not inspect.isclass(answer):
-        return None
-    return wrong(f"Your answer should be the function {name} (def {signature}: ...), but it is "
-                 f"{describe(answer)}.", f"Pass the function itself: exercises.{name}.check({name})")
 
 
 class _Stop(Exception):
@@ -157,7 +149,7 @@ def _autograd_gradients(forward, inputs, wrt, grad_output=None):
 
 
 def _check_trials(answer, name, signature, trials, run_trial, success):
-    verdict = _expect_function(answer, name, signature)
+    verdict = expect_function(answer, name, signature)
     if verdict is not None:
         return verdict
     for seed in trials:
@@ -219,7 +211,7 @@ def _cross_entropy_trial(function, seed):
 
 def _check_cross_entropy_backward(answer):
     return _check_trials(
-        answer, "cross_entropy_backward", "cross_entropy_backward(logits, targets)",
+        answer, "cross_entropy_backward", "logits, targets",
         range(len(CROSS_ENTROPY_SHAPES)), _cross_entropy_trial,
         "your dlogits matches autograd's on 4 random batches. Each row pulls its right class up "
         "by 1 − p and pushes every other class down by its probability, and the mean divides it "
@@ -318,7 +310,7 @@ def _linear_trial(function, seed):
 
 def _check_linear_backward(answer):
     return _check_trials(
-        answer, "linear_backward", "linear_backward(X, W, dY)", range(len(LINEAR_SHAPES)),
+        answer, "linear_backward", "X, W, dY", range(len(LINEAR_SHAPES)),
         _linear_trial,
         "dX = dY @ W.T, dW = X.T @ dY and db = dY.sum(0) match autograd on 4 random shapes. "
         "dX and dW are each the only product with the right shape, and db adds up the N rows b "
@@ -455,7 +447,7 @@ def _batchnorm_trial(function, seed):
 
 def _check_batchnorm_backward(answer):
     return _check_trials(
-        answer, "batchnorm_backward", "batchnorm_backward(X, gamma, dY, eps)",
+        answer, "batchnorm_backward", "X, gamma, dY, eps",
         range(len(BATCHNORM_SHAPES)), _batchnorm_trial,
         "dX, dgamma and dbeta match autograd on 4 random batches. The compact dX collects the "
         "three paths from each x to the output — directly, through the mean, through the "
@@ -563,7 +555,7 @@ def _embedding_trial(function, seed):
 
 def _check_embedding_backward(answer):
     return _check_trials(
-        answer, "embedding_backward", "embedding_backward(C, ix, demb)",
+        answer, "embedding_backward", "C, ix, demb",
         range(len(EMBEDDING_SHAPES)), _embedding_trial,
         "dC matches autograd on 4 lookups with repeated rows. A row used k times gets the sum of "
         "its k gradients (a scatter-add), and a row never looked up gets 0.")
