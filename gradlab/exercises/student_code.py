@@ -254,8 +254,10 @@ def _refusing(refused, violations, student_globals):
     by_identity = {id(function): used for function, used in refused.items()}
     for namespace in namespaces:
         for name, value in list(namespace.items()):
-            used = by_identity.get(id(value))  # by identity: a student's objects are never hashed
-            if used is not None and any(value is function for function in refused):
+            # by identity (the refused functions are alive, so an id is theirs): a student's
+            # objects are never hashed or compared
+            used = by_identity.get(id(value))
+            if used is not None:
                 patch(namespace, name, _guard(value, used, violations))
 
     for home, name in pytorch_homes:
